@@ -1,0 +1,1 @@
+default_app_config = "work.main.shop.apps.partner.apps.PartnerConfig"
