@@ -37,3 +37,13 @@ class VendorOrOperatorMixin(AccessMixin):
         if not (is_operator(request.user) or is_vendor(request.user)):
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
+
+
+def nav_operator_only(user, url_name, url_args=None, url_kwargs=None) -> bool:
+    """``access_fn`` for OSCAR_DASHBOARD_NAVIGATION entries of operator-only pages."""
+    return is_operator(user)
+
+
+def nav_vendor_or_operator(user, url_name, url_args=None, url_kwargs=None) -> bool:
+    """``access_fn`` for OSCAR_DASHBOARD_NAVIGATION entries vendors may open too."""
+    return is_operator(user) or is_vendor(user)
