@@ -214,6 +214,20 @@ OSCAR_PRODUCTS_PER_PAGE = 20
 OSCAR_RECENTLY_VIEWED_PRODUCTS = 0  # no cookie write per product view
 OSCAR_HOMEPAGE = "/"
 OSCAR_DASHBOARD_NAVIGATION = list(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405  extended in shop/apps/dashboard
+# Order pipeline (values are what buyers and vendors see).
+OSCAR_INITIAL_ORDER_STATUS = "待付款"
+OSCAR_INITIAL_LINE_STATUS = "待付款"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "待付款": ("部分付款", "已付款", "已取消"),
+    "部分付款": ("已付款", "已取消"),
+    "已付款": ("处理中", "已发货", "已完成"),
+    "处理中": ("已发货", "已完成"),
+    "已发货": ("已完成",),
+    "已完成": (),
+    "已取消": (),
+}
+OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
+OSCAR_ORDER_STATUS_CASCADE = {"已付款": "已付款", "已取消": "已取消", "已发货": "已发货", "已完成": "已完成"}
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 THUMBNAIL_DEBUG = False
