@@ -7,6 +7,7 @@ from shop.core.money import rmb_upper, split_tax_inclusive
 from shop.core.uploads import bytes_upload, check_svg, check_upload
 from shop.core.validators import is_valid_uscc, uscc_check_character, validate_uscc
 
+
 def _png() -> bytes:
     import io
 
