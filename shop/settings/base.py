@@ -83,11 +83,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "shop.core.middleware.DatabaseUnavailableMiddleware",  # plain 503 page when the DB is down
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
@@ -271,6 +273,12 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_FORM_FIELD = "username"
+# Submissions per user (or client address when anonymous), by URL name: shop/core/ratelimit.py.
+RATE_LIMITS = {
+    "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
+    "oem:submit": env.str("RATE_LIMIT_OEM", default="20/h"),
+    "vendors:apply": env.str("RATE_LIMIT_VENDOR_APPLY", default="5/h"),
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
