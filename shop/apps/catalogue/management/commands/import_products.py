@@ -1,0 +1,41 @@
+"""manage.py import_products FILE — bulk import of products (JSON lines or our catalogue YAML)."""
+
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from shop.apps.catalogue import importing
+
+
+class Command(BaseCommand):
+    help = "批量导入商品：JSON Lines（每行一个商品）或商城目录 YAML；按商品编码（UPC）去重，可重复导入"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="JSON Lines 文件（.jsonl）或目录 YAML 文件/目录")
+        parser.add_argument("--batch-size", type=int, default=2000, help="每批写入的商品数（默认 2000）")
+        parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument("--max-errors-shown", type=int, default=50, help="最多列出多少条错误行")
+
+    def handle(self, path, batch_size, no_progress, max_errors_shown, **options):
+        source = Path(path)
+        if not source.exists():
+            raise CommandError(f"文件不存在：{source}")
+        started = time.perf_counter()
+        importer = importing.ProductImporter(batch_size=batch_size)
+        items, total = importing.read_source(source)
+        with tqdm(total=total, unit="件", desc="导入商品", disable=no_progress, file=sys.stderr) as bar:
+            report = importer.import_rows(items, on_progress=bar.update)
+        importing.after_import()
+        elapsed = time.perf_counter() - started
+
+        for line, message in report.errors[:max_errors_shown]:
+            self.stderr.write(f"第 {line} 行：{message}")
+        if len(report.errors) > max_errors_shown:
+            self.stderr.write(f"……另有 {len(report.errors) - max_errors_shown} 行错误未列出")
+        self.stdout.write(
+            f"导入完成：新增 {report.created} 件，更新 {report.updated} 件，未变 {report.unchanged} 件，"
+            f"错误 {len(report.errors)} 行，用时 {elapsed:.1f} 秒"
+        )
