@@ -74,7 +74,6 @@ CLASS_KEYS = {"code", "name", "requires_shipping", "track_stock", "defaults", "a
 ATTRIBUTE_KEYS = {"code", "name", "type", "required"}
 CATEGORY_KEYS = {"code", "name", "description"}
 PRODUCT_KEYS = {"code", "title", "class", "description", "price", "attributes", "children", *INHERITED_FIELDS}
-CHILD_KEYS = PRODUCT_KEYS - {"class", "children"}
 CLASS_DEFAULT_KEYS = set(INHERITED_FIELDS) - {"price_is_from", "quote_only"}
 
 
@@ -104,7 +103,7 @@ class CatalogueInvalid(Exception):
 class AttributeData:
     code: str
     name: str
-    type: str
+    type: str | None  # None: the definition is broken (reported)
     required: bool
 
 
@@ -259,6 +258,8 @@ class _Checker:
 
     def attribute_value(self, attr: AttributeData, value, file, item):
         fld = f"attributes.{attr.code}"
+        if attr.type is None:  # its definition is already reported as broken
+            return value
         if attr.type in ("text", "richtext"):
             return self.text(value, file, item, fld)
         if attr.type == "integer":
@@ -351,7 +352,7 @@ def _read_classes(raw, file, check: _Checker, catalogue: Catalogue):
                 check.fail(
                     file, a_item, "type", f"未知的属性类型 {a_type!r}（可用：{'、'.join(ATTRIBUTE_TYPES)}）"
                 )
-                continue
+                a_type = None  # keep the code known, so products using it report nothing more
             a_required = check.boolean(a.get("required", False), file, a_item, "required")
             attributes[a_code] = AttributeData(a_code, a_name or a_code, a_type, bool(a_required))
         catalogue.classes[code] = ClassData(
@@ -395,7 +396,7 @@ def _read_product(raw, *, file, position, priority, category_code, parent, check
         return
     code = raw.get("code")
     item = f"商品 {code}（{position}）" if isinstance(code, str) and code else f"商品 {position}"
-    check.unknown_keys(raw, CHILD_KEYS if parent else PRODUCT_KEYS, file, item)
+    check.unknown_keys(raw, PRODUCT_KEYS, file, item)  # "class"/"children" on a child: see below
     if parent is not None and "children" in raw:
         check.fail(file, item, "children", "子商品不能再有子商品（子商品只能挂在父商品下）")
     if parent is not None and "class" in raw:
@@ -710,7 +711,7 @@ def catalogue_load(*, catalogue: Catalogue) -> LoadResult:
             values = {"name": data.name, "description": data.description, "slug": data.code}
             category = categories.get(data.code)
             if category is None:
-                categories[data.code] = Category.add_root(code=data.code, **values)
+                categories[data.code] = Category.objects.add_root({"code": data.code, **values})
                 created["category"] += 1
             elif _assign(category, values):
                 category.save()
