@@ -1,0 +1,240 @@
+"""OEM orders (OEM定制): a buyer's own brand on one of the mall's products.
+
+An OEM order is a custom production order, not a basket purchase. It is saved first, then a
+Celery task reviews it (MOQ, lead-time estimate) and routes it to the product's vendor, who
+makes an offer; the buyer accepts (an Oscar order with 定金/尾款 stages is created), and the
+vendor moves it through sampling and production. Every state change goes through
+``shop.core.transitions.transition`` and writes one ``OemOrderEvent``."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shop.buyers.models import InvoiceWish, OrganisationSnapshot
+from shop.core.models import AuditEvent
+from shop.core.uploads import PrivateUploadTo, private_storage
+
+
+class OemStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交")
+    REVIEWING = "reviewing", _("待报价")
+    OFFERED = "offered", _("已报价")
+    CONFIRMED = "confirmed", _("已确认（待付定金）")
+    SAMPLING = "sampling", _("打样中")
+    SAMPLE_APPROVED = "sample_approved", _("样品已确认")
+    IN_PRODUCTION = "in_production", _("生产中")
+    SHIPPED = "shipped", _("已发货")
+    COMPLETED = "completed", _("已完成")
+    REJECTED = "rejected", _("已拒绝")
+    CANCELLED = "cancelled", _("已取消")
+
+
+S = OemStatus
+
+# The state machine. ``offered -> offered`` is a revised offer (an event, same state).
+ALLOWED_MOVES: dict[str, set[str]] = {
+    S.SUBMITTED: {S.REVIEWING, S.REJECTED, S.CANCELLED},
+    S.REVIEWING: {S.OFFERED, S.REJECTED, S.CANCELLED},
+    S.OFFERED: {S.OFFERED, S.CONFIRMED, S.REJECTED, S.CANCELLED},
+    S.CONFIRMED: {S.SAMPLING, S.IN_PRODUCTION},
+    S.SAMPLING: {S.SAMPLING, S.SAMPLE_APPROVED},
+    S.SAMPLE_APPROVED: {S.IN_PRODUCTION},
+    S.IN_PRODUCTION: {S.SHIPPED},
+    S.SHIPPED: {S.COMPLETED},
+    S.COMPLETED: set(),
+    S.REJECTED: set(),
+    S.CANCELLED: set(),
+}
+STATUS_LABELS = {value: str(label) for value, label in OemStatus.choices}
+# Buyers may cancel until they accept an offer.
+BUYER_CANCELLABLE = {S.SUBMITTED, S.REVIEWING, S.OFFERED}
+# States in which the promised delivery date matters (overdue warnings).
+IN_PROGRESS = {S.CONFIRMED, S.SAMPLING, S.SAMPLE_APPROVED, S.IN_PRODUCTION}
+# Plain fields a buyer fills in (form and API); product, logo and customisations come apart.
+BUYER_INPUT_FIELDS = (
+    "quantity",
+    "brand_name",
+    "sample_required",
+    "target_date",
+    "delivery_contact",
+    "delivery_phone",
+    "delivery_address",
+    "remarks",
+)
+
+
+class OemOrder(OrganisationSnapshot, InvoiceWish):
+    number = models.CharField(_("OEM 单号"), max_length=20, unique=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("采购人"),
+        on_delete=models.PROTECT,
+        related_name="oem_orders",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=OemStatus.choices, default=S.SUBMITTED, db_index=True
+    )
+
+    # What is ordered
+    product = models.ForeignKey(
+        "catalogue.Product", verbose_name=_("基础产品"), on_delete=models.PROTECT, related_name="+"
+    )
+    variant = models.ForeignKey(
+        "catalogue.Product",
+        verbose_name=_("规格型号"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quantity = models.PositiveIntegerField(_("数量"))
+    brand_name = models.CharField(_("品牌名称"), max_length=60)
+    logo = models.FileField(
+        _("Logo 文件"), storage=private_storage, upload_to=PrivateUploadTo("oem/logos"), blank=True
+    )
+    logo_name = models.CharField(_("Logo 原文件名"), max_length=120, blank=True)
+    logo_kind = models.CharField(_("Logo 类型"), max_length=8, blank=True)
+    # [{"code": OemCustomisation value, "detail": "..."}]
+    customisations = models.JSONField(_("定制项"), default=list, blank=True)
+    sample_required = models.BooleanField(_("需要先打样"), default=False)
+    target_date = models.DateField(_("期望交货日期"))
+    delivery_contact = models.CharField(_("收货人"), max_length=40)
+    delivery_phone = models.CharField(_("联系电话"), max_length=20)
+    delivery_address = models.CharField(_("收货地址"), max_length=200)
+    remarks = models.TextField(_("其他要求"), blank=True)
+
+    # Routing and the feasibility review (done by the Celery task)
+    partner = models.ForeignKey(
+        "partner.Partner",
+        verbose_name=_("供应商"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="oem_orders",
+    )
+    stockrecord = models.ForeignKey(
+        "partner.StockRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    enqueued_at = models.DateTimeField(_("最近排队时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    estimated_lead_days = models.PositiveIntegerField(_("预计交期（天）"), null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    # The vendor's offer (tax-inclusive)
+    unit_price = models.DecimalField(
+        _("单价（含税）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    tooling_fee = models.DecimalField(
+        _("开模/设置费"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    deposit = models.DecimalField(_("定金"), max_digits=14, decimal_places=2, null=True, blank=True)
+    offer_lead_days = models.PositiveIntegerField(_("承诺交期（天）"), null=True, blank=True)
+    offer_note = models.TextField(_("报价说明"), blank=True)
+    offered_at = models.DateTimeField(_("报价时间"), null=True, blank=True)
+    offer_reminded_at = models.DateTimeField(_("最近报价提醒"), null=True, blank=True)
+
+    # After acceptance
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    promised_date = models.DateField(_("承诺交货日期"), null=True, blank=True)
+    overdue_warned_at = models.DateTimeField(_("逾期提醒时间"), null=True, blank=True)
+    oscar_order = models.OneToOneField(
+        "order.Order",
+        verbose_name=_("商城订单"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="oem_order",
+    )
+
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("OEM 订单")
+        verbose_name_plural = _("OEM 订单")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="oem_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def ordered_product(self):
+        """The product that is produced: the chosen variant, or the standalone product."""
+        return self.variant or self.product
+
+    @property
+    def offer_total(self) -> Decimal | None:
+        if self.unit_price is None:
+            return None
+        return self.unit_price * self.quantity + (self.tooling_fee or Decimal("0.00"))
+
+    @property
+    def balance(self) -> Decimal | None:
+        total = self.offer_total
+        if total is None or self.deposit is None:
+            return None
+        return total - self.deposit
+
+    @property
+    def customisation_rows(self) -> list[dict]:
+        from shop.apps.catalogue.models import OemCustomisation
+
+        labels = dict(OemCustomisation.choices)
+        return [
+            {
+                "code": c.get("code"),
+                "label": labels.get(c.get("code"), c.get("code")),
+                "detail": c.get("detail"),
+            }
+            for c in self.customisations or []
+        ]
+
+    @property
+    def buyer_can_cancel(self) -> bool:
+        return self.status in BUYER_CANCELLABLE
+
+
+# Timeline labels of event kinds (``AuditEvent.kind``).
+EVENT_LABELS = {
+    "submitted": _("提交订单"),
+    "reviewed": _("可行性审核通过，已转交供应商"),
+    "review_rejected": _("可行性审核未通过"),
+    "offer": _("供应商报价"),
+    "offer_revised": _("供应商修改报价"),
+    "accepted": _("采购方接受报价，待付定金"),
+    "sampling": _("开始打样"),
+    "sample_rejected": _("样品未通过，需重新打样"),
+    "sample_approved": _("样品已确认"),
+    "production": _("开始生产"),
+    "shipped": _("已发货"),
+    "completed": _("订单完成"),
+    "rejected": _("供应商拒绝"),
+    "cancelled": _("订单取消"),
+    "offer_reminder": _("提醒供应商报价"),
+    "overdue": _("生产逾期提醒"),
+}
+
+
+class OemOrderEvent(AuditEvent):
+    """One line of an OEM order's timeline."""
+
+    order = models.ForeignKey(OemOrder, on_delete=models.CASCADE, related_name="events")
+    # E-mails for this event were sent (set once; the sweep re-sends events left unsent).
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("OEM 订单事件")
+        verbose_name_plural = _("OEM 订单事件")
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind} {self.from_status}->{self.to_status}"

@@ -1,0 +1,55 @@
+"""Reads of the OEM domain. Scoping lives here: buyers see their own orders, vendors the
+orders routed to their partners, operators everything."""
+
+from django.db.models import Q, QuerySet
+
+from shop.core.access import is_operator, user_partner_ids
+
+from .models import OemOrder, OemOrderEvent
+
+_RELATED = ("product", "variant", "partner", "buyer", "oscar_order")
+
+
+def oem_orders_for_buyer(*, user) -> QuerySet[OemOrder]:
+    if not (user and user.is_authenticated):
+        return OemOrder.objects.none()
+    return OemOrder.objects.filter(buyer=user).select_related(*_RELATED)
+
+
+def oem_orders_for_vendor(*, user) -> QuerySet[OemOrder]:
+    """Operators: every order. Vendor users: orders routed to their own partners only."""
+    if is_operator(user):
+        return OemOrder.objects.select_related(*_RELATED)
+    partner_ids = user_partner_ids(user)
+    if not partner_ids:
+        return OemOrder.objects.none()
+    return OemOrder.objects.filter(partner_id__in=partner_ids).select_related(*_RELATED)
+
+
+def oem_orders_visible(*, user) -> QuerySet[OemOrder]:
+    """Everything ``user`` may read: own orders, its partners' orders, or all for operators."""
+    if not (user and user.is_authenticated):
+        return OemOrder.objects.none()
+    if is_operator(user):
+        return OemOrder.objects.select_related(*_RELATED)
+    condition = Q(buyer=user)
+    partner_ids = user_partner_ids(user)
+    if partner_ids:
+        condition |= Q(partner_id__in=partner_ids)
+    return OemOrder.objects.filter(condition).select_related(*_RELATED)
+
+
+def user_may_act_as_vendor(*, user, order: OemOrder) -> bool:
+    if is_operator(user):
+        return True
+    return bool(order.partner_id and order.partner_id in user_partner_ids(user))
+
+
+def oem_order_timeline(*, order: OemOrder) -> QuerySet[OemOrderEvent]:
+    return order.events.select_related("actor").order_by("created_at", "pk")
+
+
+def oem_payment_stages(*, order: OemOrder) -> list:
+    if order.oscar_order_id is None:
+        return []
+    return list(order.oscar_order.payment_stages.order_by("sequence"))

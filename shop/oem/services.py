@@ -1,0 +1,581 @@
+"""Writes of the OEM domain: submit, review, offer, accept, sample, produce, ship, cancel.
+
+Every state change goes through ``shop.core.transitions.transition`` (row lock, allowed-move
+check, one ``OemOrderEvent``). E-mails are sent by Celery after commit, one per event
+(``notifications.oem_event_notify`` is idempotent), and a periodic sweep re-enqueues anything
+a lost message or a killed worker left behind."""
+
+import logging
+import math
+import os
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
+from shop.buyers.services import buyer_organisation_remember
+from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.models import next_document_number
+from shop.core.money import q2
+from shop.core.transitions import transition
+
+from . import validators as v
+from .models import (
+    ALLOWED_MOVES,
+    BUYER_CANCELLABLE,
+    IN_PROGRESS,
+    STATUS_LABELS,
+    OemOrder,
+    OemOrderEvent,
+    OemStatus,
+)
+from .selectors import user_may_act_as_vendor
+
+logger = logging.getLogger(__name__)
+S = OemStatus
+
+# Event kinds that send e-mails (see notifications.NOTICES).
+NOTIFY_KINDS = {
+    "reviewed",
+    "review_rejected",
+    "offer",
+    "offer_revised",
+    "accepted",
+    "sampling",
+    "sample_rejected",
+    "sample_approved",
+    "production",
+    "shipped",
+    "completed",
+    "rejected",
+    "cancelled",
+    "offer_reminder",
+    "overdue",
+}
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+# --- lead time ---------------------------------------------------------------------------
+
+
+def estimate_lead_days(*, quantity: int, base_lead_days: int, moq: int, sample_required: bool) -> int:
+    """The feasibility review's lead-time estimate, in days:
+
+        批量 batch      = max(MOQ, OEM_BATCH_SIZE)            (OEM_BATCH_SIZE default 50)
+        批次 batches    = ⌈quantity / batch⌉
+        预计交期        = base + (batches − 1) × ⌈base / 4⌉ + (OEM_SAMPLE_DAYS if sample else 0)
+
+    i.e. the product's base lead time covers the first batch, every further batch adds a
+    quarter of it (rounded up), and a sample round adds OEM_SAMPLE_DAYS (default 7).
+    Example: base 15, MOQ 100, 250 units, sample → 15 + 2 × 4 + 7 = 30 days."""
+    base = max(int(base_lead_days or 0), 1)
+    batch = max(int(moq or 1), int(_setting("OEM_BATCH_SIZE", 50)), 1)
+    batches = max(math.ceil(int(quantity) / batch), 1)
+    days = base + (batches - 1) * math.ceil(base / 4)
+    if sample_required:
+        days += int(_setting("OEM_SAMPLE_DAYS", 7))
+    return days
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _enqueue(task_name: str, object_id: int) -> None:
+    """After commit, hand an id to a Celery task. A broker outage only delays the work: the
+    sweep re-enqueues orders still ``submitted`` and events not yet e-mailed (DB timestamps)."""
+
+    def send():
+        from . import tasks
+
+        try:
+            getattr(tasks, task_name).delay(object_id)
+        except Exception:  # broker down: the sweep picks it up
+            logger.exception("could not enqueue %s(%s); the sweep will retry", task_name, object_id)
+
+    transaction.on_commit(send)
+
+
+def _enqueue_process(order_id: int) -> None:
+    _enqueue("oem_order_process", order_id)
+
+
+def _enqueue_notify(event_id: int) -> None:
+    _enqueue("oem_event_notify", event_id)
+
+
+def _note_event(*, order: OemOrder, kind: str, note: str) -> OemOrderEvent:
+    """A timeline entry without a state change (reminders, warnings), e-mailed after commit."""
+    event = OemOrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=order.status, kind=kind, note=note
+    )
+    _enqueue_notify(event.pk)
+    return event
+
+
+def _move(
+    *, order: OemOrder, to: str, actor, kind: str, note: str = "", extra: dict | None = None
+) -> OemOrder:
+    """One guarded transition plus its e-mail (after commit)."""
+    with transaction.atomic():
+        locked = transition(
+            obj=order,
+            to=to,
+            allowed=ALLOWED_MOVES,
+            labels=STATUS_LABELS,
+            event_model=OemOrderEvent,
+            event_fk="order",
+            actor=actor,
+            note=note,
+            kind=kind,
+            extra_updates=extra,
+        )
+        event = OemOrderEvent.objects.filter(order=locked).order_by("-pk").first()
+        if kind in NOTIFY_KINDS:
+            _enqueue_notify(event.pk)
+    return locked
+
+
+def _require_buyer(order: OemOrder, actor) -> None:
+    if not (actor and actor.is_authenticated and order.buyer_id == actor.pk):
+        raise PermissionDenied("只有下单的采购人可以进行此操作。")
+
+
+def _require_vendor(order: OemOrder, actor) -> None:
+    if not user_may_act_as_vendor(user=actor, order=order):
+        raise PermissionDenied("您无权处理此 OEM 订单。")
+
+
+# --- buyer: submit ---------------------------------------------------------------------------
+
+
+def oem_order_submit(
+    *,
+    buyer,
+    product,
+    variant=None,
+    quantity: int,
+    brand_name: str,
+    logo,
+    customisations: list[dict],
+    sample_required: bool,
+    target_date,
+    delivery_contact: str,
+    delivery_phone: str,
+    delivery_address: str,
+    organisation: dict,
+    remarks: str = "",
+) -> OemOrder:
+    """Validate, save the order (and its logo, privately), remember the buyer's organisation,
+    and enqueue the feasibility review after commit. Raises ValidationError (Chinese messages,
+    by field) and writes nothing — no row, no file — when any rule fails."""
+    errors: dict[str, list] = {}
+
+    def check(field, fn, *args):
+        try:
+            return fn(*args)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    check("product", v.validate_oem_product, product)
+    if errors:
+        raise ValidationError(errors)
+    check("variant", v.validate_variant, product, variant)
+    check("quantity", v.validate_quantity, product, quantity)
+    rows = check("customisations", v.validate_customisations, product, customisations)
+    check("target_date", v.validate_target_date, target_date)
+    check("delivery_phone", v.validate_delivery_phone, delivery_phone)
+    checked = check("logo", v.check_logo, logo)
+    if not (brand_name or "").strip():
+        errors.setdefault("brand_name", []).append("请填写品牌名称。")
+    if errors:
+        raise ValidationError(errors)
+
+    org_values = {f: organisation.get(f, "") or "" for f in ORG_FIELDS + INVOICE_FIELDS}
+    order = OemOrder(
+        buyer=buyer,
+        product=product,
+        variant=variant,
+        quantity=int(quantity),
+        brand_name=brand_name.strip(),
+        logo_name=checked.display_name,
+        logo_kind=checked.kind,
+        customisations=rows,
+        sample_required=bool(sample_required),
+        target_date=target_date,
+        delivery_contact=delivery_contact.strip(),
+        delivery_phone=delivery_phone.strip(),
+        delivery_address=delivery_address.strip(),
+        remarks=(remarks or "").strip(),
+        enqueued_at=timezone.now(),
+        **org_values,
+    )
+    order.full_clean(exclude=["number", "logo", "buyer", "product", "variant"])
+
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            order.number = next_document_number("OEM")
+            logo.seek(0)
+            order.logo.save(f"logo.{checked.kind}", logo, save=False)
+            stored_name = order.logo.name
+            order.save()
+            OemOrderEvent.objects.create(
+                order=order, actor=buyer, from_status="", to_status=S.SUBMITTED, kind="submitted"
+            )
+            buyer_organisation_remember(user=buyer, data=org_values)
+            _enqueue_process(order.pk)
+    except Exception:
+        if stored_name:
+            order.logo.storage.delete(stored_name)
+        raise
+    return order
+
+
+# --- Celery side: review, sweep, reminders -------------------------------------------------------
+
+
+def _test_only_pause() -> None:
+    """A slow step for the worker-crash test; only honoured under the test settings."""
+    delay = os.environ.get("OEM_TEST_REVIEW_DELAY_SECONDS")
+    if delay and os.environ.get("DJANGO_SETTINGS_MODULE") == "shop.settings.test":
+        time.sleep(float(delay))
+
+
+def oem_order_review(*, order_id: int) -> OemOrder | None:
+    """The feasibility review: quantity against MOQ, a vendor to route to, the lead-time
+    estimate (``estimate_lead_days``) compared with the buyer's date. Idempotent: an order
+    that is no longer ``submitted`` is left as it is."""
+    with transaction.atomic():
+        order = (
+            OemOrder.objects.select_for_update(of=("self",))
+            .select_related("product", "variant")
+            .filter(pk=order_id)
+            .first()
+        )
+        if order is None or order.status != S.SUBMITTED:
+            return order
+        _test_only_pause()
+        product = order.product
+        problems = []
+        if not product.supports_oem:
+            problems.append("该产品已不支持 OEM 定制。")
+        try:
+            v.validate_quantity(product, order.quantity)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+        stockrecord = order.ordered_product.stockrecords.select_related("partner").order_by("pk").first()
+        if stockrecord is None:
+            problems.append("该产品暂无供应商，无法安排生产。")
+        days = estimate_lead_days(
+            quantity=order.quantity,
+            base_lead_days=product.lead_time_days,
+            moq=product.oem_min_quantity,
+            sample_required=order.sample_required,
+        )
+        now = timezone.now()
+        if problems:
+            return _move(
+                order=order,
+                to=S.REJECTED,
+                actor=None,
+                kind="review_rejected",
+                note="；".join(problems),
+                extra={"reviewed_at": now, "estimated_lead_days": days, "review_note": "；".join(problems)},
+            )
+        note = f"预计交期 {days} 天（基础交期 {product.lead_time_days} 天）。"
+        earliest = timezone.localdate() + timedelta(days=days)
+        if order.target_date < earliest:
+            note += f"期望交货日期早于预计最早交货日期 {earliest:%Y-%m-%d}，需与供应商协商。"
+        return _move(
+            order=order,
+            to=S.REVIEWING,
+            actor=None,
+            kind="reviewed",
+            note=note,
+            extra={
+                "reviewed_at": now,
+                "estimated_lead_days": days,
+                "review_note": note,
+                "partner": stockrecord.partner,
+                "stockrecord": stockrecord,
+            },
+        )
+
+
+def oem_sweep(*, stale_seconds: int | None = None) -> dict:
+    """Re-enqueue what was left behind: orders still ``submitted`` whose last enqueue is older
+    than ``stale_seconds`` (DB timestamp), and e-mail events never marked as sent."""
+    stale = int(stale_seconds if stale_seconds is not None else _setting("OEM_SWEEP_STALE_SECONDS", 300))
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=stale)
+    orders = 0
+    pending = OemOrder.objects.filter(status=S.SUBMITTED).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
+    )
+    for pk in list(pending.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            claimed = (
+                OemOrder.objects.filter(pk=pk, status=S.SUBMITTED)
+                .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff))
+                .update(enqueued_at=now)
+            )
+            if claimed:
+                orders += 1
+                _enqueue_process(pk)
+    events = 0
+    unsent = OemOrderEvent.objects.filter(
+        notified_at__isnull=True,
+        kind__in=NOTIFY_KINDS,
+        created_at__lte=cutoff,
+        created_at__gte=now - timedelta(days=3),
+    )
+    for pk in list(unsent.values_list("pk", flat=True)[:500]):
+        events += 1
+        _enqueue_notify(pk)
+    return {"orders": orders, "events": events}
+
+
+def oem_remind_pending_offers(*, now=None) -> int:
+    """Remind vendors of orders waiting for an offer longer than OEM_OFFER_REMINDER_HOURS,
+    at most once per that period per order (``offer_reminded_at``)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=int(_setting("OEM_OFFER_REMINDER_HOURS", 24)))
+    due = Q(offer_reminded_at__isnull=True) | Q(offer_reminded_at__lte=cutoff)
+    count = 0
+    ids = OemOrder.objects.filter(due, status=S.REVIEWING, reviewed_at__lte=cutoff).values_list(
+        "pk", flat=True
+    )
+    for pk in list(ids[:500]):
+        with transaction.atomic():
+            order = OemOrder.objects.select_for_update().filter(due, pk=pk, status=S.REVIEWING).first()
+            if order is None:
+                continue
+            order.offer_reminded_at = now
+            order.save(update_fields=["offer_reminded_at", "updated_at"])
+            waited = int((now - order.reviewed_at).total_seconds() // 3600)
+            _note_event(order=order, kind="offer_reminder", note=f"已等待报价 {waited} 小时。")
+            count += 1
+    return count
+
+
+def oem_warn_overdue(*, today=None) -> int:
+    """Warn (once) when an order in sampling/production passes its promised delivery date."""
+    today = today or timezone.localdate()
+    count = 0
+    ids = OemOrder.objects.filter(
+        status__in=IN_PROGRESS, promised_date__lt=today, overdue_warned_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in list(ids[:500]):
+        with transaction.atomic():
+            order = (
+                OemOrder.objects.select_for_update()
+                .filter(pk=pk, status__in=IN_PROGRESS, overdue_warned_at__isnull=True)
+                .first()
+            )
+            if order is None:
+                continue
+            order.overdue_warned_at = timezone.now()
+            order.save(update_fields=["overdue_warned_at", "updated_at"])
+            _note_event(
+                order=order,
+                kind="overdue",
+                note=f"承诺交货日期 {order.promised_date:%Y-%m-%d} 已过，当前状态：{order.get_status_display()}。",
+            )
+            count += 1
+    return count
+
+
+# --- vendor side -------------------------------------------------------------------------------
+
+VENDOR_KINDS = {
+    S.REJECTED: "rejected",
+    S.SAMPLING: "sampling",
+    S.IN_PRODUCTION: "production",
+    S.SHIPPED: "shipped",
+    S.COMPLETED: "completed",
+}
+
+
+def vendor_next_states(order: OemOrder) -> list[str]:
+    """The moves a vendor may offer as buttons for this order (offer is a form of its own)."""
+    allowed = ALLOWED_MOVES.get(order.status, set())
+    out = [s for s in (S.SAMPLING, S.IN_PRODUCTION, S.SHIPPED, S.COMPLETED, S.REJECTED) if s in allowed]
+    if order.status == S.CONFIRMED:
+        out = [S.SAMPLING] if order.sample_required else [S.IN_PRODUCTION]
+    return out
+
+
+def oem_order_make_offer(
+    *,
+    order: OemOrder,
+    actor,
+    unit_price: Decimal,
+    tooling_fee: Decimal,
+    deposit: Decimal,
+    lead_days: int,
+    note: str = "",
+) -> OemOrder:
+    """The vendor's offer (tax-inclusive unit price, tooling/setup fee, deposit, lead time);
+    allowed while the order waits for an offer or to revise an offer not yet accepted."""
+    _require_vendor(order, actor)
+    v.validate_offer(
+        quantity=order.quantity,
+        unit_price=unit_price,
+        tooling_fee=tooling_fee,
+        deposit=deposit,
+        lead_days=lead_days,
+    )
+    kind = "offer_revised" if order.status == S.OFFERED else "offer"
+    total = q2(Decimal(unit_price) * order.quantity + Decimal(tooling_fee))
+    summary = f"单价 ¥{q2(unit_price)}，开模/设置费 ¥{q2(tooling_fee)}，合计 ¥{total}，定金 ¥{q2(deposit)}，交期 {lead_days} 天。"
+    return _move(
+        order=order,
+        to=S.OFFERED,
+        actor=actor,
+        kind=kind,
+        note=summary + (f"\n{note.strip()}" if note and note.strip() else ""),
+        extra={
+            "unit_price": q2(unit_price),
+            "tooling_fee": q2(tooling_fee),
+            "deposit": q2(deposit),
+            "offer_lead_days": int(lead_days),
+            "offer_note": (note or "").strip(),
+            "offered_at": timezone.now(),
+        },
+    )
+
+
+def _deposit_paid(order: OemOrder) -> bool:
+    if order.oscar_order_id is None:
+        return False
+    first = order.oscar_order.payment_stages.order_by("sequence").first()
+    return bool(first and first.status == "paid")
+
+
+def oem_order_vendor_move(*, order: OemOrder, actor, to: str, note: str = "") -> OemOrder:
+    """Vendor (or operator) moves: reject, start sampling, start production, ship, complete."""
+    _require_vendor(order, actor)
+    if to not in VENDOR_KINDS:
+        raise IllegalTransition(f"供应商不能将订单变更为“{STATUS_LABELS.get(to, to)}”。")
+    if to not in ALLOWED_MOVES.get(order.status, set()):
+        raise IllegalTransition(
+            f"当前状态为“{STATUS_LABELS[order.status]}”，不能变更为“{STATUS_LABELS.get(to, to)}”。"
+        )
+    if to == S.REJECTED and not (note or "").strip():
+        raise DomainError("请填写拒绝原因。")
+    if order.status == S.CONFIRMED:
+        if to == S.IN_PRODUCTION and order.sample_required:
+            raise DomainError("该订单需要先打样，样品经采购方确认后才能开始生产。")
+        if to == S.SAMPLING and not order.sample_required:
+            raise DomainError("该订单无需打样，请直接开始生产。")
+        if not _deposit_paid(order):
+            raise DomainError("定金尚未到账，暂不能开始打样或生产。")
+    return _move(order=order, to=to, actor=actor, kind=VENDOR_KINDS[to], note=(note or "").strip())
+
+
+# --- buyer actions --------------------------------------------------------------------------------
+
+
+def oem_order_accept_offer(*, order: OemOrder, actor) -> OemOrder:
+    """The buyer accepts the offer: the order is confirmed and becomes payable — an Oscar order
+    with the agreed unit price, the tooling/setup fee as its own line, and 定金/尾款 stages."""
+    from shop.payments.orders import OrderLineSpec, order_place
+
+    _require_buyer(order, actor)
+    with transaction.atomic():
+        today = timezone.localdate()
+        locked = _move(
+            order=order,
+            to=S.CONFIRMED,
+            actor=actor,
+            kind="accepted",
+            extra={"confirmed_at": timezone.now()},
+        )
+        locked.promised_date = today + timedelta(days=locked.offer_lead_days or 0)
+        product = locked.ordered_product
+        tax_rate = locked.product.tax_rate
+        lines = [
+            OrderLineSpec(
+                product=product,
+                stockrecord=locked.stockrecord,
+                quantity=locked.quantity,
+                unit_price_incl_tax=locked.unit_price,
+                tax_rate=tax_rate,
+                title=f"{product.get_title()}（OEM：{locked.brand_name}）",
+            )
+        ]
+        if locked.tooling_fee and locked.tooling_fee > 0:
+            lines.append(
+                OrderLineSpec(
+                    product=product,
+                    stockrecord=locked.stockrecord,
+                    quantity=1,
+                    unit_price_incl_tax=locked.tooling_fee,
+                    tax_rate=tax_rate,
+                    title=f"OEM 开模/设置费（{locked.number}）",
+                )
+            )
+        total = q2(locked.offer_total)
+        deposit = q2(locked.deposit)
+        stages = [("定金", deposit), ("尾款", total - deposit)] if deposit < total else [("全款", total)]
+        oscar_order = order_place(
+            user=locked.buyer,
+            lines=lines,
+            source="oem",
+            reference=locked.number,
+            stages=stages,
+            invoice={f: getattr(locked, f) for f in INVOICE_FIELDS},
+            shipping={
+                "name": locked.delivery_contact,
+                "phone": locked.delivery_phone,
+                "address": locked.delivery_address,
+                "city": locked.city,
+                "province": locked.province,
+            },
+        )
+        locked.oscar_order = oscar_order
+        locked.save(update_fields=["promised_date", "oscar_order", "updated_at"])
+    order.refresh_from_db()
+    return order
+
+
+def oem_order_approve_sample(*, order: OemOrder, actor, note: str = "") -> OemOrder:
+    _require_buyer(order, actor)
+    return _move(order=order, to=S.SAMPLE_APPROVED, actor=actor, kind="sample_approved", note=note.strip())
+
+
+def oem_order_reject_sample(*, order: OemOrder, actor, reason: str) -> OemOrder:
+    """The sample is not right: the order stays in sampling and the vendor is told why."""
+    _require_buyer(order, actor)
+    if not (reason or "").strip():
+        raise DomainError("请填写样品不通过的原因。")
+    if order.status != S.SAMPLING:
+        raise IllegalTransition(f"当前状态为“{STATUS_LABELS[order.status]}”，没有待确认的样品。")
+    return _move(order=order, to=S.SAMPLING, actor=actor, kind="sample_rejected", note=reason.strip())
+
+
+def oem_order_confirm_receipt(*, order: OemOrder, actor) -> OemOrder:
+    _require_buyer(order, actor)
+    return _move(order=order, to=S.COMPLETED, actor=actor, kind="completed", note="采购方确认收货。")
+
+
+def oem_order_cancel(*, order: OemOrder, actor, reason: str = "") -> OemOrder:
+    """The buyer (or an operator) cancels an order not yet confirmed."""
+    from shop.core.access import is_operator
+
+    if not is_operator(actor):
+        _require_buyer(order, actor)
+    if order.status not in BUYER_CANCELLABLE:
+        raise IllegalTransition(
+            f"当前状态为“{STATUS_LABELS[order.status]}”，已不能取消；如需变更请联系供应商或平台客服。"
+        )
+    return _move(order=order, to=S.CANCELLED, actor=actor, kind="cancelled", note=(reason or "").strip())
