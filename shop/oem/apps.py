@@ -6,3 +6,26 @@ class OemConfig(AppConfig):
     name = "shop.oem"
     label = "oem"
     verbose_name = _("OEM定制")
+
+    def ready(self):
+        add_dashboard_navigation()
+
+
+def add_dashboard_navigation() -> None:
+    """The dashboard menu entry 'OEM定制' (vendors and operators; our URLs are not in Oscar's
+    permission map, so the entry carries its own access_fn)."""
+    from django.conf import settings
+
+    from shop.core.access import nav_vendor_or_operator
+
+    nav = settings.OSCAR_DASHBOARD_NAVIGATION
+    if any(item.get("url_name") == "dashboard:oem-list" for item in nav):
+        return
+    nav.append(
+        {
+            "label": _("OEM定制"),
+            "icon": "fas fa-industry",
+            "url_name": "dashboard:oem-list",
+            "access_fn": nav_vendor_or_operator,
+        }
+    )
