@@ -6,10 +6,18 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-shop.settings.dev}
 export VAR_DIR=${VAR_DIR:-$PWD/var}
 mkdir -p "$VAR_DIR"
 
+# Setup steps write through the cache (Redis), so run them against a short-lived Redis;
+# honcho then starts the long-running one from the Procfile on the same socket.
+python -m shop.core.redis_server >"$VAR_DIR/redis-setup.log" 2>&1 &
+SETUP_REDIS=$!
+trap 'kill $SETUP_REDIS 2>/dev/null || true' EXIT
+python scripts/wait_for_redis.py
 python manage.py migrate --noinput -v 0
 python manage.py collectstatic --noinput -v 0
 python manage.py load_catalogue
 python manage.py create_demo_accounts
+kill $SETUP_REDIS; wait $SETUP_REDIS 2>/dev/null || true
+trap - EXIT
 echo
 echo "湘慧商城 starting on http://127.0.0.1:8000  (Ctrl-C stops web, worker, beat, Redis and localstripe)"
 exec honcho start -f Procfile

@@ -1,1 +1,0 @@
-default_app_config = "work.main.shop.apps.dashboard.apps.DashboardConfig"
