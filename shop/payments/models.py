@@ -4,11 +4,14 @@ Every order the mall creates (accepted quote, confirmed OEM order, direct purcha
 payment plan of one or more stages (全款, or 定金/进度款/尾款 for large or OEM orders) and may
 carry the buyer's invoice request."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shop.buyers.models import InvoiceWish
+from shop.buyers.models import InvoiceType, InvoiceWish
+from shop.core.models import AuditEvent
+from shop.core.uploads import PrivateUploadTo, private_storage
 
 
 class OrderSource(models.TextChoices):
@@ -32,6 +35,11 @@ class OrderOrigin(models.Model):
         return f"{self.get_source_display()} {self.reference}"
 
 
+class PayMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("对公转账")
+    STRIPE = "stripe", _("在线支付（Stripe）")
+
+
 class PaymentStage(models.Model):
     class Status(models.TextChoices):
         DUE = "due", _("待支付")
@@ -44,6 +52,8 @@ class PaymentStage(models.Model):
     amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DUE)
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    paid_via = models.CharField(_("支付方式"), max_length=16, choices=PayMethod.choices, blank=True)
+    reminded_at = models.DateTimeField(_("催付时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "sequence"]
@@ -65,3 +75,164 @@ class InvoiceRequest(InvoiceWish):
 
     def __str__(self):
         return f"{self.order.number} {self.get_invoice_type_display()}"
+
+
+# --- Bank transfer (对公转账), Stripe, webhooks, issued invoices, audit -----------------------
+
+
+class BankTransfer(models.Model):
+    """A remittance slip (汇款凭证) the buyer uploaded for one payment stage."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待确认到账")
+        CONFIRMED = "confirmed", _("已确认到账")
+        REJECTED = "rejected", _("未到账/已驳回")
+
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="bank_transfers")
+    stage = models.ForeignKey(PaymentStage, on_delete=models.CASCADE, related_name="bank_transfers")
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    payer_name = models.CharField(_("汇款单位"), max_length=120)
+    amount = models.DecimalField(_("汇款金额"), max_digits=14, decimal_places=2)
+    remitted_on = models.DateField(_("汇款日期"))
+    slip = models.FileField(
+        _("汇款凭证"), storage=private_storage, upload_to=PrivateUploadTo("remittance"), max_length=200
+    )
+    slip_name = models.CharField(_("凭证文件名"), max_length=120)
+    slip_kind = models.CharField(max_length=8)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    review_note = models.CharField(_("确认说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("对公转账凭证")
+
+    def __str__(self):
+        return f"{self.order.number} {self.stage.label} ¥{self.amount}"
+
+
+class StripePayment(models.Model):
+    """One attempt to pay a stage through a Stripe PaymentIntent.
+
+    The row is saved before Stripe is called; its idempotency key (order number + stage +
+    attempt) is what every create for this attempt sends, so a retried request never makes a
+    second PaymentIntent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("创建中")
+        REQUIRES_ACTION = "requires_action", _("待验证")
+        PROCESSING = "processing", _("处理中")
+        SUCCEEDED = "succeeded", _("支付成功")
+        FAILED = "failed", _("支付失败")
+
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="stripe_payments")
+    stage = models.ForeignKey(PaymentStage, on_delete=models.CASCADE, related_name="stripe_payments")
+    attempt = models.PositiveSmallIntegerField(_("第几次尝试"))
+    client_token = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    payment_intent_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    last_error = models.CharField(_("失败原因"), max_length=300, blank=True)
+    flagged = models.CharField(_("异常"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "attempt"], name="uniq_stripe_payment_attempt"),
+            models.UniqueConstraint(fields=["stage", "client_token"], name="uniq_stripe_payment_token"),
+        ]
+        verbose_name = _("Stripe 支付")
+
+    def __str__(self):
+        return f"{self.idempotency_key} {self.payment_intent_id or ''}"
+
+
+class StripeEvent(models.Model):
+    """A verified Stripe webhook event, stored by its id before anything acts on it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("待处理")
+        PROCESSED = "processed", _("已处理")
+        IGNORED = "ignored", _("无需处理")
+        FLAGGED = "flagged", _("异常待核查")
+
+    event_id = models.CharField(max_length=80, unique=True)
+    type = models.CharField(max_length=80)
+    payment_intent_id = models.CharField(max_length=64, blank=True, db_index=True)
+    payload = models.TextField()
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    deliveries = models.PositiveIntegerField(_("收到次数"), default=1)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("Stripe 事件")
+
+    def __str__(self):
+        return f"{self.event_id} {self.type}"
+
+
+class IssuedInvoice(models.Model):
+    """A VAT invoice a vendor (or the mall) issued for its share of an order."""
+
+    order = models.ForeignKey("order.Order", on_delete=models.CASCADE, related_name="issued_invoices")
+    partner = models.ForeignKey(
+        "partner.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice_type = models.CharField(_("发票类型"), max_length=16, choices=InvoiceType.choices)
+    number = models.CharField(_("发票号码"), max_length=32)
+    issued_on = models.DateField(_("开票日期"))
+    tax_rate = models.DecimalField(_("税率"), max_digits=4, decimal_places=2)
+    amount = models.DecimalField(_("金额（不含税）"), max_digits=14, decimal_places=2)
+    tax = models.DecimalField(_("税额"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["issued_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "number"], name="uniq_issued_invoice_number")
+        ]
+        verbose_name = _("已开发票")
+
+    def __str__(self):
+        return f"{self.order.number} 发票 {self.number}"
+
+    @property
+    def total(self):
+        return self.amount + self.tax
+
+
+class PaymentAuditEvent(AuditEvent):
+    """One row per payment state change (stage, order status, transfer, Stripe attempt/event)."""
+
+    order = models.ForeignKey("order.Order", null=True, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(PaymentStage, null=True, on_delete=models.CASCADE, related_name="events")
+    transfer = models.ForeignKey(BankTransfer, null=True, on_delete=models.CASCADE, related_name="events")
+    stripe_payment = models.ForeignKey(
+        StripePayment, null=True, on_delete=models.CASCADE, related_name="events"
+    )
+    stripe_event = models.ForeignKey(StripeEvent, null=True, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("支付事件记录")

@@ -309,3 +309,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- payments ---------------------------------------------------------------------------
+# Unpaid orders: remind the buyer after N hours, cancel after N days (Celery beat).
+UNPAID_ORDER_REMIND_HOURS = env.int("UNPAID_ORDER_REMIND_HOURS", default=24)
+UNPAID_ORDER_CANCEL_DAYS = env.int("UNPAID_ORDER_CANCEL_DAYS", default=7)
+# Card form: "server" posts card details to us (localstripe only), "stripejs" uses Stripe.js
+# (production); "auto" picks "server" when STRIPE_API_BASE is a loopback address.
+STRIPE_CARD_FORM = env.str("STRIPE_CARD_FORM", default="auto")
+# Stripe.js mode only: add alipay / wechat_pay (CNY) once enabled on the Stripe account.
+STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["card"])
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append("https://hooks.stripe.com")
