@@ -47,6 +47,24 @@ def _line_amounts(spec: OrderLineSpec) -> tuple[Decimal, Decimal, Decimal]:
     return line_incl, line_excl, unit_excl
 
 
+def ensure_china():
+    """The shipping country (中国), created on first use."""
+    country = Country.objects.filter(iso_3166_1_a2="CN").first()
+    if country is None:
+        country = Country.objects.create(
+            iso_3166_1_a2="CN",
+            iso_3166_1_a3="CHN",
+            iso_3166_1_numeric="156",
+            printable_name="中国",
+            name="中华人民共和国",
+            is_shipping_country=True,
+        )
+    elif not country.is_shipping_country:
+        country.is_shipping_country = True
+        country.save(update_fields=["is_shipping_country"])
+    return country
+
+
 @transaction.atomic
 def order_place(
     *,
@@ -75,14 +93,7 @@ def order_place(
 
     shipping_address = None
     if shipping:
-        country = Country.objects.filter(iso_3166_1_a2="CN").first() or Country.objects.create(
-            iso_3166_1_a2="CN",
-            iso_3166_1_a3="CHN",
-            iso_3166_1_numeric="156",
-            printable_name="中国",
-            name="中华人民共和国",
-            is_shipping_country=True,
-        )
+        country = ensure_china()
         shipping_address = ShippingAddress.objects.create(
             first_name=shipping.get("name", "")[:255],
             line1=shipping.get("address", "")[:255],

@@ -1,0 +1,230 @@
+"""Reads for the payment pages: the buyer's orders, the dashboard's scoped querysets, the
+payable stage, tax splits and who may confirm what."""
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from oscar.core.loading import get_model
+
+from shop.core.access import is_operator, user_partner_ids
+from shop.core.money import TAX_RATE_GOODS, q2, split_tax_inclusive
+
+from .gateway import STRIPE_MAX_AMOUNT_FEN, amount_to_fen
+from .models import BankTransfer, IssuedInvoice, PaymentAuditEvent, PaymentStage, StripePayment
+
+Order = get_model("order", "Order")
+Line = get_model("order", "Line")
+Partner = get_model("partner", "Partner")
+
+PAYABLE_ORDER_STATUSES = ("待付款", "部分付款")
+STRIPE_MAX_CHARGE = Decimal(STRIPE_MAX_AMOUNT_FEN) / 100
+
+
+# --- buyers ---------------------------------------------------------------------------------
+
+
+def buyer_orders(*, user):
+    return (
+        Order.objects.filter(user=user)
+        .select_related("origin")
+        .prefetch_related("payment_stages")
+        .order_by("-date_placed", "-pk")
+    )
+
+
+def buyer_order_get(*, user, number: str):
+    """The buyer's own order, or 404 (another buyer's order does not exist for them)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return Order.objects.select_related("origin").get(number=number, user=user)
+    except Order.DoesNotExist:
+        raise Http404
+
+
+def payable_stage(order) -> PaymentStage | None:
+    """The stage the buyer pays next: the first due stage, while the order takes payments."""
+    if order.status not in PAYABLE_ORDER_STATUSES:
+        return None
+    return order.payment_stages.filter(status=PaymentStage.Status.DUE).order_by("sequence").first()
+
+
+def payment_reference(stage: PaymentStage) -> str:
+    """What the buyer writes in the transfer's 附言: order number and stage number."""
+    return f"{stage.order.number}-{stage.sequence}"
+
+
+def payee_account() -> dict:
+    return {
+        "name": settings.MALL_PAYEE_NAME,
+        "bank": settings.MALL_PAYEE_BANK,
+        "account": settings.MALL_PAYEE_ACCOUNT,
+        "configured": bool(
+            settings.MALL_PAYEE_NAME and settings.MALL_PAYEE_BANK and settings.MALL_PAYEE_ACCOUNT
+        ),
+    }
+
+
+def stage_within_card_limit(stage: PaymentStage) -> bool:
+    return amount_to_fen(stage.amount) <= STRIPE_MAX_AMOUNT_FEN
+
+
+def pending_transfer(stage: PaymentStage) -> BankTransfer | None:
+    return stage.bank_transfers.filter(status=BankTransfer.Status.SUBMITTED).first()
+
+
+def card_form_mode() -> str:
+    """``server``: the page posts card details to us and we call localstripe (dev, tests);
+    ``stripejs``: Stripe.js collects the card in the browser (production)."""
+    mode = settings.STRIPE_CARD_FORM
+    if mode in {"server", "stripejs"}:
+        return mode
+    host = urlsplit(settings.STRIPE_API_BASE).hostname or ""
+    return "server" if host in {"127.0.0.1", "localhost", "::1"} else "stripejs"
+
+
+def wallet_methods() -> list[str]:
+    """Alipay / WeChat Pay, offered only through Stripe.js and only when configured."""
+    if card_form_mode() != "stripejs":
+        return []
+    return [m for m in settings.STRIPE_PAYMENT_METHOD_TYPES if m in {"alipay", "wechat_pay"}]
+
+
+def open_stripe_payment(stage: PaymentStage) -> StripePayment | None:
+    return (
+        stage.stripe_payments.filter(
+            status__in=[StripePayment.Status.REQUIRES_ACTION, StripePayment.Status.PROCESSING]
+        )
+        .order_by("-attempt")
+        .first()
+    )
+
+
+def order_audit_events(order):
+    return (
+        PaymentAuditEvent.objects.filter(
+            Q(order=order) | Q(stage__order=order) | Q(transfer__order=order) | Q(stripe_payment__order=order)
+        )
+        .select_related("actor", "stage")
+        .order_by("created_at", "pk")
+    )
+
+
+# --- tax splits -------------------------------------------------------------------------------
+
+
+def line_tax_rate(line) -> Decimal:
+    for candidate in (line.tax_code, getattr(line.product, "tax_rate", None) if line.product_id else None):
+        if candidate in (None, ""):
+            continue
+        try:
+            rate = Decimal(str(candidate))
+        except (InvalidOperation, ValueError):
+            continue
+        if Decimal("0") <= rate < Decimal("1"):
+            return rate
+    return TAX_RATE_GOODS
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    rate: Decimal
+    amount_excl: Decimal
+    tax: Decimal
+    amount_incl: Decimal
+
+    @property
+    def percent(self) -> str:
+        return f"{(self.rate * 100).normalize():f}%"
+
+
+def tax_split(lines) -> list[TaxRow]:
+    """Tax-inclusive line totals grouped by rate (13% goods / 6% services), split exactly."""
+    totals: dict[Decimal, Decimal] = OrderedDict()
+    for line in lines:
+        rate = line_tax_rate(line)
+        totals[rate] = totals.get(rate, Decimal("0.00")) + q2(line.line_price_incl_tax)
+    rows = []
+    for rate in sorted(totals, reverse=True):
+        excl, tax = split_tax_inclusive(totals[rate], rate)
+        rows.append(TaxRow(rate=rate, amount_excl=excl, tax=tax, amount_incl=excl + tax))
+    return rows
+
+
+def partner_share(order, partner_id) -> list[TaxRow]:
+    return tax_split(order.lines.filter(partner_id=partner_id).select_related("product"))
+
+
+def invoiced_by_rate(order, partner_id) -> dict[Decimal, Decimal]:
+    out: dict[Decimal, Decimal] = {}
+    for inv in IssuedInvoice.objects.filter(order=order, partner_id=partner_id):
+        out[inv.tax_rate] = out.get(inv.tax_rate, Decimal("0.00")) + inv.total
+    return out
+
+
+# --- dashboard scoping --------------------------------------------------------------------------
+
+
+def dashboard_orders(*, user):
+    """Orders a dashboard user may see on the payments pages: operators all, vendors only
+    orders with at least one line of their own partner."""
+    qs = Order.objects.select_related("origin", "user").order_by("-date_placed", "-pk")
+    if is_operator(user):
+        return qs
+    partner_ids = user_partner_ids(user)
+    if not partner_ids:
+        return qs.none()
+    return qs.filter(Exists(Line.objects.filter(order=OuterRef("pk"), partner_id__in=partner_ids)))
+
+
+def dashboard_order_get(*, user, number: str):
+    try:
+        return dashboard_orders(user=user).get(number=number)
+    except Order.DoesNotExist:
+        raise Http404
+
+
+def order_partner_ids(order) -> set:
+    return set(order.lines.values_list("partner_id", flat=True))
+
+
+def can_confirm_receipt(user, order) -> bool:
+    """Operators confirm any order; a vendor only orders whose every line is its own (the whole
+    transfer is then for it). Multi-vendor orders are confirmed by an operator."""
+    if is_operator(user):
+        return True
+    partner_ids = set(user_partner_ids(user))
+    lines = order_partner_ids(order)
+    return bool(partner_ids) and bool(lines) and None not in lines and lines <= partner_ids
+
+
+def invoice_partners_for(user, order) -> list:
+    """Partners whose share of ``order`` this user may record invoices for."""
+    ids = {pid for pid in order_partner_ids(order) if pid}
+    if not is_operator(user):
+        ids &= set(user_partner_ids(user))
+    return list(Partner.objects.filter(pk__in=ids).order_by("name"))
+
+
+def visible_lines(user, order):
+    """The lines a dashboard user may see: operators all, vendors their own."""
+    qs = order.lines.select_related("product", "partner")
+    if is_operator(user):
+        return qs
+    return qs.filter(partner_id__in=user_partner_ids(user))
+
+
+def awaiting_confirmation(*, user):
+    """Submitted remittance slips this user can see, oldest first (first in, first checked)."""
+    return (
+        BankTransfer.objects.filter(
+            status=BankTransfer.Status.SUBMITTED, order__in=dashboard_orders(user=user)
+        )
+        .select_related("order", "stage")
+        .order_by("created_at")
+    )

@@ -1,0 +1,826 @@
+"""Writes for paying orders: recording a stage as paid (Oscar Source + PaymentEvent), bank
+transfer slips and their confirmation, Stripe card payments and webhook events, invoice
+requests and issued invoices, unpaid-order reminders and cancellation.
+
+Every state change goes through ``shop.core.transitions.transition`` (row lock, allowed-moves
+check, one PaymentAuditEvent)."""
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.apps.order.signals import order_status_changed
+from oscar.core.loading import get_model
+
+from shop.buyers.models import INVOICE_FIELDS
+from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.money import q2
+from shop.core.transitions import transition
+from shop.core.uploads import check_upload
+
+from . import gateway, selectors
+from .models import (
+    BankTransfer,
+    InvoiceRequest,
+    IssuedInvoice,
+    OrderOrigin,
+    OrderSource,
+    PaymentAuditEvent,
+    PaymentStage,
+    PayMethod,
+    StripeEvent,
+    StripePayment,
+)
+
+logger = logging.getLogger(__name__)
+
+Order = get_model("order", "Order")
+OrderStatusChange = get_model("order", "OrderStatusChange")
+PaymentEvent = get_model("order", "PaymentEvent")
+PaymentEventType = get_model("order", "PaymentEventType")
+Source = get_model("payment", "Source")
+SourceType = get_model("payment", "SourceType")
+
+ORDER_PAID = "已付款"
+ORDER_PART_PAID = "部分付款"
+ORDER_CANCELLED = "已取消"
+ORDER_AWAITING = "待付款"
+
+STAGE_MOVES = {PaymentStage.Status.DUE: {PaymentStage.Status.PAID, PaymentStage.Status.CANCELLED}}
+TRANSFER_MOVES = {
+    BankTransfer.Status.SUBMITTED: {BankTransfer.Status.CONFIRMED, BankTransfer.Status.REJECTED}
+}
+_S = StripePayment.Status
+ATTEMPT_MOVES = {
+    _S.PENDING: {_S.REQUIRES_ACTION, _S.PROCESSING, _S.SUCCEEDED, _S.FAILED},
+    _S.REQUIRES_ACTION: {_S.PROCESSING, _S.SUCCEEDED, _S.FAILED},
+    _S.PROCESSING: {_S.SUCCEEDED, _S.FAILED},
+}
+EVENT_MOVES = {
+    StripeEvent.Status.RECEIVED: {
+        StripeEvent.Status.PROCESSED,
+        StripeEvent.Status.IGNORED,
+        StripeEvent.Status.FLAGGED,
+    }
+}
+SLIP_KINDS = {"pdf", "png", "jpeg"}
+
+SOURCE_TYPES = {
+    PayMethod.BANK_TRANSFER: ("bank-transfer", "对公转账"),
+    PayMethod.STRIPE: ("stripe", "在线支付（Stripe）"),
+}
+
+
+def _order_moves() -> dict[str, set[str]]:
+    return {k: set(v) for k, v in settings.OSCAR_ORDER_STATUS_PIPELINE.items()}
+
+
+def _audit(*, actor=None, kind: str, note: str = "", **subject) -> PaymentAuditEvent:
+    return PaymentAuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None, kind=kind, note=note, **subject
+    )
+
+
+_MOVES = {
+    PaymentStage: (STAGE_MOVES, "stage"),
+    BankTransfer: (TRANSFER_MOVES, "transfer"),
+    StripePayment: (ATTEMPT_MOVES, "stripe_payment"),
+    StripeEvent: (EVENT_MOVES, "stripe_event"),
+}
+
+
+def _move(obj, to: str, *, kind: str, actor=None, note: str = "", extra: dict | None = None):
+    """``transition`` for the payment models: their allowed moves, labels and audit link."""
+    allowed, fk = _MOVES[type(obj)]
+    return transition(
+        obj=obj,
+        to=to,
+        allowed=allowed,
+        labels=dict(type(obj).Status.choices),
+        event_model=PaymentAuditEvent,
+        event_fk=fk,
+        actor=actor,
+        note=note,
+        kind=kind,
+        extra_updates=extra,
+    )
+
+
+# --- order status ------------------------------------------------------------------------------
+
+
+def order_status_move(*, order, to: str, actor=None, note: str = "", kind: str = "order_status"):
+    """Move an Oscar order along OSCAR_ORDER_STATUS_PIPELINE: guarded and audited, with Oscar's
+    own line cascade, OrderStatusChange row and ``order_status_changed`` signal."""
+    with transaction.atomic():
+        old = Order.objects.select_for_update().get(pk=order.pk).status
+        locked = transition(
+            obj=order,
+            to=to,
+            allowed=_order_moves(),
+            labels={},
+            event_model=PaymentAuditEvent,
+            event_fk="order",
+            actor=actor,
+            note=note,
+            kind=kind,
+        )
+        line_status = settings.OSCAR_ORDER_STATUS_CASCADE.get(to)
+        if line_status:
+            for line in locked.lines.all():
+                if line.status != line_status:
+                    line.status = line_status
+                    line.save(update_fields=["status"])
+        OrderStatusChange.objects.create(order=locked, old_status=old, new_status=to)
+        order_status_changed.send(sender=locked, order=locked, old_status=old, new_status=to)
+    return locked
+
+
+# --- recording a paid stage -------------------------------------------------------------------
+
+
+def _source_type(method: str):
+    code, name = SOURCE_TYPES[method]
+    st = SourceType.objects.filter(code=code).first()
+    return st or SourceType.objects.create(code=code, name=name)
+
+
+def _paid_event_type():
+    et = PaymentEventType.objects.filter(code="paid").first()
+    return et or PaymentEventType.objects.create(code="paid", name="已收款")
+
+
+def stage_mark_paid(
+    *, stage: PaymentStage, method: str, reference: str, actor=None, note: str = ""
+) -> PaymentStage:
+    """Mark ``stage`` paid and record it on the Oscar order (Source + PaymentEvent), then move
+    the order to 部分付款 / 已付款. Raises IllegalTransition if the stage is not due."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=stage.order_id)
+        stage = _move(
+            stage,
+            PaymentStage.Status.PAID,
+            kind=f"paid_{method}",
+            actor=actor,
+            note=note or reference,
+            extra={"paid_at": timezone.now(), "paid_via": method},
+        )
+        source = Source.objects.filter(order=order, source_type=_source_type(method)).first()
+        if source is None:
+            source = Source.objects.create(
+                order=order,
+                source_type=_source_type(method),
+                currency=order.currency,
+                label=str(PayMethod(method).label),
+            )
+        source.allocate(stage.amount, reference=reference, status="success")
+        source.debit(stage.amount, reference=reference, status="success")
+        PaymentEvent.objects.create(
+            order=order, amount=stage.amount, reference=reference[:128], event_type=_paid_event_type()
+        )
+        remaining = order.payment_stages.exclude(pk=stage.pk).filter(status=PaymentStage.Status.DUE)
+        target = ORDER_PART_PAID if remaining.exists() else ORDER_PAID
+        if order.status != target:
+            order_status_move(order=order, to=target, actor=actor, note=f"{stage.label} 已收款")
+    return stage
+
+
+def _ensure_payable(stage: PaymentStage) -> None:
+    order = stage.order
+    if stage.status != PaymentStage.Status.DUE:
+        raise DomainError(_("该款项当前为“%(s)s”，无需支付。") % {"s": stage.get_status_display()})
+    if order.status not in selectors.PAYABLE_ORDER_STATUSES:
+        raise DomainError(_("订单当前状态为“%(s)s”，不能付款。") % {"s": order.status})
+    nxt = selectors.payable_stage(order)
+    if nxt is None or nxt.pk != stage.pk:
+        raise DomainError(_("请先支付“%(label)s”。") % {"label": nxt.label if nxt else ""})
+
+
+def _ensure_buyer(order, user) -> None:
+    if not (user and user.is_authenticated and order.user_id == user.pk):
+        raise PermissionDenied(_("只能为自己的订单付款。"))
+
+
+# --- bank transfer (对公转账) ----------------------------------------------------------------
+
+
+def bank_transfer_submit(
+    *,
+    stage: PaymentStage,
+    user,
+    payer_name: str,
+    amount: Decimal,
+    remitted_on: date,
+    slip,
+    note: str = "",
+) -> BankTransfer:
+    """The buyer uploads the remittance slip for the stage it pays next."""
+    _ensure_buyer(stage.order, user)
+    checked = check_upload(slip, allowed=SLIP_KINDS)
+    with transaction.atomic():
+        stage = PaymentStage.objects.select_for_update().select_related("order").get(pk=stage.pk)
+        _ensure_payable(stage)
+        if selectors.pending_transfer(stage):
+            raise DomainError(_("该款项已提交汇款凭证，正在等待确认到账，请勿重复提交。"))
+        if q2(amount) <= 0:
+            raise DomainError(_("汇款金额必须大于零。"))
+        transfer = BankTransfer.objects.create(
+            order=stage.order,
+            stage=stage,
+            payer_name=payer_name.strip(),
+            amount=q2(amount),
+            remitted_on=remitted_on,
+            slip=slip,
+            slip_name=checked.display_name,
+            slip_kind=checked.kind,
+            note=note.strip(),
+            uploaded_by=user,
+        )
+        _audit(
+            actor=user,
+            kind="transfer_submitted",
+            transfer=transfer,
+            to_status=BankTransfer.Status.SUBMITTED,
+            note=f"{payer_name} ¥{q2(amount)} {remitted_on:%Y-%m-%d}",
+        )
+    return transfer
+
+
+def _ensure_can_confirm(user, order) -> None:
+    if not selectors.can_confirm_receipt(user, order):
+        raise PermissionDenied(_("该订单包含其他供应商的商品，到账确认由平台运营完成。"))
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    transfer: BankTransfer
+    changed: bool
+
+
+def bank_transfer_confirm(*, transfer: BankTransfer, actor, note: str = "") -> ConfirmResult:
+    """The vendor or an operator confirms the money arrived: the stage is paid. Confirming an
+    already confirmed slip changes nothing."""
+    _ensure_can_confirm(actor, transfer.order)
+    with transaction.atomic():
+        locked = BankTransfer.objects.select_for_update().get(pk=transfer.pk)
+        if locked.status == BankTransfer.Status.CONFIRMED:
+            return ConfirmResult(transfer=locked, changed=False)
+        stage = PaymentStage.objects.select_for_update().get(pk=locked.stage_id)
+        if stage.status != PaymentStage.Status.DUE:
+            raise DomainError(
+                _("该款项已是“%(s)s”状态，不能再确认此凭证；如为重复汇款，请驳回并安排退款。")
+                % {"s": stage.get_status_display()}
+            )
+        locked = _move(
+            locked,
+            BankTransfer.Status.CONFIRMED,
+            kind="transfer_confirmed",
+            actor=actor,
+            note=note,
+            extra=_reviewed(actor, note),
+        )
+        stage_mark_paid(
+            stage=stage,
+            method=PayMethod.BANK_TRANSFER,
+            reference=f"{selectors.payment_reference(stage)} 凭证#{locked.pk} ¥{locked.amount}",
+            actor=actor,
+            note=note,
+        )
+    return ConfirmResult(transfer=locked, changed=True)
+
+
+def _reviewed(actor, note: str) -> dict:
+    return {"reviewed_by": actor, "reviewed_at": timezone.now(), "review_note": note[:200]}
+
+
+def bank_transfer_reject(*, transfer: BankTransfer, actor, note: str) -> BankTransfer:
+    """Not received (or wrong slip): the buyer may upload again."""
+    _ensure_can_confirm(actor, transfer.order)
+    if not (note or "").strip():
+        raise DomainError(_("请填写驳回原因，方便采购方核对。"))
+    note = note.strip()
+    return _move(
+        transfer,
+        BankTransfer.Status.REJECTED,
+        kind="transfer_rejected",
+        actor=actor,
+        note=note,
+        extra=_reviewed(actor, note),
+    )
+
+
+# --- Stripe -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    number: str
+    exp_month: int
+    exp_year: int
+    cvc: str
+
+
+def _stage_metadata(stage: PaymentStage, attempt: StripePayment) -> dict:
+    return {
+        "order_number": stage.order.number,
+        "stage_id": str(stage.pk),
+        "stage_sequence": str(stage.sequence),
+        "attempt": str(attempt.attempt),
+    }
+
+
+def stripe_attempt_start(*, stage: PaymentStage, user, token: str) -> StripePayment:
+    """The attempt row for this form submission (``token``), created before Stripe is called.
+
+    The same token always gives the same row, hence the same idempotency keys: a resubmitted
+    form or a retried request cannot create a second PaymentIntent."""
+    _ensure_buyer(stage.order, user)
+    token = (token or "").strip()[:64]
+    if not token:
+        raise DomainError(_("页面已过期，请刷新后重试。"))
+    if not selectors.stage_within_card_limit(stage):
+        raise DomainError(
+            _("该款项金额超过在线支付单笔上限（¥%(max)s），请使用对公转账或分期付款。")
+            % {"max": selectors.STRIPE_MAX_CHARGE}
+        )
+    with transaction.atomic():
+        stage = PaymentStage.objects.select_for_update().select_related("order").get(pk=stage.pk)
+        existing = StripePayment.objects.filter(stage=stage, client_token=token).first()
+        if existing:
+            return existing
+        _ensure_payable(stage)
+        if selectors.pending_transfer(stage):
+            raise DomainError(_("该款项已提交对公转账凭证，正在等待确认到账，请勿重复付款。"))
+        n = (stage.stripe_payments.aggregate(m=Max("attempt"))["m"] or 0) + 1
+        attempt = StripePayment.objects.create(
+            order=stage.order,
+            stage=stage,
+            attempt=n,
+            client_token=token,
+            idempotency_key=f"xh-{stage.order.number}-{stage.sequence}-{n}",
+            amount=stage.amount,
+            currency=stage.order.currency or "CNY",
+            created_by=user,
+        )
+        _audit(actor=user, kind="stripe_attempt", stripe_payment=attempt, note=attempt.idempotency_key)
+    return attempt
+
+
+def _attempt_move(attempt: StripePayment, to: str, *, note: str = "", actor=None, **extra) -> StripePayment:
+    current = StripePayment.objects.get(pk=attempt.pk)
+    if current.status == to:
+        return current
+    return _move(current, to, kind="stripe_status", actor=actor, note=note, extra=extra or None)
+
+
+def _intent_matches(amount: Decimal, currency: str, intent: gateway.Intent) -> str:
+    """'' when the PaymentIntent is for exactly this amount and currency, else the reason."""
+    expected = gateway.amount_to_fen(amount)
+    if intent.amount_fen != expected or intent.currency.upper() != currency.upper():
+        return _("金额或币种与订单不符：Stripe %(got)s %(cur)s，应付 %(exp)s %(ecur)s") % {
+            "got": gateway.fen_to_amount(intent.amount_fen),
+            "cur": intent.currency.upper(),
+            "exp": q2(amount),
+            "ecur": currency.upper(),
+        }
+    return ""
+
+
+def stripe_intent_apply(*, attempt: StripePayment, intent: gateway.Intent, actor=None) -> StripePayment:
+    """Bring the attempt (and, on success, the stage) in line with the PaymentIntent's state.
+    Safe to call any number of times (page return, 3-D Secure, webhook)."""
+    with transaction.atomic():
+        attempt = (
+            StripePayment.objects.select_for_update().select_related("stage", "order").get(pk=attempt.pk)
+        )
+        if attempt.status == _S.SUCCEEDED:
+            return attempt
+        if intent.status == "succeeded":
+            stage = PaymentStage.objects.select_for_update().get(pk=attempt.stage_id)
+            mismatch = _intent_matches(stage.amount, attempt.order.currency or "CNY", intent)
+            if mismatch:
+                attempt.flagged = mismatch[:300]
+                attempt.save(update_fields=["flagged", "updated_at"])
+                _audit(kind="stripe_flagged", stripe_payment=attempt, note=mismatch)
+                return attempt
+            attempt = _attempt_move(attempt, _S.SUCCEEDED, note=intent.id, actor=actor)
+            try:
+                with transaction.atomic():
+                    stage_mark_paid(
+                        stage=stage,
+                        method=PayMethod.STRIPE,
+                        reference=f"{selectors.payment_reference(stage)} {intent.id}",
+                        actor=actor,
+                    )
+            except IllegalTransition:
+                reason = _("款项已是“%(s)s”状态时又收到在线付款 %(pi)s，需人工核对并退款。") % {
+                    "s": stage.get_status_display(),
+                    "pi": intent.id,
+                }
+                attempt.flagged = reason[:300]
+                attempt.save(update_fields=["flagged", "updated_at"])
+                _audit(kind="stripe_flagged", stripe_payment=attempt, note=reason)
+            return attempt
+        if intent.status == "requires_action":
+            return _attempt_move(attempt, _S.REQUIRES_ACTION, note=intent.id)
+        if intent.status == "processing":
+            return _attempt_move(attempt, _S.PROCESSING, note=intent.id)
+        if intent.status == "canceled" or (intent.status == "requires_payment_method" and intent.error_code):
+            message = gateway.decline_message(intent.error_code) if intent.error_code else _("支付未完成。")
+            return _attempt_move(attempt, _S.FAILED, note=message, last_error=message[:300])
+        return attempt
+
+
+def _attempt_failed(attempt: StripePayment, message: str) -> StripePayment:
+    return _attempt_move(attempt, _S.FAILED, note=message, last_error=message[:300])
+
+
+def stripe_card_pay(
+    *,
+    stage: PaymentStage,
+    user,
+    token: str,
+    card: CardDetails | None = None,
+    payment_method_id: str = "",
+) -> StripePayment:
+    """Pay ``stage`` by card: PaymentMethod (server-side only against localstripe), then a
+    PaymentIntent created with it and confirmed. Returns the attempt (succeeded or
+    requires_action); raises DomainError with a Chinese message when the card is declined.
+
+    Runs outside the request transaction: Stripe is never called while a row is locked."""
+    attempt = stripe_attempt_start(stage=stage, user=user, token=token)
+    if attempt.status in {_S.SUCCEEDED, _S.REQUIRES_ACTION, _S.PROCESSING}:
+        return attempt
+    if attempt.status == _S.FAILED:
+        raise DomainError(attempt.last_error or _("本次支付未成功，请刷新页面后重试。"))
+    key = attempt.idempotency_key
+    try:
+        if card is not None:
+            payment_method_id = gateway.create_card_payment_method(
+                number=card.number,
+                exp_month=card.exp_month,
+                exp_year=card.exp_year,
+                cvc=card.cvc,
+                idempotency_key=f"{key}-pm",
+            )
+        if not payment_method_id:
+            raise DomainError(_("请填写银行卡信息。"))
+        if not attempt.payment_intent_id:
+            intent = gateway.create_payment_intent(
+                amount=attempt.amount,
+                currency=attempt.currency,
+                payment_method=payment_method_id,
+                metadata=_stage_metadata(attempt.stage, attempt),
+                idempotency_key=f"{key}-pi",
+            )
+            StripePayment.objects.filter(pk=attempt.pk).update(payment_intent_id=intent.id)
+            attempt.refresh_from_db()
+        intent = gateway.confirm_payment_intent(
+            intent_id=attempt.payment_intent_id, idempotency_key=f"{key}-confirm"
+        )
+    except gateway.CardDeclined as exc:
+        _attempt_failed(attempt, exc.message)
+        raise DomainError(exc.message) from exc
+    except gateway.GatewayError:
+        raise
+    return stripe_intent_apply(attempt=attempt, intent=intent, actor=user)
+
+
+def stripe_authenticate(*, attempt: StripePayment, user, success: bool) -> StripePayment:
+    """Finish 3-D Secure on the local test server (the simulated bank page)."""
+    _ensure_buyer(attempt.order, user)
+    if attempt.status != _S.REQUIRES_ACTION:
+        return attempt
+    try:
+        intent = gateway.simulate_authentication(intent_id=attempt.payment_intent_id, success=success)
+    except gateway.CardDeclined as exc:
+        _attempt_failed(attempt, exc.message)
+        raise DomainError(exc.message) from exc
+    attempt = stripe_intent_apply(attempt=attempt, intent=intent, actor=user)
+    if attempt.status == _S.FAILED:
+        raise DomainError(attempt.last_error)
+    return attempt
+
+
+def stripe_intent_prepare(*, stage: PaymentStage, user, token: str) -> tuple[StripePayment, str]:
+    """Stripe.js mode: a PaymentIntent without a payment method for the Payment Element;
+    returns the attempt and the client secret the browser confirms with."""
+    attempt = stripe_attempt_start(stage=stage, user=user, token=token)
+    if not attempt.payment_intent_id:
+        intent = gateway.create_payment_intent(
+            amount=attempt.amount,
+            currency=attempt.currency,
+            metadata=_stage_metadata(attempt.stage, attempt),
+            payment_method_types=list(settings.STRIPE_PAYMENT_METHOD_TYPES),
+            idempotency_key=f"{attempt.idempotency_key}-pi",
+        )
+        StripePayment.objects.filter(pk=attempt.pk).update(payment_intent_id=intent.id)
+        attempt.refresh_from_db()
+    else:
+        intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
+    return attempt, intent.client_secret
+
+
+def stripe_payment_sync(*, attempt: StripePayment, actor=None) -> StripePayment:
+    """Read the PaymentIntent back from Stripe and apply it (the return page after Stripe.js)."""
+    if not attempt.payment_intent_id or attempt.status == _S.SUCCEEDED:
+        return attempt
+    return stripe_intent_apply(
+        attempt=attempt, intent=gateway.retrieve_payment_intent(attempt.payment_intent_id), actor=actor
+    )
+
+
+# --- Stripe webhooks ----------------------------------------------------------------------------
+
+
+def stripe_event_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
+    """Verify and store a webhook event by its id (first write wins), then enqueue processing.
+    Raises gateway.WebhookSignatureInvalid. A replayed or duplicated event changes nothing."""
+    event = gateway.construct_event(payload, signature)
+    obj = (event.get("data") or {}).get("object") or {}
+    pi_id = obj.get("id", "") if obj.get("object") == "payment_intent" else obj.get("payment_intent") or ""
+    try:
+        with transaction.atomic():
+            stored, created = StripeEvent.objects.get_or_create(
+                event_id=event["id"],
+                defaults={
+                    "type": str(event["type"])[:80],
+                    "payment_intent_id": str(pi_id or "")[:64],
+                    "payload": payload.decode("utf-8"),
+                },
+            )
+    except IntegrityError:
+        stored, created = StripeEvent.objects.get(event_id=event["id"]), False
+    if created:
+        from .tasks import process_stripe_event
+
+        pk = stored.pk
+        transaction.on_commit(lambda: process_stripe_event.delay(pk))
+    return stored, created
+
+
+def _event_outcome(event: StripeEvent) -> tuple[str, str]:
+    data = json.loads(event.payload)
+    obj = (data.get("data") or {}).get("object") or {}
+    if event.type not in {"payment_intent.succeeded", "payment_intent.payment_failed"}:
+        return StripeEvent.Status.IGNORED, _("无需处理的事件类型。")
+    intent = gateway.Intent(
+        id=obj.get("id", ""),
+        status=obj.get("status")
+        or ("succeeded" if event.type.endswith("succeeded") else "requires_payment_method"),
+        amount_fen=int(obj.get("amount") or 0),
+        currency=(obj.get("currency") or "").upper(),
+        metadata=dict(obj.get("metadata") or {}),
+        error_code=((obj.get("last_payment_error") or {}).get("code") or ""),
+    )
+    attempt = StripePayment.objects.filter(payment_intent_id=intent.id).select_related("stage").first()
+    if attempt is None:
+        order_number = intent.metadata.get("order_number", "")
+        if order_number and Order.objects.filter(number=order_number).exists():
+            note = _("PaymentIntent %(pi)s 声称属于订单 %(n)s，但不是本系统创建的，未记账。") % {
+                "pi": intent.id,
+                "n": order_number,
+            }
+            return StripeEvent.Status.FLAGGED, note
+        return StripeEvent.Status.IGNORED, _("与本商城订单无关的 PaymentIntent。")
+    if event.type == "payment_intent.payment_failed":
+        if attempt.status in {_S.SUCCEEDED, _S.FAILED}:
+            return StripeEvent.Status.PROCESSED, _("支付失败（已记录）。")
+        message = gateway.decline_message(intent.error_code)
+        _attempt_failed(attempt, message)
+        return StripeEvent.Status.PROCESSED, message
+    mismatch = _intent_matches(attempt.stage.amount, attempt.order.currency or "CNY", intent)
+    if mismatch:
+        StripePayment.objects.filter(pk=attempt.pk).update(flagged=mismatch[:300])
+        _audit(kind="stripe_flagged", stripe_payment=attempt, note=mismatch)
+        return StripeEvent.Status.FLAGGED, mismatch
+    attempt = stripe_intent_apply(attempt=attempt, intent=intent)
+    if attempt.flagged:
+        return StripeEvent.Status.FLAGGED, attempt.flagged
+    return StripeEvent.Status.PROCESSED, _("已记账：%(ref)s") % {"ref": attempt.idempotency_key}
+
+
+def stripe_event_process(*, event_id: int) -> str:
+    """Act on a stored event once; processing it again changes nothing."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_id)
+        if event.status != StripeEvent.Status.RECEIVED:
+            return event.status
+        outcome, note = _event_outcome(event)
+        _move(
+            event,
+            outcome,
+            kind="stripe_event",
+            note=note,
+            extra={"note": note[:300], "processed_at": timezone.now()},
+        )
+    return outcome
+
+
+def stripe_events_sweep(*, older_than_seconds: int = 60) -> list[int]:
+    """Ids of received-but-unprocessed events to enqueue again (broker outage, killed worker)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED, received_at__lte=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+
+
+# --- invoices -------------------------------------------------------------------------------------
+
+
+def invoice_request_update(*, order, user, data: dict) -> InvoiceRequest:
+    """The buyer states or edits the invoice it needs (cleaned by clean_invoice_wish)."""
+    _ensure_buyer(order, user)
+    if IssuedInvoice.objects.filter(order=order).exists():
+        raise DomainError(_("发票已开具，开票信息不能再修改；如需更正请联系供应商。"))
+    if order.status == ORDER_CANCELLED:
+        raise DomainError(_("订单已取消，不能申请开票。"))
+    values = {f: (data.get(f) or "") for f in INVOICE_FIELDS}
+    with transaction.atomic():
+        request, created = InvoiceRequest.objects.update_or_create(order=order, defaults=values)
+        _audit(
+            actor=user,
+            kind="invoice_request_created" if created else "invoice_request_updated",
+            order=order,
+            note=f"{request.get_invoice_type_display()} {request.invoice_title}",
+        )
+    return request
+
+
+def invoice_issue(
+    *,
+    order,
+    actor,
+    partner,
+    number: str,
+    issued_on: date,
+    tax_rate: Decimal,
+    amount: Decimal,
+    tax: Decimal,
+) -> IssuedInvoice:
+    """The vendor records an invoice it issued for its own share of the order."""
+    allowed = {p.pk for p in selectors.invoice_partners_for(actor, order)}
+    if partner is None or partner.pk not in allowed:
+        raise PermissionDenied(_("只能为本供应商在该订单中的商品登记发票。"))
+    request = InvoiceRequest.objects.filter(order=order).first()
+    if request is None:
+        raise DomainError(_("采购方尚未提交开票信息，请先联系采购方填写。"))
+    if order.status == ORDER_CANCELLED:
+        raise DomainError(_("订单已取消，不能登记发票。"))
+    amount, tax, tax_rate = q2(amount), q2(tax), Decimal(tax_rate)
+    if amount <= 0 or tax < 0:
+        raise DomainError(_("发票金额必须大于零，税额不能为负。"))
+    share = {row.rate: row for row in selectors.partner_share(order, partner.pk)}
+    if tax_rate not in share:
+        raise DomainError(_("该订单中本供应商没有税率为 %(r)s 的商品。") % {"r": f"{tax_rate * 100:.0f}%"})
+    if abs(q2(amount * tax_rate) - tax) > Decimal("0.05"):
+        raise DomainError(_("税额与金额 × 税率不符（应约为 ¥%(t)s）。") % {"t": q2(amount * tax_rate)})
+    already = selectors.invoiced_by_rate(order, partner.pk).get(tax_rate, Decimal("0.00"))
+    if already + amount + tax > share[tax_rate].amount_incl:
+        raise DomainError(
+            _("价税合计超出该税率商品的订单金额（剩余可开 ¥%(left)s）。")
+            % {"left": share[tax_rate].amount_incl - already}
+        )
+    number = number.strip()
+    if IssuedInvoice.objects.filter(partner=partner, number=number).exists():
+        raise DomainError(_("发票号码 %(n)s 已登记过。") % {"n": number})
+    with transaction.atomic():
+        invoice = IssuedInvoice.objects.create(
+            order=order,
+            partner=partner,
+            invoice_type=request.invoice_type,
+            number=number,
+            issued_on=issued_on,
+            tax_rate=tax_rate,
+            amount=amount,
+            tax=tax,
+            created_by=actor,
+        )
+        _audit(
+            actor=actor,
+            kind="invoice_issued",
+            order=order,
+            note=f"{partner.name} 发票 {number} ¥{invoice.total}",
+        )
+    return invoice
+
+
+# --- orders placed through Oscar's basket checkout ------------------------------------------------
+
+
+def order_direct_finalise(*, order, invoice: dict | None = None) -> None:
+    """A basket checkout (direct purchase at list price): one 全款 stage, origin, invoice."""
+    OrderOrigin.objects.get_or_create(order=order, defaults={"source": OrderSource.DIRECT, "reference": ""})
+    if not order.payment_stages.exists():
+        PaymentStage.objects.create(order=order, sequence=1, label="全款", amount=q2(order.total_incl_tax))
+    if invoice and not hasattr(order, "invoice_request"):
+        InvoiceRequest.objects.create(order=order, **{f: invoice.get(f, "") or "" for f in INVOICE_FIELDS})
+    _audit(actor=order.user, kind="order_placed", order=order, to_status=order.status, note="直接购买")
+
+
+# --- unpaid orders (Celery beat) -----------------------------------------------------------------
+
+
+def _order_url(order) -> str:
+    from django.urls import reverse
+
+    path = reverse("payments:order-detail", kwargs={"number": order.number})
+    return f"{getattr(settings, 'MALL_SITE_URL', '').rstrip('/')}{path}"
+
+
+def _awaiting_orders(*, placed_before: datetime):
+    return Order.objects.filter(status=ORDER_AWAITING, date_placed__lte=placed_before)
+
+
+def unpaid_orders_remind(*, now: datetime | None = None) -> list[str]:
+    """E-mail buyers of orders still 待付款 after UNPAID_ORDER_REMIND_HOURS (once per order)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.UNPAID_ORDER_REMIND_HOURS)
+    cancel_on = settings.UNPAID_ORDER_CANCEL_DAYS
+    reminded = []
+    candidates = _awaiting_orders(placed_before=cutoff).filter(
+        payment_stages__status=PaymentStage.Status.DUE, payment_stages__reminded_at__isnull=True
+    )
+    for order_id in candidates.values_list("pk", flat=True).distinct():
+        with transaction.atomic():
+            order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id).first()
+            if order is None or order.status != ORDER_AWAITING:
+                continue
+            due = list(
+                order.payment_stages.select_for_update().filter(
+                    status=PaymentStage.Status.DUE, reminded_at__isnull=True
+                )
+            )
+            if not due:
+                continue
+            PaymentStage.objects.filter(pk__in=[s.pk for s in due]).update(reminded_at=now)
+            _audit(kind="unpaid_reminded", order=order, note=order.email or "")
+            if order.email:
+                deadline = timezone.localtime(order.date_placed + timedelta(days=cancel_on))
+                body = _(
+                    "您好：\n\n您在湘慧商城的订单 %(n)s（应付 ¥%(t)s）尚未付款。\n"
+                    "请在 %(d)s 前完成付款（对公转账或在线支付），逾期订单将自动取消。\n\n"
+                    "付款页面：%(url)s\n"
+                ) % {
+                    "n": order.number,
+                    "t": order.total_incl_tax,
+                    "d": f"{deadline:%Y-%m-%d %H:%M}",
+                    "url": _order_url(order),
+                }
+                transaction.on_commit(
+                    lambda o=order, b=body: send_mail(
+                        _("订单 %(n)s 待付款提醒") % {"n": o.number}, b, None, [o.email]
+                    )
+                )
+            reminded.append(order.number)
+    return reminded
+
+
+def unpaid_orders_cancel(*, now: datetime | None = None) -> list[str]:
+    """Cancel orders still 待付款 after UNPAID_ORDER_CANCEL_DAYS, unless a transfer slip is
+    waiting for confirmation or a card payment is in flight."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.UNPAID_ORDER_CANCEL_DAYS)
+    cancelled = []
+    for order_id in _awaiting_orders(placed_before=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id).first()
+            if order is None or order.status != ORDER_AWAITING:
+                continue
+            if BankTransfer.objects.filter(order=order, status=BankTransfer.Status.SUBMITTED).exists():
+                continue
+            if StripePayment.objects.filter(
+                order=order, status__in=[_S.REQUIRES_ACTION, _S.PROCESSING, _S.SUCCEEDED]
+            ).exists():
+                continue
+            note = _("超过 %(d)s 天未付款，系统自动取消。") % {"d": settings.UNPAID_ORDER_CANCEL_DAYS}
+            for stage in order.payment_stages.filter(status=PaymentStage.Status.DUE):
+                _move(stage, PaymentStage.Status.CANCELLED, kind="stage_cancelled", note=note)
+            order_status_move(order=order, to=ORDER_CANCELLED, note=note, kind="unpaid_cancelled")
+            if order.email:
+                body = _(
+                    "您好：\n\n您在湘慧商城的订单 %(n)s 超过 %(d)s 天未付款，已自动取消。\n"
+                    "如仍需采购，请重新下单或联系供应商。\n"
+                ) % {"n": order.number, "d": settings.UNPAID_ORDER_CANCEL_DAYS}
+                transaction.on_commit(
+                    lambda o=order, b=body: send_mail(
+                        _("订单 %(n)s 已取消") % {"n": o.number}, b, None, [o.email]
+                    )
+                )
+            cancelled.append(order.number)
+    return cancelled
+
+
+def new_form_token() -> str:
+    return uuid.uuid4().hex
