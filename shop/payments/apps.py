@@ -6,3 +6,8 @@ class PaymentsConfig(AppConfig):
     name = "shop.payments"
     label = "payments"
     verbose_name = _("支付与发票")
+
+    def ready(self):
+        from . import nav
+
+        nav.register()

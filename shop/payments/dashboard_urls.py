@@ -1,5 +1,27 @@
 """Dashboard URLs, included under the ``dashboard`` namespace by shop.apps.dashboard."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import dashboard_views as views
+
+urlpatterns = [
+    path("", views.PaymentOrderListView.as_view(), name="payments-list"),
+    path("orders/<str:number>/", views.PaymentOrderDetailView.as_view(), name="payments-order"),
+    path(
+        "orders/<str:number>/invoices/",
+        views.InvoiceIssueView.as_view(),
+        name="payments-invoice-issue",
+    ),
+    path(
+        "transfers/<int:pk>/confirm/",
+        views.TransferReviewView.as_view(confirm=True),
+        name="payments-transfer-confirm",
+    ),
+    path(
+        "transfers/<int:pk>/reject/",
+        views.TransferReviewView.as_view(confirm=False),
+        name="payments-transfer-reject",
+    ),
+    path("transfers/<int:pk>/slip/", views.DashboardSlipView.as_view(), name="payments-slip"),
+    path("stripe-events/", views.StripeEventListView.as_view(), name="payments-stripe-events"),
+]

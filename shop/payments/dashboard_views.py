@@ -1,0 +1,194 @@
+"""Payments dashboard (/dashboard/payments/): receipts to confirm, order payment details,
+invoices issued, Stripe webhook events. Operators see everything; a vendor sees orders with
+its own lines, only its own lines, and confirms receipt only for orders that are wholly its own."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from shop.core.access import OperatorRequiredMixin, VendorOrOperatorMixin, is_operator, user_partner_ids
+from shop.core.exceptions import DomainError
+
+from . import selectors, services
+from .forms import IssueInvoiceForm, ReviewForm
+from .models import BankTransfer, InvoiceRequest, StripeEvent
+from .views import slip_response
+
+
+class PaymentOrderListView(VendorOrOperatorMixin, ListView):
+    template_name = "payments/dashboard/order_list.html"
+    context_object_name = "orders"
+    paginate_by = 30
+
+    def get_queryset(self):
+        qs = selectors.dashboard_orders(user=self.request.user).prefetch_related("payment_stages")
+        qs = qs.annotate(
+            awaiting=Exists(
+                BankTransfer.objects.filter(order=OuterRef("pk"), status=BankTransfer.Status.SUBMITTED)
+            )
+        )
+        show = self.request.GET.get("show", "")
+        if show == "awaiting":
+            qs = qs.filter(awaiting=True)
+        elif show:
+            qs = qs.filter(status=show)
+        number = self.request.GET.get("number", "").strip()
+        if number:
+            qs = qs.filter(number__icontains=number)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["show"] = self.request.GET.get("show", "")
+        ctx["number"] = self.request.GET.get("number", "")
+        ctx["statuses"] = list(settings.OSCAR_ORDER_STATUS_PIPELINE)
+        ctx["awaiting_count"] = selectors.awaiting_confirmation(user=self.request.user).count()
+        return ctx
+
+
+def dashboard_order_context(request, order, **overrides) -> dict:
+    user = request.user
+    can_confirm = selectors.can_confirm_receipt(user, order)
+    partners = selectors.invoice_partners_for(user, order)
+    shares = [
+        (p, selectors.partner_share(order, p.pk), selectors.invoiced_by_rate(order, p.pk)) for p in partners
+    ]
+    rates = sorted({row.rate for _p, rows, _i in shares for row in rows}, reverse=True)
+    visible_partner_ids = None if is_operator(user) else set(user_partner_ids(user))
+    issued = order.issued_invoices.select_related("partner")
+    if visible_partner_ids is not None:
+        issued = issued.filter(partner_id__in=visible_partner_ids)
+    ctx = {
+        "order": order,
+        "lines": list(selectors.visible_lines(user, order)),
+        "can_confirm": can_confirm,
+        "stages": list(order.payment_stages.all()) if can_confirm else [],
+        "transfers": list(order.bank_transfers.select_related("stage", "uploaded_by", "reviewed_by"))
+        if can_confirm
+        else [],
+        "stripe_payments": list(order.stripe_payments.select_related("stage")) if can_confirm else [],
+        "invoice_request": InvoiceRequest.objects.filter(order=order).first(),
+        "shares": shares,
+        "issued_invoices": list(issued),
+        "invoice_form": IssueInvoiceForm(partners=partners, rates=rates),
+        "review_form": ReviewForm(),
+        "events": list(selectors.order_audit_events(order)) if can_confirm else [],
+        "error": "",
+    }
+    ctx.update(overrides)
+    return ctx
+
+
+def render_dashboard_order(request, order, status=200, **overrides):
+    return render(
+        request,
+        "payments/dashboard/order_detail.html",
+        dashboard_order_context(request, order, **overrides),
+        status=status,
+    )
+
+
+class PaymentOrderDetailView(VendorOrOperatorMixin, View):
+    def get(self, request, number):
+        order = selectors.dashboard_order_get(user=request.user, number=number)
+        return render_dashboard_order(request, order)
+
+
+def _transfer_for(request, pk) -> BankTransfer:
+    try:
+        return BankTransfer.objects.select_related("order", "stage").get(
+            pk=pk, order__in=selectors.dashboard_orders(user=request.user)
+        )
+    except BankTransfer.DoesNotExist:
+        raise Http404
+
+
+class TransferReviewView(VendorOrOperatorMixin, View):
+    """Confirm receipt of a remittance (the stage is paid) or reject the slip."""
+
+    confirm = True
+
+    def post(self, request, pk):
+        transfer = _transfer_for(request, pk)
+        form = ReviewForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        try:
+            if self.confirm:
+                result = services.bank_transfer_confirm(transfer=transfer, actor=request.user, note=note)
+            else:
+                services.bank_transfer_reject(transfer=transfer, actor=request.user, note=note)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            if not self.confirm:
+                messages.success(request, _("已驳回该汇款凭证，采购方可重新上传。"))
+            elif result.changed:
+                messages.success(
+                    request,
+                    _("已确认到账：%(label)s ¥%(amount)s，订单状态已更新。")
+                    % {"label": transfer.stage.label, "amount": transfer.stage.amount},
+                )
+            else:
+                messages.info(request, _("该凭证此前已确认到账，无需重复操作。"))
+        return redirect("dashboard:payments-order", number=transfer.order.number)
+
+
+class DashboardSlipView(VendorOrOperatorMixin, View):
+    def get(self, request, pk):
+        transfer = _transfer_for(request, pk)
+        if not selectors.can_confirm_receipt(request.user, transfer.order):
+            raise Http404
+        return slip_response(transfer)
+
+
+class InvoiceIssueView(VendorOrOperatorMixin, View):
+    def post(self, request, number):
+        order = selectors.dashboard_order_get(user=request.user, number=number)
+        partners = selectors.invoice_partners_for(request.user, order)
+        rates = sorted(
+            {row.rate for p in partners for row in selectors.partner_share(order, p.pk)}, reverse=True
+        )
+        form = IssueInvoiceForm(request.POST, partners=partners, rates=rates)
+        if not form.is_valid():
+            return render_dashboard_order(request, order, status=400, invoice_form=form)
+        data = form.cleaned_data
+        partner = next((p for p in partners if p.pk == data["partner"]), None)
+        try:
+            services.invoice_issue(
+                order=order,
+                actor=request.user,
+                partner=partner,
+                number=data["number"],
+                issued_on=data["issued_on"],
+                tax_rate=data["tax_rate"],
+                amount=data["amount"],
+                tax=data["tax"],
+            )
+        except DomainError as exc:
+            return render_dashboard_order(request, order, status=400, invoice_form=form, error=exc.message)
+        messages.success(request, _("发票 %(n)s 已登记，采购方可在订单页查看。") % {"n": data["number"]})
+        return redirect("dashboard:payments-order", number=order.number)
+
+
+class StripeEventListView(OperatorRequiredMixin, ListView):
+    template_name = "payments/dashboard/stripe_events.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = StripeEvent.objects.all()
+        status = self.request.GET.get("status", "")
+        if status:
+            qs = qs.filter(status=status)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["status"] = self.request.GET.get("status", "")
+        ctx["statuses"] = StripeEvent.Status.choices
+        return ctx

@@ -1,0 +1,159 @@
+"""Forms of the payment pages (buyer) and the payments dashboard (vendor / operator)."""
+
+import re
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shop.buyers.forms import clean_invoice_wish
+from shop.buyers.models import INVOICE_FIELDS
+from shop.core.uploads import check_upload
+
+from .models import InvoiceRequest
+from .services import SLIP_KINDS
+
+
+class BootstrapMixin:
+    """Bootstrap's form-control class on text-like widgets (templates stay plain)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            if not isinstance(f.widget, forms.RadioSelect | forms.CheckboxInput | forms.FileInput):
+                f.widget.attrs.setdefault("class", "form-control")
+
+
+class BankTransferForm(BootstrapMixin, forms.Form):
+    payer_name = forms.CharField(label=_("汇款单位（付款账户名）"), max_length=120)
+    amount = forms.DecimalField(label=_("汇款金额（元）"), max_digits=14, decimal_places=2, min_value=0.01)
+    remitted_on = forms.DateField(label=_("汇款日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    slip = forms.FileField(
+        label=_("汇款凭证（回单照片或 PDF）"),
+        help_text=_("支持 PDF、PNG、JPEG，单个文件不超过 10 MB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def clean_slip(self):
+        slip = self.cleaned_data["slip"]
+        check_upload(slip, allowed=SLIP_KINDS)
+        return slip
+
+    def clean_remitted_on(self):
+        value = self.cleaned_data["remitted_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("汇款日期不能晚于今天。"))
+        return value
+
+
+def luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+class CardForm(BootstrapMixin, forms.Form):
+    """Card details for the server-side path (localstripe). Never stored, never logged."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    number = forms.CharField(
+        label=_("卡号"),
+        max_length=23,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    expiry = forms.CharField(
+        label=_("有效期（月/年）"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY"}),
+    )
+    cvc = forms.CharField(
+        label=_("安全码（CVC）"),
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+
+    def clean_number(self):
+        number = re.sub(r"[\s-]", "", self.cleaned_data["number"])
+        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_ok(number):
+            raise ValidationError(_("卡号不正确，请核对后重新输入。"))
+        return number
+
+    def clean_expiry(self):
+        m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", self.cleaned_data["expiry"])
+        if not m:
+            raise ValidationError(_("有效期格式应为 月/年，例如 12/30。"))
+        month, year = int(m.group(1)), int(m.group(2))
+        year = year + 2000 if year < 100 else year
+        if not 1 <= month <= 12:
+            raise ValidationError(_("有效期月份应在 1–12 之间。"))
+        today = date.today()
+        if (year, month) < (today.year, today.month):
+            raise ValidationError(_("银行卡已过期。"))
+        return month, year
+
+    def clean_cvc(self):
+        cvc = self.cleaned_data["cvc"].strip()
+        if not cvc.isdigit() or len(cvc) not in (3, 4):
+            raise ValidationError(_("安全码应为 3 或 4 位数字。"))
+        return cvc
+
+
+class InvoiceRequestForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = InvoiceRequest
+        fields = list(INVOICE_FIELDS)
+        widgets = {"invoice_type": forms.RadioSelect}
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("invoice_title") or "").strip():
+            self.add_error("invoice_title", _("请填写发票抬头（单位全称）。"))
+        if not (cleaned.get("invoice_tax_no") or "").strip():
+            self.add_error("invoice_tax_no", _("请填写纳税人识别号（统一社会信用代码）。"))
+        try:
+            return clean_invoice_wish(cleaned)
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    if field not in self.errors:
+                        self.add_error(field, error)
+            return cleaned
+
+
+class ReviewForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class IssueInvoiceForm(BootstrapMixin, forms.Form):
+    partner = forms.TypedChoiceField(label=_("开票供应商"), coerce=int)
+    number = forms.CharField(label=_("发票号码"), max_length=32)
+    issued_on = forms.DateField(label=_("开票日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    tax_rate = forms.ChoiceField(label=_("税率"))
+    amount = forms.DecimalField(label=_("金额（不含税，元）"), max_digits=14, decimal_places=2)
+    tax = forms.DecimalField(label=_("税额（元）"), max_digits=14, decimal_places=2)
+
+    def __init__(self, *args, partners=(), rates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [(p.pk, p.name) for p in partners]
+        self.fields["tax_rate"].choices = [(str(r), f"{r * 100:.0f}%") for r in rates]
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if not re.fullmatch(r"[0-9A-Za-z]{8,20}", number):
+            raise ValidationError(_("发票号码应为 8–20 位数字或字母。"))
+        return number
+
+    def clean_issued_on(self):
+        value = self.cleaned_data["issued_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("开票日期不能晚于今天。"))
+        return value

@@ -1,0 +1,34 @@
+"""The payments section of the dashboard menu (added once, when the app is ready)."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from shop.core.access import nav_operator_only, nav_vendor_or_operator
+
+MENU = {
+    "label": _("收款与发票"),
+    "icon": "fas fa-money-check-alt",
+    "access_fn": nav_vendor_or_operator,
+    "children": [
+        {
+            "label": _("订单收款"),
+            "url_name": "dashboard:payments-list",
+            "access_fn": nav_vendor_or_operator,
+        },
+        {
+            "label": _("Stripe 事件"),
+            "url_name": "dashboard:payments-stripe-events",
+            "access_fn": nav_operator_only,
+        },
+    ],
+}
+
+
+def register() -> None:
+    nav = settings.OSCAR_DASHBOARD_NAVIGATION
+    if not any(
+        item.get("url_name") == "dashboard:payments-list"
+        for entry in nav
+        for item in entry.get("children", [])
+    ):
+        nav.append(MENU)
