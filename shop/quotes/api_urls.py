@@ -1,5 +1,11 @@
 """API URLs, included under /api/ by shop.api.urls."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import ProductViewSet, QuoteRequestViewSet
+
+router = SimpleRouter()
+router.register("products", ProductViewSet, basename="product")
+router.register("quote-requests", QuoteRequestViewSet, basename="quote-request")
+
+urlpatterns = router.urls

@@ -2,7 +2,35 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _merge_quote_list_on_login(sender, request, user, **kwargs):
+    """The anonymous visitor's 询价单 joins the account's list at login."""
+    if request is None or not hasattr(request, "session"):
+        return
+    from .services import SESSION_LIST_KEY, quote_list_for_request
+
+    if request.session.get(SESSION_LIST_KEY):
+        quote_list_for_request(request=request)
+
+
 class QuotesConfig(AppConfig):
     name = "shop.quotes"
     label = "quotes"
     verbose_name = _("询价")
+
+    def ready(self):
+        from django.conf import settings
+        from django.contrib.auth.signals import user_logged_in
+
+        from shop.core.access import nav_vendor_or_operator
+
+        user_logged_in.connect(_merge_quote_list_on_login, dispatch_uid="quotes_merge_list_on_login")
+        nav = settings.OSCAR_DASHBOARD_NAVIGATION
+        if not any(item.get("url_name") == "dashboard:quotes-list" for item in nav):
+            nav.append(
+                {
+                    "label": _("询价报价"),
+                    "icon": "fas fa-file-invoice-dollar",
+                    "url_name": "dashboard:quotes-list",
+                    "access_fn": nav_vendor_or_operator,
+                }
+            )

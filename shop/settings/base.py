@@ -320,3 +320,12 @@ STRIPE_CARD_FORM = env.str("STRIPE_CARD_FORM", default="auto")
 # Stripe.js mode only: add alipay / wechat_pay (CNY) once enabled on the Stripe account.
 STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["card"])
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append("https://hooks.stripe.com")
+
+# --- quotes -------------------------------------------------------------------------------
+QUOTES_INDICATIVE_VALIDITY_DAYS = env.int("QUOTES_INDICATIVE_VALIDITY_DAYS", default=7)
+QUOTES_INQUIRY_MAX_VENDORS = env.int("QUOTES_INQUIRY_MAX_VENDORS", default=5)  # 询价采购: 3..N vendors
+QUOTES_REMIND_AFTER_HOURS = env.int("QUOTES_REMIND_AFTER_HOURS", default=24)
+QUOTES_SWEEP_GRACE_SECONDS = env.int("QUOTES_SWEEP_GRACE_SECONDS", default=120)
+QUOTES_STEP_MAX_ATTEMPTS = env.int("QUOTES_STEP_MAX_ATTEMPTS", default=4)  # PDF / e-mail retries
+QUOTES_ATTACHMENT_MAX_BYTES = env.int("QUOTES_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+QUOTES_ATTACHMENT_MAX_FILES = env.int("QUOTES_ATTACHMENT_MAX_FILES", default=5)

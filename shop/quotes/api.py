@@ -1,0 +1,329 @@
+"""JSON API for external procurement systems: the catalogue (read-only) and quote requests.
+
+A buyer sees only its own requests (anyone else's number answers 404). Session and token
+authentication (DRF settings)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Min
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from oscar.core.loading import get_model
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from shop.buyers.forms import clean_invoice_wish
+from shop.core.exceptions import DomainError
+
+from . import selectors, services
+from .models import (
+    MAX_LINE_QUANTITY,
+    REQUEST_INPUT_FIELDS,
+    QuoteRequest,
+    QuoteRequestLine,
+    VendorQuote,
+    VendorQuoteLine,
+)
+
+Product = get_model("catalogue", "Product")
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, allow_null=True, help_text="最低目录价（含税）"
+    )
+    categories = serializers.SerializerMethodField()
+    vendors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "title",
+            "upc",
+            "unit",
+            "tax_rate",
+            "price",
+            "price_is_from",
+            "quote_only",
+            "lead_time_days",
+            "supports_oem",
+            "categories",
+            "vendors",
+        ]
+
+    def get_categories(self, obj) -> list[str]:
+        top = obj.parent if obj.parent_id else obj
+        return [c.name for c in top.categories.all()]
+
+    def get_vendors(self, obj) -> list[str]:
+        return sorted({sr.partner.name for sr in obj.stockrecords.all()})
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    """Products that can be quoted (public, approved, with at least one vendor)."""
+
+    serializer_class = ProductSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return (
+            selectors.quotable_products()
+            .annotate(price=Min("stockrecords__price"))
+            .select_related("parent")
+            .prefetch_related("categories", "parent__categories", "stockrecords__partner")
+            .order_by("pk")
+        )
+
+
+# --- quote requests -------------------------------------------------------------------------
+
+
+class LineInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField(help_text="商品 ID")
+    quantity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        error_messages={
+            "min_value": f"数量必须在 1 到 {MAX_LINE_QUANTITY} 之间。",
+            "max_value": f"数量必须在 1 到 {MAX_LINE_QUANTITY} 之间。",
+        },
+    )
+    remark = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class QuoteRequestCreateSerializer(serializers.ModelSerializer):
+    lines = LineInputSerializer(many=True)
+
+    class Meta:
+        model = QuoteRequest
+        fields = [*REQUEST_INPUT_FIELDS, "lines"]
+        extra_kwargs = {"county": {"required": False}}
+
+    def validate_org_uscc(self, value):
+        return (value or "").strip().upper()
+
+    def validate_needed_by(self, value):
+        if value <= timezone.localdate():
+            raise serializers.ValidationError("需求日期必须晚于今天。")
+        return value
+
+    def validate_lines(self, value):
+        if not value:
+            raise serializers.ValidationError("询价单是空的，请至少添加一项商品。")
+        ids = [line["product"] for line in value]
+        products = Product.objects.select_related("parent").in_bulk(ids)
+        missing = [str(i) for i in ids if i not in products]
+        if missing:
+            raise serializers.ValidationError(f"商品不存在：{', '.join(missing)}。")
+        return [
+            services.LineInput(
+                product=products[line["product"]], quantity=line["quantity"], remark=line["remark"]
+            )
+            for line in value
+        ]
+
+    def validate(self, attrs):
+        try:
+            clean_invoice_wish(attrs)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict)
+        return attrs
+
+
+class VendorQuoteLineSerializer(serializers.ModelSerializer):
+    request_line = serializers.IntegerField(source="request_line_id")
+    title = serializers.CharField(source="request_line.title")
+    unit_price_excl_tax = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    unit_tax = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    line_total_incl_tax = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+    class Meta:
+        model = VendorQuoteLine
+        fields = [
+            "request_line",
+            "title",
+            "quantity",
+            "unit_price_excl_tax",
+            "tax_rate",
+            "unit_tax",
+            "unit_price_incl_tax",
+            "line_total_incl_tax",
+            "is_from_price",
+        ]
+        read_only_fields = fields
+
+
+class VendorQuoteSerializer(serializers.ModelSerializer):
+    vendor = serializers.CharField(source="partner.name")
+    status_display = serializers.CharField(source="get_status_display")
+    lines = VendorQuoteLineSerializer(many=True)
+    total_excl_tax = serializers.SerializerMethodField()
+    total_tax = serializers.SerializerMethodField()
+    total_incl_tax = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VendorQuote
+        fields = [
+            "id",
+            "number",
+            "vendor",
+            "status",
+            "status_display",
+            "is_indicative",
+            "lead_time_days",
+            "valid_until",
+            "terms",
+            "lines",
+            "total_excl_tax",
+            "total_tax",
+            "total_incl_tax",
+        ]
+        read_only_fields = fields
+
+    def _total(self, obj, key):
+        cache = getattr(obj, "_api_totals", None)
+        if cache is None:
+            cache = obj._api_totals = obj.totals()
+        return f"{cache[key]:.2f}"
+
+    def get_total_excl_tax(self, obj) -> str:
+        return self._total(obj, "excl")
+
+    def get_total_tax(self, obj) -> str:
+        return self._total(obj, "tax")
+
+    def get_total_incl_tax(self, obj) -> str:
+        return self._total(obj, "incl")
+
+
+class RequestLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuoteRequestLine
+        fields = ["id", "product", "title", "unit", "quantity", "remark", "tax_rate"]
+        read_only_fields = fields
+
+
+class QuoteRequestSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    lines = RequestLineSerializer(many=True, read_only=True)
+    vendor_quotes = VendorQuoteSerializer(many=True, read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = QuoteRequest
+        fields = [
+            "number",
+            "status",
+            "status_display",
+            "created_at",
+            *REQUEST_INPUT_FIELDS,
+            "lines",
+            "vendor_quotes",
+            "order_number",
+        ]
+        read_only_fields = fields
+
+
+class AcceptSerializer(serializers.Serializer):
+    vendor_quote = serializers.IntegerField(help_text="要接受的供应商报价 ID")
+
+
+class AcceptResultSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    order_number = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="我的询价"),
+    retrieve=extend_schema(summary="询价详情（状态与各供应商报价）"),
+    create=extend_schema(
+        summary="提交询价",
+        request=QuoteRequestCreateSerializer,
+        responses={201: QuoteRequestSerializer, 400: OpenApiResponse(ErrorSerializer)},
+    ),
+)
+class QuoteRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = QuoteRequestSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "number"
+    lookup_value_regex = "[A-Z0-9]+"
+
+    def get_queryset(self):
+        return (
+            selectors.quote_request_detail_queryset()
+            .filter(buyer=self.request.user)
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return QuoteRequestCreateSerializer
+        if self.action == "accept":
+            return AcceptSerializer
+        return QuoteRequestSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = QuoteRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lines = data.pop("lines")
+        try:
+            qr = services.quote_request_submit(user=request.user, data=data, lines=lines)
+        except DomainError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        qr = self.get_queryset().get(pk=qr.pk)
+        return Response(QuoteRequestSerializer(qr).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="接受一家供应商的报价（生成订单）",
+        request=AcceptSerializer,
+        responses={
+            200: AcceptResultSerializer,
+            400: OpenApiResponse(ErrorSerializer),
+            404: OpenApiResponse(ErrorSerializer),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, number=None):
+        qr = self.get_object()
+        serializer = AcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        vq = get_object_or_404(
+            VendorQuote.objects.select_related("request", "partner"),
+            pk=serializer.validated_data["vendor_quote"],
+            request=qr,
+        )
+        try:
+            order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
+        except DomainError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        qr.refresh_from_db()
+        return Response({"number": qr.number, "status": qr.status, "order_number": order.number})
+
+    @extend_schema(
+        summary="取消询价",
+        request=None,
+        responses={200: QuoteRequestSerializer, 400: OpenApiResponse(ErrorSerializer)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, number=None):
+        qr = self.get_object()
+        try:
+            services.quote_request_cancel(
+                quote_request=qr, actor=request.user, note=str(request.data.get("note", ""))[:1000]
+            )
+        except DomainError as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(QuoteRequestSerializer(self.get_queryset().get(pk=qr.pk)).data)

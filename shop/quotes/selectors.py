@@ -1,0 +1,269 @@
+"""Reads of the quote domain: who sees which request, routing, timelines and comparisons."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from oscar.core.loading import get_model
+
+from shop.core.access import is_operator, user_partner_ids
+from shop.core.exceptions import DomainError
+
+from .models import (
+    EVENT_KIND_LABELS,
+    ProcurementMethod,
+    QuoteRequest,
+    QuoteRequestEvent,
+    RequestStatus,
+    VendorQuote,
+    VendorQuoteEvent,
+    VendorQuoteLine,
+    VendorQuoteStatus,
+)
+
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+Partner = get_model("partner", "Partner")
+
+INQUIRY_MIN_VENDORS = 3
+
+
+# --- products -------------------------------------------------------------------------------
+
+
+def product_quote_problem(product) -> str | None:
+    """Why ``product`` cannot be put in a quote list, or None when it can."""
+    if product is None:
+        return "商品不存在。"
+    if not product.is_public or getattr(product, "review_status", "approved") != "approved":
+        return f"商品“{product.get_title()}”未上架，不能询价。"
+    if product.is_parent:
+        return f"“{product.get_title()}”有多个规格，请先选择具体规格再加入询价单。"
+    if not StockRecord.objects.filter(product=product).exists():
+        return f"商品“{product.get_title()}”暂无供应商供货，暂不能询价。"
+    return None
+
+
+def quotable_products() -> QuerySet:
+    """Public, approved products that are not parents and have at least one vendor."""
+    return (
+        Product.objects.filter(is_public=True, review_status="approved")
+        .exclude(structure=Product.PARENT)
+        .filter(stockrecords__isnull=False)
+        .distinct()
+    )
+
+
+# --- routing --------------------------------------------------------------------------------
+
+
+def _category_ids(products) -> set[int]:
+    ids = set()
+    for product in products:
+        top = product.parent if product.parent_id else product
+        ids.update(top.categories.values_list("pk", flat=True))
+    return ids
+
+
+def inquiry_vendor_ids(*, products) -> list[int]:
+    """Vendors for 询价采购: all carrying the products, then others carrying their categories,
+    up to ``QUOTES_INQUIRY_MAX_VENDORS`` (the ones carrying the products always included)."""
+    products = list(products)
+    carrying = list(
+        StockRecord.objects.filter(product__in=products)
+        .order_by("partner_id")
+        .values_list("partner_id", flat=True)
+        .distinct()
+    )
+    chosen = list(dict.fromkeys(carrying))
+    target = max(settings.QUOTES_INQUIRY_MAX_VENDORS, INQUIRY_MIN_VENDORS)
+    cats = _category_ids(products)
+    if len(chosen) < target and cats:
+        in_category = Q(product__categories__in=cats) | Q(product__parent__categories__in=cats)
+        others = (
+            StockRecord.objects.filter(in_category, product__is_public=True)
+            .exclude(partner_id__in=chosen)
+            .values("partner_id")
+            .annotate(n=Count("product", distinct=True))
+            .order_by("-n", "partner_id")
+        )
+        for row in others[: target - len(chosen)]:
+            chosen.append(row["partner_id"])
+    return chosen
+
+
+def inquiry_problem(*, products) -> str | None:
+    n = len(inquiry_vendor_ids(products=products))
+    if n >= INQUIRY_MIN_VENDORS:
+        return None
+    return (
+        f"询价采购需要至少三家供应商参与报价，目前经营所选商品类目的供应商只有 {n} 家，"
+        "无法发起询价采购。请改选“直购”或“单一来源”，或减少询价商品后重试。"
+    )
+
+
+def route_request(*, products, method: str) -> dict[int, dict[int, object]]:
+    """{partner_id: {product_id: StockRecord or None}} — who quotes which product.
+
+    直购: every vendor stocking a product quotes it. 单一来源: one vendor per product (the
+    lowest list price). 询价采购: at least three vendors, each quoting every product."""
+    products = list(products)
+    records = list(
+        StockRecord.objects.filter(product__in=products)
+        .select_related("partner")
+        .order_by("price", "partner_id")
+    )
+    by_product: dict[int, list] = defaultdict(list)
+    for sr in records:
+        by_product[sr.product_id].append(sr)
+    routing: dict[int, dict[int, object]] = defaultdict(dict)
+    if method == ProcurementMethod.INQUIRY:
+        vendor_ids = inquiry_vendor_ids(products=products)
+        if len(vendor_ids) < INQUIRY_MIN_VENDORS:
+            raise DomainError(inquiry_problem(products=products))
+        for partner_id in vendor_ids:
+            for product in products:
+                sr = next((s for s in by_product[product.pk] if s.partner_id == partner_id), None)
+                routing[partner_id][product.pk] = sr
+    else:
+        for product in products:
+            candidates = by_product[product.pk]
+            if method == ProcurementMethod.SINGLE_SOURCE:
+                candidates = candidates[:1]
+            for sr in candidates:
+                routing[sr.partner_id][product.pk] = sr
+    return dict(routing)
+
+
+# --- buyer side -----------------------------------------------------------------------------
+
+
+def quote_requests_for_buyer(*, user) -> QuerySet:
+    if not (user and user.is_authenticated):
+        return QuoteRequest.objects.none()
+    return QuoteRequest.objects.filter(buyer=user)
+
+
+def quote_request_detail_queryset() -> QuerySet:
+    return QuoteRequest.objects.select_related("order", "accepted_quote").prefetch_related(
+        "lines",
+        "attachments",
+        Prefetch(
+            "vendor_quotes",
+            queryset=VendorQuote.objects.select_related("partner").prefetch_related(
+                Prefetch("lines", queryset=VendorQuoteLine.objects.select_related("request_line"))
+            ),
+        ),
+    )
+
+
+# --- dashboard side -------------------------------------------------------------------------
+
+
+def quote_requests_for_dashboard(*, user, status: str = "", query: str = "") -> QuerySet:
+    """Operators: every request. Vendors: requests routed to one of their partners."""
+    qs = QuoteRequest.objects.all()
+    if not is_operator(user):
+        ids = user_partner_ids(user)
+        qs = qs.filter(vendor_quotes__partner_id__in=ids).distinct()
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(Q(number__icontains=query) | Q(org_name__icontains=query))
+    return qs.order_by("-created_at", "-pk")
+
+
+def vendor_quotes_for_user(*, user, quote_request) -> QuerySet:
+    qs = (
+        VendorQuote.objects.filter(request=quote_request)
+        .select_related("partner")
+        .prefetch_related(Prefetch("lines", queryset=VendorQuoteLine.objects.select_related("request_line")))
+    )
+    if is_operator(user):
+        return qs
+    return qs.filter(partner_id__in=user_partner_ids(user))
+
+
+def vendor_quote_for_user(*, user, quote_request_id: int, vendor_quote_id: int) -> VendorQuote | None:
+    qs = VendorQuote.objects.filter(pk=vendor_quote_id, request_id=quote_request_id).select_related(
+        "request", "partner"
+    )
+    if not is_operator(user):
+        qs = qs.filter(partner_id__in=user_partner_ids(user))
+    return qs.first()
+
+
+# --- timeline and comparison ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    label: str
+    actor: str
+    from_status: str
+    to_status: str
+    note: str
+    vendor: str
+
+
+def _actor_name(user) -> str:
+    if user is None:
+        return "系统"
+    return user.get_full_name() or user.email or user.username
+
+
+def _entry(ev, labels, vendor: str = "") -> TimelineEntry:
+    return TimelineEntry(
+        at=ev.created_at,
+        kind=ev.kind,
+        label=str(EVENT_KIND_LABELS.get(ev.kind, ev.kind)),
+        actor=_actor_name(ev.actor),
+        from_status=str(labels.get(ev.from_status, ev.from_status)),
+        to_status=str(labels.get(ev.to_status, ev.to_status)),
+        note=ev.note,
+        vendor=vendor,
+    )
+
+
+def quote_request_timeline(*, quote_request, vendor_quotes=None) -> list[TimelineEntry]:
+    """Events of the request and of ``vendor_quotes`` (default: all of its quotes), by time."""
+    req_labels = dict(RequestStatus.choices)
+    vq_labels = dict(VendorQuoteStatus.choices)
+    entries = [
+        _entry(ev, req_labels)
+        for ev in QuoteRequestEvent.objects.filter(request=quote_request).select_related("actor")
+    ]
+    vq_ids = (
+        [vq.pk for vq in vendor_quotes]
+        if vendor_quotes is not None
+        else VendorQuote.objects.filter(request=quote_request).values_list("pk", flat=True)
+    )
+    entries += [
+        _entry(ev, vq_labels, ev.vendor_quote.partner.name)
+        for ev in VendorQuoteEvent.objects.filter(vendor_quote_id__in=list(vq_ids)).select_related(
+            "actor", "vendor_quote__partner"
+        )
+    ]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def comparison(*, quote_request, vendor_quotes) -> dict:
+    """The 比价 table: one column per vendor quote, one row per requested line."""
+    columns = []
+    for vq in vendor_quotes:
+        by_line = {line.request_line_id: line for line in vq.lines.all()}
+        columns.append({"quote": vq, "lines": by_line, "totals": vq.totals()})
+    rows = []
+    for req_line in quote_request.lines.all():
+        rows.append({"line": req_line, "cells": [col["lines"].get(req_line.pk) for col in columns]})
+    priced = [c["totals"]["incl"] for c in columns if c["totals"]["priced"]]
+    lowest = min(priced) if priced else None
+    for col in columns:
+        col["is_lowest"] = (
+            lowest is not None and col["totals"]["priced"] == len(rows) and col["totals"]["incl"] == lowest
+        )
+    return {"columns": columns, "rows": rows}

@@ -1,0 +1,1007 @@
+"""Writes of the quote domain. Keyword-only, typed; every state change through ``transition``.
+
+Side effects done by the worker (PDF, e-mails) are steps with a state on their row
+(pending → done, or failed past ``QUOTES_STEP_MAX_ATTEMPTS``), checked under
+``select_for_update`` so running a task twice does the work once."""
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from shop.buyers.forms import clean_invoice_wish
+from shop.buyers.models import INVOICE_FIELDS, OrgType
+from shop.buyers.services import buyer_organisation_remember
+from shop.core.access import is_operator, user_partner_ids
+from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.models import next_document_number
+from shop.core.money import q2
+from shop.core.transitions import transition
+from shop.core.uploads import DOCUMENT_KINDS, check_upload
+from shop.core.validators import validate_cn_mobile, validate_uscc
+
+from . import selectors
+from .models import (
+    AWAITING_VENDOR_STATUSES,
+    LIVE_VENDOR_QUOTE_STATUSES,
+    MAX_LINE_QUANTITY,
+    REQUEST_INPUT_FIELDS,
+    REQUEST_MOVES,
+    VENDOR_QUOTE_MOVES,
+    ProcurementMethod,
+    QuoteAttachment,
+    QuoteList,
+    QuoteListLine,
+    QuoteRequest,
+    QuoteRequestEvent,
+    QuoteRequestLine,
+    RequestStatus,
+    StepState,
+    VendorQuote,
+    VendorQuoteEvent,
+    VendorQuoteLine,
+    VendorQuoteStatus,
+)
+
+log = logging.getLogger(__name__)
+
+Product = get_model("catalogue", "Product")
+Partner = get_model("partner", "Partner")
+OrderLine = get_model("order", "Line")
+
+ALLOWED_TAX_RATES = (Decimal("0.13"), Decimal("0.06"))
+MAX_UNIT_PRICE = Decimal("9999999999.99")
+SESSION_LIST_KEY = "quotes_list_id"
+SESSION_COUNT_KEY = "quotes_list_count"
+TEST_PDF_DELAY_ENV = "XH_TEST_QUOTE_PDF_DELAY"
+
+VQ = VendorQuoteStatus
+RS = RequestStatus
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def _request_move(qr, to, *, actor=None, note="", kind="status", extra=None):
+    return transition(
+        obj=qr,
+        to=to,
+        allowed=REQUEST_MOVES,
+        labels=dict(RequestStatus.choices),
+        event_model=QuoteRequestEvent,
+        event_fk="request",
+        actor=actor,
+        note=note,
+        kind=kind,
+        extra_updates=extra,
+    )
+
+
+def _quote_move(vq, to, *, actor=None, note="", kind="status", extra=None):
+    return transition(
+        obj=vq,
+        to=to,
+        allowed=VENDOR_QUOTE_MOVES,
+        labels=dict(VendorQuoteStatus.choices),
+        event_model=VendorQuoteEvent,
+        event_fk="vendor_quote",
+        actor=actor,
+        note=note,
+        kind=kind,
+        extra_updates=extra,
+    )
+
+
+def _enqueue(task_name: str, *args) -> None:
+    """Send a task once the current transaction commits. A broker outage is logged, never
+    raised: the row is saved and the periodic sweep enqueues it again."""
+
+    def send():
+        from . import tasks
+
+        try:
+            getattr(tasks, task_name).apply_async(
+                args=args,
+                retry=True,
+                retry_policy={
+                    "max_retries": 1,
+                    "interval_start": 0,
+                    "interval_step": 0.2,
+                    "interval_max": 0.2,
+                },
+            )
+        except Exception:
+            log.warning(
+                "quotes: could not enqueue %s%r; the sweep will retry", task_name, args, exc_info=True
+            )
+
+    transaction.on_commit(send)
+
+
+# --- quote list (询价单) --------------------------------------------------------------------
+
+
+def _check_quantity(quantity) -> int:
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise DomainError("数量必须是整数。")
+    if quantity < 1 or quantity > MAX_LINE_QUANTITY:
+        raise DomainError(f"数量必须在 1 到 {MAX_LINE_QUANTITY} 之间。")
+    return quantity
+
+
+def _merge_lists(*, source: QuoteList, target: QuoteList) -> None:
+    for line in source.lines.all():
+        existing = target.lines.filter(product_id=line.product_id).first()
+        if existing:
+            existing.quantity = min(existing.quantity + line.quantity, MAX_LINE_QUANTITY)
+            existing.remark = existing.remark or line.remark
+            existing.save(update_fields=["quantity", "remark"])
+        else:
+            line.quote_list = target
+            line.save(update_fields=["quote_list"])
+    source.delete()
+
+
+def quote_list_count_remember(*, request, quote_list: QuoteList | None) -> int:
+    count = quote_list.lines.count() if quote_list else 0
+    request.session[SESSION_COUNT_KEY] = count
+    return count
+
+
+@transaction.atomic
+def quote_list_for_request(*, request, create: bool = False) -> QuoteList | None:
+    """The visitor's quote list: the user's own when logged in (an anonymous session's list is
+    merged into it), else the session's. Created only when ``create``."""
+    user = request.user
+    session_id = request.session.get(SESSION_LIST_KEY)
+    anonymous = QuoteList.objects.filter(pk=session_id, user=None).first() if session_id else None
+    if user.is_authenticated:
+        qlist = QuoteList.objects.filter(user=user).first()
+        if anonymous is not None:
+            if qlist is None:
+                anonymous.user = user
+                anonymous.save(update_fields=["user"])
+                qlist = anonymous
+            else:
+                _merge_lists(source=anonymous, target=qlist)
+            request.session.pop(SESSION_LIST_KEY, None)
+            quote_list_count_remember(request=request, quote_list=qlist)
+        elif session_id:
+            request.session.pop(SESSION_LIST_KEY, None)
+        if qlist is None and create:
+            qlist = QuoteList.objects.create(user=user)
+        return qlist
+    if anonymous is None and create:
+        anonymous = QuoteList.objects.create()
+        request.session[SESSION_LIST_KEY] = anonymous.pk
+    return anonymous
+
+
+@transaction.atomic
+def quote_list_add(*, quote_list: QuoteList, product, quantity: int, remark: str = "") -> QuoteListLine:
+    quantity = _check_quantity(quantity)
+    problem = selectors.product_quote_problem(product)
+    if problem:
+        raise DomainError(problem)
+    remark = (remark or "").strip()[:200]
+    line = QuoteListLine.objects.select_for_update().filter(quote_list=quote_list, product=product).first()
+    if line is None:
+        return QuoteListLine.objects.create(
+            quote_list=quote_list, product=product, quantity=quantity, remark=remark
+        )
+    if line.quantity + quantity > MAX_LINE_QUANTITY:
+        raise DomainError(f"询价单中该商品数量合计不能超过 {MAX_LINE_QUANTITY}。")
+    line.quantity += quantity
+    if remark:
+        line.remark = remark
+    line.save(update_fields=["quantity", "remark"])
+    return line
+
+
+@transaction.atomic
+def quote_list_update(*, quote_list: QuoteList, changes: dict[int, tuple[int, str]]) -> None:
+    """Set quantity and remark of lines (by line id); all checked before any is written."""
+    lines = {line.pk: line for line in quote_list.lines.select_for_update()}
+    checked = {}
+    for line_id, (quantity, remark) in changes.items():
+        if line_id not in lines:
+            raise DomainError("询价单中没有这一行。")
+        checked[line_id] = (_check_quantity(quantity), (remark or "").strip()[:200])
+    for line_id, (quantity, remark) in checked.items():
+        line = lines[line_id]
+        line.quantity, line.remark = quantity, remark
+        line.save(update_fields=["quantity", "remark"])
+
+
+def quote_list_remove(*, quote_list: QuoteList, line_id: int) -> None:
+    deleted, _ = QuoteListLine.objects.filter(quote_list=quote_list, pk=line_id).delete()
+    if not deleted:
+        raise DomainError("询价单中没有这一行。")
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product: object
+    quantity: int
+    remark: str = ""
+
+
+REQUEST_FIELDS = REQUEST_INPUT_FIELDS
+
+
+def _check_request_data(data: dict) -> dict:
+    """Re-check what forms and serializers already checked (services are called by both)."""
+    values = {f: data.get(f) for f in REQUEST_FIELDS}
+    for f in REQUEST_FIELDS:
+        if values[f] is None and f not in ("budget", "needed_by"):
+            values[f] = ""
+    required = {
+        "org_name": "单位名称",
+        "org_uscc": "统一社会信用代码",
+        "org_type": "单位类型",
+        "province": "省",
+        "city": "市",
+        "contact_name": "联系人",
+        "contact_mobile": "手机号码",
+        "contact_email": "电子邮箱",
+        "delivery_region": "收货地区",
+        "delivery_address": "收货地址",
+    }
+    for field, label in required.items():
+        values[field] = str(values[field]).strip()
+        if not values[field]:
+            raise DomainError(f"请填写{label}。")
+    values["org_uscc"] = values["org_uscc"].upper()
+    try:
+        validate_uscc(values["org_uscc"])
+        validate_cn_mobile(values["contact_mobile"])
+        values = clean_invoice_wish(values)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0])
+    if values["org_type"] not in OrgType.values:
+        raise DomainError("请选择单位类型。")
+    if values["procurement_method"] not in ProcurementMethod.values:
+        raise DomainError("请选择采购方式。")
+    needed_by = values["needed_by"]
+    if not isinstance(needed_by, date):
+        raise DomainError("请填写需求日期。")
+    if needed_by <= timezone.localdate():
+        raise DomainError("需求日期必须晚于今天。")
+    budget = values["budget"]
+    if budget is not None and budget != "":
+        budget = Decimal(budget)
+        if budget <= 0 or budget > MAX_UNIT_PRICE:
+            raise DomainError("预算必须大于零。")
+        values["budget"] = q2(budget)
+    else:
+        values["budget"] = None
+    return values
+
+
+@transaction.atomic
+def quote_request_submit(
+    *,
+    user,
+    data: dict,
+    lines: list[LineInput],
+    attachments: list | tuple = (),
+    quote_list: QuoteList | None = None,
+) -> QuoteRequest:
+    """Save a request with its lines and attachments, remember the organisation, and enqueue
+    its processing after commit. Any problem raises DomainError and saves nothing."""
+    if not (user and user.is_authenticated):
+        raise PermissionDenied("请先登录后再提交询价。")
+    if not lines:
+        raise DomainError("询价单是空的，请先添加商品。")
+    values = _check_request_data(data)
+    seen = set()
+    for line in lines:
+        problem = selectors.product_quote_problem(line.product)
+        if problem:
+            raise DomainError(problem)
+        if line.product.pk in seen:
+            raise DomainError(f"商品“{line.product.get_title()}”重复出现，请合并为一行。")
+        seen.add(line.product.pk)
+        _check_quantity(line.quantity)
+    if values["procurement_method"] == ProcurementMethod.INQUIRY:
+        problem = selectors.inquiry_problem(products=[line.product for line in lines])
+        if problem:
+            raise DomainError(problem)
+    if len(attachments) > settings.QUOTES_ATTACHMENT_MAX_FILES:
+        raise DomainError(f"附件最多 {settings.QUOTES_ATTACHMENT_MAX_FILES} 个。")
+    checked = []
+    for upload in attachments:
+        try:
+            checked.append(
+                (
+                    upload,
+                    check_upload(
+                        upload, allowed=DOCUMENT_KINDS, max_bytes=settings.QUOTES_ATTACHMENT_MAX_BYTES
+                    ),
+                )
+            )
+        except ValidationError as exc:
+            raise DomainError(f"附件“{upload.name}”：{exc.messages[0]}")
+
+    qr = QuoteRequest.objects.create(number=next_document_number("XJ"), buyer=user, **values)
+    for line in lines:
+        product = line.product
+        QuoteRequestLine.objects.create(
+            request=qr,
+            product=product,
+            title=product.get_title()[:255],
+            unit=getattr(product, "unit", "") or "台",
+            quantity=int(line.quantity),
+            remark=(line.remark or "").strip()[:200],
+            tax_rate=getattr(product, "tax_rate", None) or Decimal("0.13"),
+        )
+    for upload, info in checked:
+        att = QuoteAttachment(
+            request=qr, display_name=info.display_name[:128], kind=info.kind, size=info.size
+        )
+        att.file.save(info.display_name, upload, save=False)
+        att.save()
+    QuoteRequestEvent.objects.create(request=qr, actor=user, to_status=qr.status, kind="submitted")
+    buyer_organisation_remember(user=user, data=values)
+    if quote_list is not None:
+        quote_list.lines.all().delete()
+    _enqueue("quote_request_process", qr.pk)
+    return qr
+
+
+# --- processing (worker) --------------------------------------------------------------------
+
+
+def _indicative_valid_until() -> datetime:
+    return timezone.now() + timedelta(days=settings.QUOTES_INDICATIVE_VALIDITY_DAYS)
+
+
+def quote_request_process(*, quote_request_id: int) -> str:
+    """Split a submitted request per vendor: one VendorQuote each (indicative prices from the
+    list / 起价 prices where the vendor stocks the product). Idempotent: a request that is no
+    longer ``submitted`` is left alone. Returns what happened."""
+    with transaction.atomic():
+        qr = QuoteRequest.objects.select_for_update().filter(pk=quote_request_id).first()
+        if qr is None:
+            log.warning("quotes: request %s does not exist", quote_request_id)
+            return "missing"
+        if qr.status != RS.SUBMITTED:
+            return "skipped"
+        qr = _request_move(qr, RS.PROCESSING, kind="processing")
+        req_lines = list(qr.lines.select_related("product", "product__parent"))
+        products = [line.product for line in req_lines if line.product is not None]
+        try:
+            routing = selectors.route_request(products=products, method=qr.procurement_method)
+        except DomainError as exc:
+            routing = {}
+            reason = exc.message
+        else:
+            reason = "没有可报价的供应商（商品已下架或供应商已退出）。"
+        if not routing:
+            _request_move(qr, RS.CANCELLED, kind="cancelled", note=reason)
+            qr.buyer_mail_state = StepState.DONE
+            qr.save(update_fields=["buyer_mail_state"])
+            return "no-vendors"
+        partners = Partner.objects.in_bulk(list(routing))
+        created = []
+        for partner_id in sorted(routing):
+            vq = VendorQuote.objects.filter(request=qr, partner_id=partner_id).first()
+            if vq is not None:
+                continue
+            products_map = routing[partner_id]
+            vq = VendorQuote.objects.create(
+                request=qr,
+                partner=partners[partner_id],
+                number=next_document_number("BJ"),
+                pdf_state=StepState.DONE,  # nothing to render until there is a price
+                pdf_version=0,
+            )
+            VendorQuoteEvent.objects.create(
+                vendor_quote=vq, to_status=vq.status, kind="routed", note=f"询价 {qr.number}"
+            )
+            priced = False
+            lead = 0
+            for req_line in req_lines:
+                if req_line.product_id not in products_map:
+                    continue
+                sr = products_map[req_line.product_id]
+                price = sr.price if sr is not None and sr.price and sr.price > 0 else None
+                priced = priced or price is not None
+                if price is not None:
+                    lead = max(lead, req_line.product.lead_time_days or 0)
+                VendorQuoteLine.objects.create(
+                    vendor_quote=vq,
+                    request_line=req_line,
+                    stockrecord=sr,
+                    quantity=req_line.quantity,
+                    unit_price_incl_tax=q2(price) if price is not None else None,
+                    tax_rate=req_line.tax_rate,
+                    is_from_price=bool(price is not None and req_line.product.price_is_from),
+                )
+            if priced:
+                vq = _quote_move(
+                    vq,
+                    VQ.INDICATIVE,
+                    kind="indicative",
+                    note="按目录价（起价）自动生成，以供应商确认报价为准。",
+                    extra={
+                        "is_indicative": True,
+                        "valid_until": _indicative_valid_until(),
+                        "lead_time_days": lead or None,
+                        "pdf_version": 1,
+                        "pdf_state": StepState.PENDING,
+                        "pdf_requested_at": timezone.now(),
+                    },
+                )
+            created.append(vq)
+        _request_move(
+            qr,
+            RS.QUOTED,
+            kind="routed",
+            note=f"已分发给 {len(routing)} 家供应商：" + "、".join(partners[p].name for p in sorted(routing)),
+            extra={"processed_at": timezone.now()},
+        )
+        for vq in created:
+            if vq.pdf_state == StepState.PENDING:
+                _enqueue("vendor_quote_render_pdf", vq.pk)
+            _enqueue("vendor_quote_mail_vendor", vq.pk)
+        _enqueue("quote_request_mail_buyer", qr.pk)
+    return "processed"
+
+
+def _step_failed(*, obj, state_field: str, attempts: int, error: Exception, what: str):
+    """Record an error on the row; past the cap mark the step failed (visible to operators)."""
+    obj.last_error = f"{what}: {error!r}"[:2000]
+    fields = ["last_error"]
+    if attempts >= settings.QUOTES_STEP_MAX_ATTEMPTS:
+        setattr(obj, state_field, StepState.FAILED)
+        fields.append(state_field)
+        note = f"{what}失败（已尝试 {attempts} 次）：{error}"[:1000]
+        if isinstance(obj, QuoteRequest):
+            QuoteRequestEvent.objects.create(request=obj, kind="failed", note=note)
+        else:
+            vq = obj.vendor_quote if isinstance(obj, VendorQuoteEvent) else obj
+            VendorQuoteEvent.objects.create(vendor_quote=vq, kind="failed", note=note)
+        log.error("quotes: %s for %s failed after %s attempts: %r", what, obj, attempts, error)
+    obj.save(update_fields=fields)
+    return getattr(obj, state_field)
+
+
+def _test_pdf_delay() -> float:
+    """A slow PDF step for the killed-worker test only (never honoured outside test settings)."""
+    if not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".test"):
+        return 0.0
+    try:
+        return float(os.environ.get(TEST_PDF_DELAY_ENV, "0") or 0)
+    except ValueError:
+        return 0.0
+
+
+def vendor_quote_render_pdf(*, vendor_quote_id: int) -> str:
+    """Render the 报价单 PDF of the quote's current version. Returns done/skipped/failed;
+    raises when a retry is due."""
+    from .pdf import render_vendor_quote_pdf
+
+    with transaction.atomic():
+        vq = VendorQuote.objects.select_for_update().filter(pk=vendor_quote_id).first()
+        if vq is None or vq.pdf_state != StepState.PENDING:
+            return "skipped"
+        if vq.pdf_attempts >= settings.QUOTES_STEP_MAX_ATTEMPTS:
+            _step_failed(
+                obj=vq,
+                state_field="pdf_state",
+                attempts=vq.pdf_attempts,
+                error=RuntimeError("attempts exhausted"),
+                what="生成报价单 PDF",
+            )
+            return "failed"
+        vq.pdf_attempts += 1
+        vq.save(update_fields=["pdf_attempts"])
+    delay = _test_pdf_delay()
+    if delay:
+        time.sleep(delay)
+    old_name = ""
+    try:
+        with transaction.atomic():
+            vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote_id)
+            if vq.pdf_state != StepState.PENDING:
+                return "skipped"
+            data = render_vendor_quote_pdf(vendor_quote=vq)
+            old_name = vq.pdf.name
+            vq.pdf.save(f"{vq.number}-v{vq.pdf_version}.pdf", ContentFile(data), save=False)
+            vq.pdf_state = StepState.DONE
+            vq.pdf_rendered_version = vq.pdf_version
+            vq.pdf_attempts = 0
+            vq.save(update_fields=["pdf", "pdf_state", "pdf_rendered_version", "pdf_attempts"])
+            if old_name and old_name != vq.pdf.name:
+                storage = vq.pdf.storage
+                transaction.on_commit(lambda: storage.delete(old_name))
+        return "done"
+    except Exception as exc:
+        log.warning("quotes: PDF for quote %s failed", vendor_quote_id, exc_info=True)
+        with transaction.atomic():
+            vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote_id)
+            state = _step_failed(
+                obj=vq,
+                state_field="pdf_state",
+                attempts=vq.pdf_attempts,
+                error=exc,
+                what="生成报价单 PDF",
+            )
+        if state == StepState.FAILED:
+            return "failed"
+        raise
+
+
+def _mail_step(*, model, pk: int, state_field: str, attempts_field: str, what: str, send) -> str:
+    error = None
+    with transaction.atomic():
+        obj = model.objects.select_for_update().filter(pk=pk).first()
+        if obj is None or getattr(obj, state_field) != StepState.PENDING:
+            return "skipped"
+        attempts = getattr(obj, attempts_field) + 1
+        setattr(obj, attempts_field, attempts)
+        obj.save(update_fields=[attempts_field])
+        try:
+            send(obj)
+        except Exception as exc:
+            error = exc
+            log.warning("quotes: %s for %s failed", what, obj, exc_info=True)
+            state = _step_failed(
+                obj=obj,
+                state_field=state_field,
+                attempts=attempts,
+                error=exc,
+                what=what,
+            )
+        else:
+            setattr(obj, state_field, StepState.DONE)
+            obj.save(update_fields=[state_field])
+            return "done"
+    if state == StepState.FAILED:
+        return "failed"
+    raise error
+
+
+def vendor_quote_mail_vendor(*, vendor_quote_id: int) -> str:
+    """Tell the vendor about a new request (once)."""
+    from .emails import send_vendor_new_request
+
+    return _mail_step(
+        model=VendorQuote,
+        pk=vendor_quote_id,
+        state_field="vendor_mail_state",
+        attempts_field="vendor_mail_attempts",
+        what="通知供应商",
+        send=lambda vq: send_vendor_new_request(vendor_quote=vq),
+    )
+
+
+def quote_request_mail_buyer(*, quote_request_id: int) -> str:
+    """Tell the buyer the request went out, with the indicative figures (once)."""
+    from .emails import send_buyer_request_processed
+
+    return _mail_step(
+        model=QuoteRequest,
+        pk=quote_request_id,
+        state_field="buyer_mail_state",
+        attempts_field="buyer_mail_attempts",
+        what="通知采购方",
+        send=lambda qr: send_buyer_request_processed(quote_request=qr),
+    )
+
+
+# --- vendor side ----------------------------------------------------------------------------
+
+
+def _check_vendor_actor(*, actor, vendor_quote) -> None:
+    if is_operator(actor):
+        return
+    if vendor_quote.partner_id not in user_partner_ids(actor):
+        raise PermissionDenied("只能处理本单位的报价。")
+
+
+@dataclass(frozen=True)
+class PriceInput:
+    unit_price_incl_tax: Decimal | None
+    tax_rate: Decimal
+
+
+def vendor_quote_answer(
+    *,
+    vendor_quote: VendorQuote,
+    actor,
+    prices: dict[int, PriceInput],
+    lead_time_days: int,
+    valid_until: date,
+    terms: str = "",
+) -> VendorQuote:
+    """The vendor's firm quote (or a revision of it): prices per line (by VendorQuoteLine id;
+    None = not quoted), lead time, validity and terms. Re-renders the PDF, tells the buyer."""
+    _check_vendor_actor(actor=actor, vendor_quote=vendor_quote)
+    if not isinstance(lead_time_days, int) or not 1 <= lead_time_days <= 3650:
+        raise DomainError("交货期应为 1 到 3650 天。")
+    if not isinstance(valid_until, date) or valid_until < timezone.localdate():
+        raise DomainError("报价有效期不能早于今天。")
+    with transaction.atomic():
+        qr = QuoteRequest.objects.select_for_update().get(pk=vendor_quote.request_id)
+        if qr.status != RS.QUOTED:
+            raise DomainError(f"询价单当前状态为“{qr.get_status_display()}”，不能再报价。")
+        vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote.pk)
+        lines = {line.pk: line for line in vq.lines.select_for_update()}
+        if set(prices) - set(lines):
+            raise DomainError("报价明细与询价单不一致，请刷新后重试。")
+        priced = 0
+        for line_id, line in lines.items():
+            price = prices.get(line_id, PriceInput(None, line.tax_rate))
+            if price.tax_rate not in ALLOWED_TAX_RATES:
+                raise DomainError("税率只能是 13% 或 6%。")
+            if price.unit_price_incl_tax is not None:
+                if price.unit_price_incl_tax <= 0 or price.unit_price_incl_tax > MAX_UNIT_PRICE:
+                    raise DomainError(f"“{line.request_line.title}”的单价必须大于零。")
+                priced += 1
+        if not priced:
+            raise DomainError("请至少为一项商品填写报价。")
+        was_answered = vq.status == VQ.ANSWERED
+        tz = timezone.get_current_timezone()
+        until = timezone.make_aware(
+            datetime.combine(valid_until, datetime.max.time().replace(microsecond=0)), tz
+        )
+        vq = _quote_move(
+            vq,
+            VQ.ANSWERED,
+            actor=actor,
+            kind="revised" if was_answered else "answered",
+            note=(terms or "")[:500],
+            extra={
+                "is_indicative": False,
+                "lead_time_days": lead_time_days,
+                "valid_until": until,
+                "terms": (terms or "").strip()[:2000],
+                "answered_at": timezone.now(),
+                "pdf_version": vq.pdf_version + 1,
+                "pdf_state": StepState.PENDING,
+                "pdf_attempts": 0,
+                "pdf_requested_at": timezone.now(),
+            },
+        )
+        for line_id, line in lines.items():
+            price = prices.get(line_id, PriceInput(None, line.tax_rate))
+            line.unit_price_incl_tax = q2(price.unit_price_incl_tax) if price.unit_price_incl_tax else None
+            line.tax_rate = price.tax_rate
+            line.is_from_price = False
+            line.save(update_fields=["unit_price_incl_tax", "tax_rate", "is_from_price"])
+        _notify_last_event(vq)
+        _enqueue("vendor_quote_render_pdf", vq.pk)
+    return vq
+
+
+def _notify_last_event(vq) -> None:
+    """Mark the quote's latest event for an e-mail to the other party and enqueue it."""
+    ev = VendorQuoteEvent.objects.filter(vendor_quote=vq).order_by("-pk").first()
+    if ev is not None:
+        ev.notify_state = StepState.PENDING
+        ev.save(update_fields=["notify_state"])
+        _enqueue("vendor_quote_event_notify", ev.pk)
+
+
+def vendor_quote_event_notify(*, event_id: int) -> str:
+    """E-mail about one vendor-quote event: answers go to the buyer, the rest to the vendor."""
+    from .emails import send_event_notification
+
+    return _mail_step(
+        model=VendorQuoteEvent,
+        pk=event_id,
+        state_field="notify_state",
+        attempts_field="notify_attempts",
+        what="发送通知",
+        send=lambda ev: send_event_notification(event=ev),
+    )
+
+
+# --- buyer side -----------------------------------------------------------------------------
+
+
+def _check_buyer(*, actor, quote_request) -> None:
+    if not (actor and actor.is_authenticated and quote_request.buyer_id == actor.pk):
+        raise PermissionDenied("只能处理自己的询价。")
+
+
+def _open_quote(*, actor, vendor_quote) -> tuple[QuoteRequest, VendorQuote]:
+    _check_buyer(actor=actor, quote_request=vendor_quote.request)
+    qr = QuoteRequest.objects.select_for_update().get(pk=vendor_quote.request_id)
+    if qr.status != RS.QUOTED:
+        raise IllegalTransition(f"询价单当前状态为“{qr.get_status_display()}”，不能再处理报价。")
+    vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote.pk)
+    return qr, vq
+
+
+def vendor_quote_request_revision(*, vendor_quote: VendorQuote, actor, note: str) -> VendorQuote:
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("请填写需要供应商修改的内容。")
+    with transaction.atomic():
+        _qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
+        vq = _quote_move(
+            vq,
+            VQ.REVISION_REQUESTED,
+            actor=actor,
+            kind="revision_requested",
+            note=note[:1000],
+            extra={"revision_note": note[:2000]},
+        )
+        _notify_last_event(vq)
+    return vq
+
+
+def vendor_quote_decline(*, vendor_quote: VendorQuote, actor, note: str = "") -> VendorQuote:
+    with transaction.atomic():
+        _qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
+        vq = _quote_move(vq, VQ.DECLINED, actor=actor, kind="declined", note=(note or "").strip()[:1000])
+        _notify_last_event(vq)
+    return vq
+
+
+def quote_request_cancel(*, quote_request: QuoteRequest, actor, note: str = "") -> QuoteRequest:
+    if not is_operator(actor):
+        _check_buyer(actor=actor, quote_request=quote_request)
+    with transaction.atomic():
+        qr = _request_move(
+            quote_request, RS.CANCELLED, actor=actor, kind="cancelled", note=(note or "").strip()[:1000]
+        )
+        for vq in VendorQuote.objects.filter(request=qr, status__in=LIVE_VENDOR_QUOTE_STATUSES):
+            vq = _quote_move(vq, VQ.DECLINED, actor=actor, kind="declined", note="采购方已取消询价。")
+            _notify_last_event(vq)
+    return qr
+
+
+def payment_stages_for(total: Decimal) -> list[tuple[str, Decimal]] | None:
+    """Above the online single-charge cap the order is paid as 定金 30% + 尾款 70%."""
+    from shop.payments.orders import STRIPE_MAX_CHARGE
+
+    if total <= STRIPE_MAX_CHARGE:
+        return None
+    deposit = q2(total * Decimal("0.30"))
+    return [("定金", deposit), ("尾款", total - deposit)]
+
+
+def vendor_quote_accept(*, vendor_quote: VendorQuote, actor):
+    """Accept one vendor's quote: it becomes an Oscar order at the quoted prices (ready for
+    payment), the other open quotes are declined. Returns the order."""
+    from shop.payments.orders import OrderLineSpec, order_place
+
+    with transaction.atomic():
+        qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
+        if vq.status not in (VQ.INDICATIVE, VQ.ANSWERED):
+            raise IllegalTransition(f"报价当前状态为“{vq.get_status_display()}”，不能接受。")
+        if vq.valid_until and vq.valid_until < timezone.now():
+            raise DomainError("该报价已超过有效期，不能接受；可要求供应商修改报价。")
+        lines = list(vq.lines.select_related("request_line__product", "stockrecord__partner"))
+        priced = [line for line in lines if line.unit_price_incl_tax is not None]
+        if not priced:
+            raise DomainError("该报价没有任何报价明细，不能接受。")
+        if vq.status == VQ.INDICATIVE and any(line.is_from_price for line in priced):
+            raise DomainError("参考报价含“起价”商品，需供应商确认报价后才能接受。")
+        specs = []
+        for line in priced:
+            product = line.request_line.product
+            if product is None:
+                raise DomainError(f"商品“{line.request_line.title}”已下架，不能下单，请联系供应商。")
+            specs.append(
+                OrderLineSpec(
+                    product=product,
+                    stockrecord=line.stockrecord,
+                    quantity=line.quantity,
+                    unit_price_incl_tax=line.unit_price_incl_tax,
+                    tax_rate=line.tax_rate,
+                    title=line.request_line.title,
+                )
+            )
+        vq = _quote_move(vq, VQ.ACCEPTED, actor=actor, kind="accepted")
+        _notify_last_event(vq)
+        for other in VendorQuote.objects.filter(request=qr, status__in=LIVE_VENDOR_QUOTE_STATUSES).exclude(
+            pk=vq.pk
+        ):
+            other = _quote_move(
+                other, VQ.DECLINED, actor=actor, kind="declined", note="采购方已接受其他供应商的报价。"
+            )
+            _notify_last_event(other)
+        qr = _request_move(
+            qr,
+            RS.ACCEPTED,
+            actor=actor,
+            kind="accepted",
+            note=f"接受 {vq.partner.name} 的报价 {vq.number}",
+            extra={"accepted_quote": vq},
+        )
+        total = sum((q2(s.unit_price_incl_tax * s.quantity) for s in specs), Decimal("0.00"))
+        order = order_place(
+            user=qr.buyer,
+            lines=specs,
+            source="quote",
+            reference=qr.number,
+            stages=payment_stages_for(total),
+            invoice={f: getattr(qr, f) for f in INVOICE_FIELDS},
+            shipping={
+                "name": qr.contact_name,
+                "address": qr.delivery_address,
+                "city": qr.delivery_region or qr.city,
+                "province": qr.province,
+                "phone": qr.contact_mobile,
+            },
+        )
+        # Lines quoted by a vendor that has no stock record of the product (询价采购) still
+        # belong to that vendor: its dashboard shows order lines by partner.
+        OrderLine.objects.filter(order=order, partner__isnull=True).update(
+            partner=vq.partner, partner_name=vq.partner.name
+        )
+        _request_move(
+            qr, RS.ORDERED, actor=actor, kind="ordered", note=f"订单号 {order.number}", extra={"order": order}
+        )
+    return order
+
+
+# --- operators ------------------------------------------------------------------------------
+
+
+def quote_steps_retry(*, quote_request: QuoteRequest, actor) -> int:
+    """An operator puts failed PDF / e-mail steps of a request back to pending and enqueues them."""
+    if not is_operator(actor):
+        raise PermissionDenied("只有平台运营人员可以重新处理。")
+    n = 0
+    with transaction.atomic():
+        qr = QuoteRequest.objects.select_for_update().get(pk=quote_request.pk)
+        if qr.buyer_mail_state == StepState.FAILED:
+            qr.buyer_mail_state, qr.buyer_mail_attempts = StepState.PENDING, 0
+            qr.save(update_fields=["buyer_mail_state", "buyer_mail_attempts"])
+            _enqueue("quote_request_mail_buyer", qr.pk)
+            n += 1
+        for vq in VendorQuote.objects.select_for_update().filter(request=qr):
+            if vq.pdf_state == StepState.FAILED:
+                vq.pdf_state, vq.pdf_attempts, vq.pdf_requested_at = StepState.PENDING, 0, timezone.now()
+                vq.save(update_fields=["pdf_state", "pdf_attempts", "pdf_requested_at"])
+                _enqueue("vendor_quote_render_pdf", vq.pk)
+                n += 1
+            if vq.vendor_mail_state == StepState.FAILED:
+                vq.vendor_mail_state, vq.vendor_mail_attempts = StepState.PENDING, 0
+                vq.save(update_fields=["vendor_mail_state", "vendor_mail_attempts"])
+                _enqueue("vendor_quote_mail_vendor", vq.pk)
+                n += 1
+        for ev in VendorQuoteEvent.objects.select_for_update().filter(
+            vendor_quote__request=qr, notify_state=StepState.FAILED
+        ):
+            ev.notify_state, ev.notify_attempts = StepState.PENDING, 0
+            ev.save(update_fields=["notify_state", "notify_attempts"])
+            _enqueue("vendor_quote_event_notify", ev.pk)
+            n += 1
+        if n:
+            QuoteRequestEvent.objects.create(
+                request=qr, actor=actor, kind="retried", note=f"重新处理 {n} 个失败步骤"
+            )
+    return n
+
+
+# --- periodic jobs (beat) -------------------------------------------------------------------
+
+
+def quotes_expire(*, now: datetime | None = None) -> dict:
+    """Expire vendor quotes past their validity (and unanswered ones past the needed-by date),
+    then requests with no live quote left. Uses database timestamps only."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    expired_quotes = expired_requests = 0
+    stale = VendorQuote.objects.filter(request__status=RS.QUOTED).filter(
+        status__in=(VQ.INDICATIVE, VQ.ANSWERED), valid_until__lt=now
+    ) | VendorQuote.objects.filter(
+        request__status=RS.QUOTED,
+        status__in=(VQ.PENDING, VQ.REVISION_REQUESTED),
+        request__needed_by__lt=today,
+    )
+    for vq in stale.order_by("pk")[:1000]:
+        try:
+            note = (
+                "超过报价有效期。"
+                if vq.status in (VQ.INDICATIVE, VQ.ANSWERED)
+                else "已过采购需求日期，未报价。"
+            )
+            _quote_move(vq, VQ.EXPIRED, kind="expired", note=note)
+            expired_quotes += 1
+        except IllegalTransition:
+            continue
+    done = QuoteRequest.objects.filter(status=RS.QUOTED).exclude(
+        vendor_quotes__status__in=LIVE_VENDOR_QUOTE_STATUSES
+    )
+    for qr in done.order_by("pk")[:1000]:
+        try:
+            _request_move(qr, RS.EXPIRED, kind="expired", note="所有报价均已失效。")
+            expired_requests += 1
+        except IllegalTransition:
+            continue
+    return {"quotes": expired_quotes, "requests": expired_requests}
+
+
+def quotes_remind_vendors(*, now: datetime | None = None) -> int:
+    """Remind each vendor once of a request it has not answered within the reminder window."""
+    from .emails import send_vendor_reminder
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.QUOTES_REMIND_AFTER_HOURS)
+    due = VendorQuote.objects.filter(
+        request__status=RS.QUOTED,
+        status__in=AWAITING_VENDOR_STATUSES,
+        reminded_at__isnull=True,
+        created_at__lt=cutoff,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(due[:500]):
+        try:
+            with transaction.atomic():
+                vq = VendorQuote.objects.select_for_update().get(pk=pk)
+                if vq.reminded_at is not None or vq.status not in AWAITING_VENDOR_STATUSES:
+                    continue
+                send_vendor_reminder(vendor_quote=vq)
+                vq.reminded_at = now
+                vq.save(update_fields=["reminded_at"])
+                VendorQuoteEvent.objects.create(
+                    vendor_quote=vq,
+                    kind="reminded",
+                    note=f"超过 {settings.QUOTES_REMIND_AFTER_HOURS} 小时未报价",
+                )
+                sent += 1
+        except Exception:
+            # left un-reminded: the next run tries again
+            log.warning("quotes: reminder for quote %s failed", pk, exc_info=True)
+    return sent
+
+
+def quotes_sweep(*, now: datetime | None = None, grace_seconds: int | None = None) -> dict:
+    """Re-enqueue every step left undone longer than the grace period (a broker outage or a
+    killed worker loses nothing; running a step twice does it once)."""
+    now = now or timezone.now()
+    grace = settings.QUOTES_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    cutoff = now - timedelta(seconds=grace)
+    found = {
+        "quote_request_process": list(
+            QuoteRequest.objects.filter(
+                status__in=(RS.SUBMITTED, RS.PROCESSING), created_at__lt=cutoff
+            ).values_list("pk", flat=True)[:500]
+        ),
+        "quote_request_mail_buyer": list(
+            QuoteRequest.objects.filter(
+                buyer_mail_state=StepState.PENDING, processed_at__lt=cutoff
+            ).values_list("pk", flat=True)[:500]
+        ),
+        "vendor_quote_render_pdf": list(
+            VendorQuote.objects.filter(pdf_state=StepState.PENDING, pdf_requested_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:500]
+        ),
+        "vendor_quote_mail_vendor": list(
+            VendorQuote.objects.filter(
+                vendor_mail_state=StepState.PENDING, created_at__lt=cutoff
+            ).values_list("pk", flat=True)[:500]
+        ),
+        "vendor_quote_event_notify": list(
+            VendorQuoteEvent.objects.filter(
+                notify_state=StepState.PENDING, created_at__lt=cutoff
+            ).values_list("pk", flat=True)[:500]
+        ),
+    }
+    for task_name, ids in found.items():
+        for pk in ids:
+            _enqueue(task_name, pk)
+    return {name: len(ids) for name, ids in found.items()}

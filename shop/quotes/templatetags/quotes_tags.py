@@ -1,0 +1,49 @@
+from decimal import Decimal
+
+from django import template
+
+from shop.core.money import rmb_upper
+
+register = template.Library()
+
+
+@register.simple_tag
+def quote_list_count(request) -> int:
+    """Lines in the visitor's 询价单, cached in the session (no query on most pages)."""
+    if request is None or not hasattr(request, "session"):
+        return 0
+    from shop.quotes.services import SESSION_COUNT_KEY, SESSION_LIST_KEY, quote_list_count_remember
+
+    count = request.session.get(SESSION_COUNT_KEY)
+    if count is not None:
+        return count
+    if not (request.user.is_authenticated or request.session.get(SESSION_LIST_KEY)):
+        return 0
+    from shop.quotes.models import QuoteList
+
+    if request.user.is_authenticated:
+        qlist = QuoteList.objects.filter(user=request.user).first()
+    else:
+        qlist = QuoteList.objects.filter(pk=request.session.get(SESSION_LIST_KEY), user=None).first()
+    return quote_list_count_remember(request=request, quote_list=qlist)
+
+
+@register.filter
+def pct(value) -> str:
+    if value in (None, ""):
+        return ""
+    return f"{(Decimal(value) * 100).normalize():f}%"
+
+
+@register.filter
+def rmb(value) -> str:
+    if value in (None, ""):
+        return "—"
+    return f"¥{Decimal(value):,.2f}"
+
+
+@register.filter
+def rmb_words(value) -> str:
+    if value in (None, ""):
+        return ""
+    return "人民币" + rmb_upper(Decimal(value))

@@ -1,0 +1,288 @@
+"""Buyer pages: the quote list (询价单), submitting, 我的询价, detail with 比价 and actions."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+from oscar.core.loading import get_model
+
+from shop.buyers.forms import initial_from_organisation
+from shop.core.exceptions import DomainError
+
+from . import selectors, services
+from .forms import NoteForm, QuoteListAddForm, QuoteSubmitForm, RevisionRequestForm
+from .models import ProcurementMethod, QuoteAttachment, RequestStatus, VendorQuote
+
+Product = get_model("catalogue", "Product")
+
+
+def _safe_next(request, fallback: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return nxt
+    return fallback
+
+
+class QuoteListView(TemplateView):
+    """询价单: lines across products and vendors; quantities and remarks editable."""
+
+    template_name = "quotes/list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        qlist = services.quote_list_for_request(request=self.request)
+        lines = list(qlist.lines.select_related("product", "product__parent")) if qlist else []
+        ctx.update(
+            quote_list=qlist,
+            lines=lines,
+            max_quantity=services.MAX_LINE_QUANTITY,
+        )
+        services.quote_list_count_remember(request=self.request, quote_list=qlist)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        qlist = services.quote_list_for_request(request=request)
+        if qlist is None:
+            return redirect("quotes:list")
+        ok = True
+        try:
+            if "remove" in request.POST:
+                services.quote_list_remove(quote_list=qlist, line_id=int(request.POST["remove"]))
+                messages.success(request, "已从询价单移除。")
+            else:
+                changes = {}
+                for line in qlist.lines.all():
+                    key = f"quantity_{line.pk}"
+                    if key in request.POST:
+                        changes[line.pk] = (request.POST.get(key), request.POST.get(f"remark_{line.pk}", ""))
+                services.quote_list_update(quote_list=qlist, changes=changes)
+                if "submit" not in request.POST:
+                    messages.success(request, "询价单已更新。")
+        except (DomainError, ValueError) as exc:
+            ok = False
+            messages.error(request, getattr(exc, "message", "输入有误，请检查后重试。"))
+        services.quote_list_count_remember(request=request, quote_list=qlist)
+        if ok and "submit" in request.POST:
+            return redirect("quotes:submit")
+        return redirect("quotes:list")
+
+
+class QuoteListAddView(View):
+    """POST from the 加入询价单 form on product pages."""
+
+    def post(self, request, *args, **kwargs):
+        form = QuoteListAddForm(request.POST)
+        fallback = reverse("quotes:list")
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, errors[0])
+            return HttpResponseRedirect(_safe_next(request, fallback))
+        product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+        if product is None:
+            messages.error(request, "商品不存在或已下架。")
+            return HttpResponseRedirect(_safe_next(request, fallback))
+        try:
+            qlist = services.quote_list_for_request(request=request, create=True)
+            services.quote_list_add(
+                quote_list=qlist,
+                product=product,
+                quantity=form.cleaned_data["quantity"],
+                remark=form.cleaned_data.get("remark", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(_safe_next(request, fallback))
+        count = services.quote_list_count_remember(request=request, quote_list=qlist)
+        messages.success(request, f"“{product.get_title()}”已加入询价单（共 {count} 项）。")
+        return HttpResponseRedirect(_safe_next(request, fallback))
+
+
+class QuoteSubmitView(LoginRequiredMixin, FormView):
+    template_name = "quotes/submit.html"
+    form_class = QuoteSubmitForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.quote_list = services.quote_list_for_request(request=request)
+            if self.quote_list is None or not self.quote_list.lines.exists():
+                messages.info(request, "询价单是空的，请先在商品页点击“加入询价单”。")
+                return redirect("quotes:list")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = initial_from_organisation(self.request.user)
+        user = self.request.user
+        initial.setdefault("contact_name", user.get_full_name())
+        initial.setdefault("contact_email", user.email)
+        initial.setdefault("procurement_method", ProcurementMethod.DIRECT)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["lines"] = list(self.quote_list.lines.select_related("product"))
+        return ctx
+
+    def form_valid(self, form):
+        lines = [
+            services.LineInput(product=line.product, quantity=line.quantity, remark=line.remark)
+            for line in self.quote_list.lines.select_related("product", "product__parent")
+        ]
+        data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+        try:
+            qr = services.quote_request_submit(
+                user=self.request.user,
+                data=data,
+                lines=lines,
+                attachments=form.cleaned_data.get("attachments") or [],
+                quote_list=self.quote_list,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        services.quote_list_count_remember(request=self.request, quote_list=self.quote_list)
+        return redirect("quotes:submitted", number=qr.number)
+
+
+class BuyerQuoteMixin(LoginRequiredMixin):
+    def get_quote_request(self):
+        qs = selectors.quote_request_detail_queryset().filter(buyer=self.request.user)
+        return get_object_or_404(qs, number=self.kwargs["number"])
+
+
+class QuoteSubmittedView(BuyerQuoteMixin, TemplateView):
+    template_name = "quotes/submitted.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["quote_request"] = self.get_quote_request()
+        return ctx
+
+
+class MyQuotesView(LoginRequiredMixin, ListView):
+    template_name = "quotes/mine.html"
+    context_object_name = "quote_requests"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return (
+            selectors.quote_requests_for_buyer(user=self.request.user)
+            .prefetch_related("lines", "vendor_quotes")
+            .order_by("-created_at", "-pk")
+        )
+
+
+class QuoteDetailView(BuyerQuoteMixin, TemplateView):
+    template_name = "quotes/detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        qr = self.get_quote_request()
+        vendor_quotes = list(qr.vendor_quotes.all())
+        ctx.update(
+            quote_request=qr,
+            comparison=selectors.comparison(quote_request=qr, vendor_quotes=vendor_quotes),
+            timeline=selectors.quote_request_timeline(quote_request=qr),
+            revision_form=RevisionRequestForm(),
+            is_quoted=qr.status == RequestStatus.QUOTED,
+        )
+        return ctx
+
+
+class QuoteActionView(BuyerQuoteMixin, View):
+    """POST-only buyer actions; a refused action shows its Chinese message on the detail page."""
+
+    action = ""
+
+    def post(self, request, *args, **kwargs):
+        qr = self.get_quote_request()
+        detail = reverse("quotes:detail", kwargs={"number": qr.number})
+        vq = None
+        if "vq" in self.kwargs:
+            vq = get_object_or_404(
+                VendorQuote.objects.select_related("request", "partner"), pk=self.kwargs["vq"], request=qr
+            )
+        try:
+            if self.action == "accept":
+                order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
+                messages.success(
+                    request, f"已接受 {vq.partner.name} 的报价，订单 {order.number} 已生成，请按订单付款。"
+                )
+            elif self.action == "decline":
+                form = NoteForm(request.POST)
+                note = form.cleaned_data["note"] if form.is_valid() else ""
+                services.vendor_quote_decline(vendor_quote=vq, actor=request.user, note=note)
+                messages.success(request, f"已拒绝 {vq.partner.name} 的报价。")
+            elif self.action == "revise":
+                form = RevisionRequestForm(request.POST)
+                if not form.is_valid():
+                    raise DomainError(form.errors["note"][0])
+                services.vendor_quote_request_revision(
+                    vendor_quote=vq, actor=request.user, note=form.cleaned_data["note"]
+                )
+                messages.success(request, f"已请 {vq.partner.name} 修改报价。")
+            elif self.action == "cancel":
+                form = NoteForm(request.POST)
+                note = form.cleaned_data["note"] if form.is_valid() else ""
+                services.quote_request_cancel(quote_request=qr, actor=request.user, note=note)
+                messages.success(request, f"询价 {qr.number} 已取消。")
+            else:  # pragma: no cover - urls only route known actions
+                raise Http404
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(detail)
+
+
+class VendorQuotePdfView(BuyerQuoteMixin, View):
+    def get(self, request, *args, **kwargs):
+        qr = self.get_quote_request()
+        vq = get_object_or_404(VendorQuote, pk=self.kwargs["vq"], request=qr)
+        return pdf_response(vq)
+
+
+class AttachmentView(BuyerQuoteMixin, View):
+    def get(self, request, *args, **kwargs):
+        qr = self.get_quote_request()
+        att = get_object_or_404(QuoteAttachment, pk=self.kwargs["pk"], request=qr)
+        return attachment_response(att)
+
+
+def pdf_response(vq) -> FileResponse:
+    if not vq.pdf:
+        raise Http404("报价单 PDF 尚未生成")
+    try:
+        fh = vq.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404("报价单 PDF 尚未生成")
+    return FileResponse(
+        fh, as_attachment=True, filename=f"报价单-{vq.number}.pdf", content_type="application/pdf"
+    )
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def attachment_response(att) -> FileResponse:
+    try:
+        fh = att.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("附件不存在")
+    return FileResponse(
+        fh,
+        as_attachment=True,
+        filename=att.display_name,
+        content_type=CONTENT_TYPES.get(att.kind, "application/octet-stream"),
+    )
