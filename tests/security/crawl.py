@@ -1,0 +1,216 @@
+"""Request every route as every role, once, and keep what each response showed.
+
+One crawl feeds several tests (isolation matrix, security headers, inline scripts, GETs that
+write): each request is recorded as an ``Observation``."""
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from .access_table import TABLE, Rule
+from .urlmap import Route, iter_routes
+from .world import ROLES, World
+
+# Tables a request may write to without changing business data.
+HARMLESS_TABLES = re.compile(
+    r"^(django_session|basket_basket|analytics_\w+|axes_\w+|thumbnail_kvstore|customer_productalert_view)$"
+)
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
+SKIP_NAMESPACES = ("admin",)
+PUBLIC_ROLES = ("anonymous", "buyer_a", "vendor_a", "operator")
+
+
+@dataclass
+class Observation:
+    route: str
+    pattern: str
+    role: str
+    method: str
+    url: str
+    status: int
+    location: str = ""
+    expected: str = ""  # "allow" or "deny"
+    kind: str = "cross"  # "cross" (other party's rows), "own" (owner sanity), "operator"
+    access: str = ""
+    headers: dict = field(default_factory=dict)
+    content_type: str = ""
+    writes: list = field(default_factory=list)
+    leaked: list = field(default_factory=list)
+    inline: list = field(default_factory=list)
+
+    def __str__(self):
+        return f"{self.role} {self.method} {self.url} [{self.route}] -> {self.status} {self.location}"
+
+
+class InlineScriptFinder(HTMLParser):
+    """Finds what a strict CSP would block: inline <script>, on* handlers, javascript: URLs."""
+
+    DATA_TYPES = {"application/json", "application/ld+json", "text/template", "text/x-template"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if (
+            tag == "script"
+            and not attrs.get("src")
+            and (attrs.get("type") or "").lower() not in self.DATA_TYPES
+        ):
+            self.found.append(f"inline <script> at line {self.getpos()[0]}")
+        for name, value in attrs.items():
+            if name.lower().startswith("on"):
+                self.found.append(f"<{tag} {name}=...> at line {self.getpos()[0]}")
+            if name.lower() in ("href", "src", "action", "formaction") and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}=javascript:...> at line {self.getpos()[0]}")
+
+
+def inline_scripts(html: str) -> list[str]:
+    finder = InlineScriptFinder()
+    finder.feed(html)
+    return finder.found
+
+
+def role_kind(role: str) -> str:
+    return role.split("_")[0]
+
+
+def target_side(role: str) -> str:
+    """The side whose rows a role is pointed at: always the other party's."""
+    if role.endswith("_a") or role == "operator":
+        return "b"
+    return "a"
+
+
+def expected(role: str, rule: Rule) -> str:
+    kind = role_kind(role)
+    if rule.access == "public":
+        return "allow"
+    if kind == "operator":
+        return (
+            "allow"
+            if rule.access in ("vendor", "operator") or (rule.access == "signed_in" and not rule.args)
+            else "deny"
+        )
+    if rule.args and rule.owned:
+        return "deny"  # the other party's rows
+    if rule.access == "signed_in":
+        return "allow" if kind != "anonymous" else "deny"
+    if rule.access == "buyer":
+        return "allow" if kind == "buyer" else "deny"
+    if rule.access == "vendor":
+        return "allow" if kind == "vendor" else "deny"
+    return "deny"
+
+
+def is_denial(status: int, location: str) -> bool:
+    """Refused: 4xx, or any redirect (to a login page or away, showing nothing)."""
+    return status in (301, 302, 303, 307, 308) or 400 <= status < 500
+
+
+def rule_for(route: Route) -> Rule | None:
+    """``name(args)`` for names shared by several routes, else ``name``."""
+    return TABLE.get(route.key) or TABLE.get(str(route.name))
+
+
+def classify(routes: list[Route]) -> list[str]:
+    return sorted({r.key for r in routes if rule_for(r) is None})
+
+
+def crawl_routes() -> list[Route]:
+    return [r for r in iter_routes() if r.name and r.namespace not in SKIP_NAMESPACES]
+
+
+class Crawler:
+    def __init__(self, world: World):
+        self.world = world
+        self.clients = {role: world.client(role, raise_request_exception=False) for role in ROLES}
+        self.observations: list[Observation] = []
+
+    def _client(self, role: str):
+        client = self.clients[role]
+        user = self.world.user(role)
+        if user is not None and not client.cookies.get("sessionid", None):  # a logout URL ended it
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        elif user is not None and not client.cookies["sessionid"].value:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    def request(self, *, route: Route, role: str, method: str, url: str, markers: list[str]) -> Observation:
+        client = self._client(role)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url) if method == "GET" else client.post(url, {})
+        writes = sorted(
+            {
+                m.group(1)
+                for q in queries.captured_queries
+                if (m := _WRITE.match(q["sql"])) and not HARMLESS_TABLES.match(m.group(1))
+            }
+        )
+        obs = Observation(
+            route=route.key,
+            pattern=route.pattern,
+            role=role,
+            method=method,
+            url=url,
+            status=response.status_code,
+            location=response.get("Location", ""),
+            headers={k: response.get(k, "") for k in SECURITY_HEADERS},
+            content_type=response.get("Content-Type", ""),
+            writes=writes,
+        )
+        if "text/html" in obs.content_type and not getattr(response, "streaming", False):
+            body = response.content.decode("utf-8", "replace")
+            obs.leaked = [m for m in markers if m in body]
+            if response.status_code == 200:
+                obs.inline = inline_scripts(body)
+        self.observations.append(obs)
+        return obs
+
+    def run(self) -> list[Observation]:
+        w = self.world
+        for route in crawl_routes():
+            rule = rule_for(route)
+            if rule is None:
+                continue  # reported by the classification test
+            for role in ROLES:
+                side = target_side(role)
+                try:
+                    url = reverse(route.name, kwargs=rule.args(w, side) if rule.args else None)
+                except NoReverseMatch:
+                    continue  # the route with other arguments under the same name
+                if (
+                    rule.access in ("public", "operator")
+                    and not (rule.owned and rule.args)
+                    and role not in PUBLIC_ROLES
+                ):
+                    continue  # no party's own rows: the A side and the operator see all there is
+                exp = expected(role, rule)
+                markers = w.markers_of(side) if rule.access != "public" and role != "operator" else []
+                methods = ("GET",) if role == "operator" else ("GET", "POST")
+                for method in methods:
+                    obs = self.request(route=route, role=role, method=method, url=url, markers=markers)
+                    obs.expected, obs.access = exp, rule.access
+                    obs.kind = "operator" if role == "operator" else "cross"
+                if rule.args and rule.owned and rule.sanity and rule.owner and role != "anonymous":
+                    owner = f"{rule.owner}_{side}"
+                    obs = self.request(route=route, role=owner, method="GET", url=url, markers=[])
+                    obs.expected, obs.kind, obs.access = "allow", "own", rule.access
+        return self.observations
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Frame-Options",
+    "Cross-Origin-Opener-Policy",
+    "Strict-Transport-Security",
+)

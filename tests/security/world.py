@@ -1,0 +1,195 @@
+"""Two of everything: buyers A and B, vendors A and B, and one operator, each owning rows that
+carry a unique marker, so a page that leaks the other party's data is found by text search."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.test import Client
+from oscar.core.loading import get_model
+from oscar.test.factories import create_product, create_stockrecord
+
+from shop.payments.orders import OrderLineSpec, order_place
+from tests.factories.accounts import OperatorFactory, PartnerFactory, UserFactory, make_vendor_user
+
+PASSWORD = "pass-12345"
+StockRecord = get_model("partner", "StockRecord")
+UserAddress = get_model("address", "UserAddress")
+Country = get_model("address", "Country")
+
+ROLES = ("anonymous", "buyer_a", "buyer_b", "vendor_a", "vendor_b", "operator")
+
+
+def marker(side: str, what: str) -> str:
+    """A token that appears only in rows of one side ("MKA-product", "MKB-order" ...)."""
+    return f"MK{side.upper()}-{what}"
+
+
+@dataclass
+class Side:
+    name: str
+    buyer: object = None
+    vendor: object = None
+    partner: object = None
+    product: object = None
+    stockrecord: object = None
+    shared_stockrecord: object = None
+    order: object = None
+    address: object = None
+    extra: dict = field(default_factory=dict)
+    parent: object = None
+    child: object = None
+    order_note: object = None
+    alert: object = None
+    wishlist: object = None
+    wishlist_line: object = None
+
+    def marker(self, what: str) -> str:
+        return marker(self.name, what)
+
+
+class World:
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+    def side(self, name: str) -> Side:
+        return {"a": self.a, "b": self.b}[name]
+
+    def user(self, role: str):
+        if role == "anonymous":
+            return None
+        if role == "operator":
+            return self.operator
+        kind, side = role.split("_")
+        return getattr(self.side(side), kind)
+
+    def client(self, role: str, **kwargs) -> Client:
+        client = Client(**kwargs)
+        user = self.user(role)
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    def markers_of(self, side: str) -> list[str]:
+        """Private text of one side (product titles and vendor names are public, not here)."""
+        s = self.side(side)
+        return [marker(side, w) for w in ("sku", "buyer", "address", "note", "wishlist")] + [
+            s.order.number,
+            *[str(v) for v in s.extra.get("markers", [])],
+        ]
+
+
+def _country():
+    return Country.objects.get_or_create(
+        iso_3166_1_a2="CN",
+        defaults={
+            "iso_3166_1_a3": "CHN",
+            "iso_3166_1_numeric": "156",
+            "printable_name": "中国",
+            "name": "中华人民共和国",
+            "is_shipping_country": True,
+        },
+    )[0]
+
+
+def _side(name: str) -> Side:
+    s = Side(name=name)
+    s.buyer = UserFactory(username=f"buyer_{name}", first_name=marker(name, "buyer"))
+    s.partner = PartnerFactory(name=marker(name, "partner"), code=f"vendor-{name}")
+    s.vendor, _ = make_vendor_user(partner=s.partner, username=f"vendor_{name}")
+    s.product = create_product(title=marker(name, "product"), upc=f"UPC-{name.upper()}-1")
+    s.stockrecord = create_stockrecord(
+        s.product, price=Decimal("100.00"), num_in_stock=50, partner_sku=marker(name, "sku")
+    )
+    s.stockrecord.partner = s.partner
+    s.stockrecord.save()
+    s.address = UserAddress.objects.create(
+        user=s.buyer, first_name=marker(name, "address"), line1="岳麓区", line4="长沙", country=_country()
+    )
+    return s
+
+
+def build_world() -> World:
+    operator = OperatorFactory(username="operator_x", is_superuser=True)
+    a, b = _side("a"), _side("b")
+    shared = create_product(title="共享产品", upc="UPC-SHARED")
+    a.shared_stockrecord = StockRecord.objects.create(
+        product=shared, partner=a.partner, partner_sku="SHARED-A", price=Decimal("90.00"), num_in_stock=5
+    )
+    b.shared_stockrecord = StockRecord.objects.create(
+        product=shared,
+        partner=b.partner,
+        partner_sku="SHARED-B-" + marker("b", "sku"),
+        price=Decimal("95.00"),
+        num_in_stock=5,
+    )
+
+    def spec(product, sr):
+        return OrderLineSpec(
+            product=product,
+            stockrecord=sr,
+            quantity=1,
+            unit_price_incl_tax=sr.price,
+            tax_rate=Decimal("0.13"),
+        )
+
+    shipping = {
+        "name": "收货人",
+        "address": "岳麓区",
+        "city": "长沙",
+        "province": "湖南",
+        "phone": "13800000000",
+    }
+    for s in (a, b):
+        s.order = order_place(
+            user=s.buyer,
+            lines=[spec(s.product, s.stockrecord)],
+            source="direct",
+            reference=s.name.upper(),
+            shipping=shipping,
+        )
+    multi = order_place(
+        user=a.buyer,
+        lines=[spec(a.product, a.stockrecord), spec(b.product, b.stockrecord)],
+        source="direct",
+        reference="AB",
+        shipping=shipping,
+    )
+    world = World(operator=operator, a=a, b=b, shared_product=shared, multi_vendor_order=multi)
+    _oscar_objects(world)
+    return world
+
+
+def _oscar_objects(world: World) -> None:
+    """Rows the stock Oscar dashboard routes take ids of (per side where a side owns them)."""
+    from django.contrib.flatpages.models import FlatPage
+    from django.contrib.sites.models import Site
+    from oscar.test import factories as f
+
+    OrderNote = get_model("order", "OrderNote")
+    CommunicationEventType = get_model("communication", "CommunicationEventType")
+    for s in (world.a, world.b):
+        s.parent = create_product(title=s.marker("parent"), structure="parent", upc=f"UPC-{s.name}-P")
+        s.child = create_product(parent=s.parent, title=s.marker("child"), upc=f"UPC-{s.name}-C")
+        StockRecord.objects.create(
+            product=s.child, partner=s.partner, partner_sku=f"CHILD-{s.name}", price=Decimal("80.00")
+        )
+        s.order_note = OrderNote.objects.create(order=s.order, user=s.vendor, message=s.marker("note"))
+        s.alert = f.ProductAlertFactory(product=s.product, user=s.buyer)
+        s.wishlist = f.WishListFactory(owner=s.buyer, name=s.marker("wishlist"))
+        s.wishlist_line = s.wishlist.lines.create(product=s.product, title=s.product.title)
+    site = Site.objects.get_current()
+    page = FlatPage.objects.create(url="/about-world/", title="关于", content="x")
+    page.sites.add(site)
+    world.flatpage = page
+    world.offer = f.create_offer(name="世界优惠")
+    world.range = f.RangeFactory(name="世界范围", is_public=True)
+    world.review = f.ProductReviewFactory(product=world.a.product, user=world.a.buyer, title="评价")
+    world.voucher = f.create_voucher(code="WORLD1")
+    world.voucher_set = f.VoucherSetFactory(name="世界券", count=1)
+    world.comms = CommunicationEventType.objects.create(code="WORLD_EVENT", name="世界通知")
+    world.weight_based = f.create_shipping_weight_based()
+    world.band = f.create_shipping_weight_band(10, Decimal("5.00"), weight_based=world.weight_based)
+    world.category = f.CategoryFactory(name="世界类目")
+    world.product_class = world.a.product.get_product_class()
+    world.option_group = f.AttributeOptionGroupFactory(name="世界选项组")
+    world.option = f.OptionFactory(name="世界选项")
