@@ -47,8 +47,8 @@ INSTALLED_APPS = [
     "shop.apps.dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "shop.apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "shop.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -329,3 +329,16 @@ QUOTES_SWEEP_GRACE_SECONDS = env.int("QUOTES_SWEEP_GRACE_SECONDS", default=120)
 QUOTES_STEP_MAX_ATTEMPTS = env.int("QUOTES_STEP_MAX_ATTEMPTS", default=4)  # PDF / e-mail retries
 QUOTES_ATTACHMENT_MAX_BYTES = env.int("QUOTES_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 QUOTES_ATTACHMENT_MAX_FILES = env.int("QUOTES_ATTACHMENT_MAX_FILES", default=5)
+
+# --- vendors ---
+# Absolute links in e-mails (入驻审核结果) point here.
+MALL_SITE_URL = env.str("MALL_SITE_URL", default="http://127.0.0.1:8000")
+VENDOR_LICENCE_MAX_BYTES = env.int("VENDOR_LICENCE_MAX_BYTES", default=5 * 1024 * 1024)
+VENDOR_IMPORT_MAX_BYTES = env.int("VENDOR_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+VENDOR_IMPORT_MAX_ROWS = env.int("VENDOR_IMPORT_MAX_ROWS", default=2000)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "vendors"
-urlpatterns: list = []
+urlpatterns = [
+    path("apply/", views.ApplyView.as_view(), name="apply"),
+    path("application/", views.StatusView.as_view(), name="status"),
+    path("application/<int:pk>/licence/", views.LicenceView.as_view(), name="licence"),
+]

@@ -1,0 +1,70 @@
+"""Oscar's catalogue dashboard forms with the mall's product fields and vendor limits."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.dashboard.catalogue import forms as oscar_forms
+from oscar.apps.dashboard.catalogue.forms import *  # noqa: F401,F403
+from oscar.core.loading import get_model
+
+from shop.apps.catalogue.models import OemCustomisation, ReviewStatus
+from shop.core.access import is_operator
+from shop.vendors.importer import MALL_FIELDS
+
+Product = get_model("catalogue", "Product")
+
+TAX_RATE_CHOICES = [
+    (Decimal("0.13"), "13%"),
+    (Decimal("0.09"), "9%"),
+    (Decimal("0.06"), "6%"),
+    (Decimal("0.03"), "3%"),
+    (Decimal("0.01"), "1%"),
+    (Decimal("0.00"), "0%"),
+]
+MALL_PRODUCT_FIELDS = [*MALL_FIELDS, "oem_customisations"]
+
+
+class ProductForm(oscar_forms.ProductForm):
+    """Adds 计量单位, 税率, 起价, 仅询价, OEM support, 最小起订量 (MOQ) and 交期. A vendor never
+    sets ``is_public`` itself: its listing goes public when an operator approves it."""
+
+    tax_rate = forms.TypedChoiceField(
+        label=_("税率"), choices=TAX_RATE_CHOICES, coerce=Decimal, initial=Decimal("0.13")
+    )
+    oem_customisations = forms.MultipleChoiceField(
+        label=_("可选 OEM 定制项"),
+        choices=OemCustomisation.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    oem_min_quantity = forms.IntegerField(label=_("OEM 最小起订量"), min_value=1, initial=1)
+    lead_time_days = forms.IntegerField(label=_("基础交期（天）"), min_value=0, max_value=365, initial=15)
+
+    class Meta(oscar_forms.ProductForm.Meta):
+        fields = oscar_forms.ProductForm.Meta.fields + MALL_PRODUCT_FIELDS
+
+    def __init__(self, product_class, *args, user=None, **kwargs):
+        super().__init__(product_class, *args, **kwargs)
+        self.user = user
+        if user is not None and not is_operator(user):
+            self.fields.pop("is_public", None)
+        if self.instance.pk and self.instance.tax_rate is not None:
+            self.initial["tax_rate"] = Decimal(self.instance.tax_rate).quantize(Decimal("0.01"))
+
+    def delete_non_child_fields(self):
+        super().delete_non_child_fields()
+        for name in MALL_PRODUCT_FIELDS:
+            self.fields.pop(name, None)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("supports_oem") is False and data.get("oem_customisations"):
+            self.add_error("oem_customisations", _("不支持 OEM 的商品不能选择 OEM 定制项。"))
+        return data
+
+
+class ProductSearchForm(oscar_forms.ProductSearchForm):
+    review_status = forms.ChoiceField(
+        label=_("审核状态"), choices=[("", _("全部"))] + list(ReviewStatus.choices), required=False
+    )

@@ -1,0 +1,1 @@
+from oscar.apps.dashboard.catalogue.models import *  # noqa: F401,F403

@@ -1,0 +1,211 @@
+"""Oscar's order dashboard for a multi-vendor mall.
+
+Oscar shows a vendor every line of an order that has one of its lines, the whole order's
+totals, and lets it change the order's status, payments and shipping address. Here a vendor
+sees and acts on its own lines only; order-wide actions stay with operators."""
+
+from decimal import Decimal as D
+
+from django.contrib import messages
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.dashboard.orders import views as oscar_views
+from oscar.apps.dashboard.orders.views import *  # noqa: F401,F403
+from oscar.core.loading import get_class, get_model
+
+from shop.core.access import is_operator, user_partner_ids
+
+Order = get_model("order", "Order")
+Line = get_model("order", "Line")
+OrderNote = get_model("order", "OrderNote")
+Transaction = get_model("payment", "Transaction")
+OrderNoteForm = get_class("dashboard.orders.forms", "OrderNoteForm")
+
+VENDOR_ORDER_ACTIONS = ("save_note", "delete_note")
+VENDOR_LINE_ACTIONS = ("change_line_statuses", "create_shipping_event")
+VENDOR_LIST_ACTIONS = ("download_selected_orders",)
+
+
+def queryset_orders_for_user(user):
+    """Operators: every order. Vendors: orders with at least one line of their partners, each
+    annotated with ``vendor_total``/``vendor_items`` computed from those lines only."""
+    queryset = oscar_views.queryset_orders_for_user(user)
+    if is_operator(user):
+        return queryset
+    ids = user_partner_ids(user)
+    own_lines = Line.objects.filter(order=OuterRef("pk"), partner_id__in=ids).values("order")
+    total = own_lines.annotate(t=Sum("line_price_incl_tax")).values("t")
+    items = own_lines.annotate(n=Sum("quantity")).values("n")
+    return (
+        Order._default_manager.filter(pk__in=queryset.values("pk"))
+        .select_related("billing_address", "shipping_address", "user")
+        .annotate(
+            vendor_total=Coalesce(Subquery(total, output_field=DecimalField()), D("0.00")),
+            vendor_items=Coalesce(Subquery(items, output_field=IntegerField()), 0),
+        )
+    )
+
+
+def get_order_for_user_or_404(user, number):
+    try:
+        return queryset_orders_for_user(user).get(number=number)
+    except Order.DoesNotExist:
+        raise Http404()
+
+
+def lines_for_user(user, order):
+    lines = order.lines.all()
+    if is_operator(user):
+        return lines
+    return lines.filter(partner_id__in=user_partner_ids(user))
+
+
+class OrderStatsView(oscar_views.OrderStatsView):
+    def get_stats(self, filters):
+        user = self.request.user
+        if is_operator(user):
+            return super().get_stats(filters)
+        orders = queryset_orders_for_user(user).filter(**filters)
+        lines = Line.objects.filter(order__in=orders.values("pk"), partner_id__in=user_partner_ids(user))
+        return {
+            "total_orders": orders.count(),
+            "total_lines": lines.count(),
+            "total_revenue": lines.aggregate(s=Sum("line_price_incl_tax"))["s"] or D("0.00"),
+            "order_status_breakdown": orders.order_by("status").values("status").annotate(freq=Count("id")),
+        }
+
+
+class OrderListView(oscar_views.OrderListView):
+    def dispatch(self, request, *args, **kwargs):
+        if not is_operator(request.user):
+            self.actions = VENDOR_LIST_ACTIONS
+        response = super().dispatch(request, *args, **kwargs)
+        return response
+
+    def get(self, request, *args, **kwargs):
+        self.base_queryset = queryset_orders_for_user(request.user).order_by("-date_placed")
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.base_queryset = queryset_orders_for_user(request.user).order_by("-date_placed")
+        return super().post(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        if is_operator(user) or not self.form.is_valid():
+            return queryset
+        # Line filters match the vendor's own lines only (not another vendor's on the same order).
+        data = self.form.cleaned_data
+        own = Q(partner_id__in=user_partner_ids(user))
+        if data.get("product_title"):
+            own &= Q(title__istartswith=data["product_title"])
+        if data.get("upc"):
+            own &= Q(upc=data["upc"])
+        if data.get("partner_sku"):
+            own &= Q(partner_sku=data["partner_sku"])
+        if data.get("product_title") or data.get("upc") or data.get("partner_sku"):
+            queryset = queryset.filter(pk__in=Line.objects.filter(own).values("order_id"))
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["is_operator"] = is_operator(self.request.user)
+        if not ctx["is_operator"]:
+            ctx["order_statuses"] = []
+        return ctx
+
+    def get_row_values(self, order):
+        row = super().get_row_values(order)
+        if not is_operator(self.request.user):
+            row["value"] = order.vendor_total
+            row["num_items"] = order.vendor_items
+        return row
+
+    def change_order_statuses(self, request, orders):
+        if not is_operator(request.user):
+            raise Http404()
+        return super().change_order_statuses(request, orders)
+
+
+class OrderDetailView(oscar_views.OrderDetailView):
+    def dispatch(self, request, *args, **kwargs):
+        if not is_operator(request.user):
+            self.order_actions = VENDOR_ORDER_ACTIONS
+            self.line_actions = VENDOR_LINE_ACTIONS
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return get_order_for_user_or_404(self.request.user, self.kwargs["number"])
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except (KeyError, TypeError, ValueError):
+            # Oscar reads some fields with request.POST[...] / int(None): incomplete input
+            # gets a message instead of a 500.
+            self.object = self.get_object()
+            return self.reload_page(error=_("提交的数据不完整，请重试。"))
+
+    def get_order_lines(self):
+        return lines_for_user(self.request.user, self.object)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        operator = is_operator(self.request.user)
+        ctx["is_operator"] = operator
+        if not operator:
+            lines = ctx["lines"]
+            ctx["vendor_total_excl_tax"] = sum((line.line_price_excl_tax for line in lines), D("0.00"))
+            ctx["vendor_total_incl_tax"] = sum((line.line_price_incl_tax for line in lines), D("0.00"))
+            ctx["notes"] = self.object.notes.filter(user=self.request.user)
+            ctx["vendor_shipping_events"] = (
+                self.object.shipping_events.filter(lines__partner_id__in=user_partner_ids(self.request.user))
+                .select_related("event_type")
+                .distinct()
+            )
+        else:
+            ctx["notes"] = self.object.notes.all()
+        return ctx
+
+    def get_payment_transactions(self):
+        if not is_operator(self.request.user):
+            return Transaction.objects.none()
+        return super().get_payment_transactions()
+
+    def get_order_note_form(self):
+        if is_operator(self.request.user) or not self.kwargs.get("note_id"):
+            return super().get_order_note_form()
+        note = get_object_or_404(
+            OrderNote, order=self.object, id=self.kwargs["note_id"], user=self.request.user
+        )
+        data = self.request.POST if self.request.method == "POST" else None
+        instance = note if note.is_editable() else None
+        return OrderNoteForm(order=self.object, user=self.request.user, data=data, instance=instance)
+
+    def delete_note(self, request, order):
+        if not is_operator(request.user):
+            if not order.notes.filter(id=request.POST.get("note_id") or 0, user=request.user).exists():
+                messages.error(request, _("无法删除该备注。"))
+                return self.reload_page()
+        return super().delete_note(request, order)
+
+
+class LineDetailView(oscar_views.LineDetailView):
+    def get_object(self, queryset=None):
+        order = get_order_for_user_or_404(self.request.user, self.kwargs["number"])
+        try:
+            return lines_for_user(self.request.user, order).get(pk=self.kwargs["line_id"])
+        except Line.DoesNotExist:
+            raise Http404()
+
+
+class ShippingAddressUpdateView(oscar_views.ShippingAddressUpdateView):
+    """Operators only (see apps.py): a vendor never changes another vendor's delivery."""
+
+    def get_object(self, queryset=None):
+        order = get_order_for_user_or_404(self.request.user, self.kwargs["number"])
+        return get_object_or_404(self.model, order=order)

@@ -1,0 +1,149 @@
+"""Reads for vendors: which products, stock records, order lines a user may see."""
+
+from django.db.models import Count, Q, QuerySet
+from oscar.core.loading import get_model
+
+from shop.core.access import is_operator, user_partner_ids
+
+from .models import (
+    ApplicationStatus,
+    ImportStatus,
+    ProductImport,
+    VendorApplication,
+    VendorProduct,
+)
+
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+Line = get_model("order", "Line")
+
+
+def vendor_product_q(partner_ids) -> Q:
+    """Products a vendor with ``partner_ids`` may see and edit.
+
+    - products its partner owns, and children of those;
+    - products owned by no vendor (the mall's own) that carry one of its stock records, except
+      parents: a vendor's child under someone else's parent never opens that parent."""
+    partner_ids = list(partner_ids)
+    if not partner_ids:
+        return Q(pk__in=[])
+    owned = Q(vendor_ownership__partner_id__in=partner_ids) | Q(
+        parent__vendor_ownership__partner_id__in=partner_ids
+    )
+    unowned_stocked = (
+        Q(vendor_ownership__isnull=True)
+        & Q(parent__vendor_ownership__isnull=True)
+        & ~Q(structure=Product.PARENT)
+        & Q(pk__in=StockRecord.objects.filter(partner_id__in=partner_ids).values("product_id"))
+    )
+    return owned | unowned_stocked
+
+
+def vendor_owned_product_q(partner_ids) -> Q:
+    """Products (standalone or parent) owned by the vendor: the ones it may add variants to."""
+    return Q(vendor_ownership__partner_id__in=list(partner_ids), parent__isnull=True)
+
+
+def products_for_user(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Product.objects.all() if queryset is None else queryset
+    if is_operator(user):
+        return queryset
+    return queryset.filter(vendor_product_q(user_partner_ids(user)))
+
+
+def stockrecords_for_user(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = StockRecord.objects.all() if queryset is None else queryset
+    if is_operator(user):
+        return queryset
+    return queryset.filter(partner_id__in=user_partner_ids(user))
+
+
+def order_lines_for_user(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Line.objects.all() if queryset is None else queryset
+    if is_operator(user):
+        return queryset
+    return queryset.filter(partner_id__in=user_partner_ids(user))
+
+
+def product_owner_partner_id(product) -> int | None:
+    """The vendor partner owning ``product`` (its parent for a child), or None (the mall's)."""
+    top = product.parent if product.parent_id else product
+    return VendorProduct.objects.filter(product_id=top.pk).values_list("partner_id", flat=True).first()
+
+
+def latest_application_for_user(user) -> VendorApplication | None:
+    if not (user and user.is_authenticated):
+        return None
+    return VendorApplication.objects.filter(user=user).order_by("-created_at", "-pk").first()
+
+
+def application_list(*, status: str | None = None, query: str = "") -> QuerySet:
+    qs = VendorApplication.objects.select_related("user", "partner")
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(Q(company_name__icontains=query) | Q(uscc__icontains=query.upper()))
+    return qs
+
+
+def application_counts() -> dict[str, int]:
+    rows = VendorApplication.objects.values("status").annotate(n=Count("pk"))
+    counts = {s.value: 0 for s in ApplicationStatus}
+    counts.update({r["status"]: r["n"] for r in rows})
+    return counts
+
+
+def review_queue(*, status: str = "pending", partner_id: int | None = None) -> QuerySet:
+    qs = (
+        Product.objects.filter(parent__isnull=True, review_status=status)
+        .select_related("product_class", "vendor_ownership__partner")
+        .order_by("date_updated", "pk")
+    )
+    if partner_id:
+        qs = qs.filter(vendor_ownership__partner_id=partner_id)
+    return qs
+
+
+def imports_for_user(user) -> QuerySet:
+    qs = ProductImport.objects.select_related("partner")
+    if is_operator(user):
+        return qs
+    return qs.filter(partner_id__in=user_partner_ids(user))
+
+
+def import_progress(product_import: ProductImport) -> dict:
+    rows = product_import.rows.aggregate(
+        processed=Count("pk"), ok=Count("pk", filter=Q(ok=True)), failed=Count("pk", filter=Q(ok=False))
+    )
+    total = product_import.total_rows
+    percent = 100 if product_import.status == ImportStatus.DONE else 0
+    if total and product_import.status != ImportStatus.DONE:
+        percent = min(99, int(rows["processed"] * 100 / total))
+    return {
+        "id": product_import.pk,
+        "status": product_import.status,
+        "status_display": str(product_import.get_status_display()),
+        "total": total,
+        "processed": rows["processed"],
+        "ok": rows["ok"],
+        "failed": rows["failed"],
+        "percent": percent,
+        "finished": product_import.is_finished,
+        "error": product_import.error_message,
+    }
+
+
+def vendor_summary(user) -> dict:
+    """Counts for a vendor's dashboard home: its own rows only."""
+    ids = user_partner_ids(user)
+    products = Product.objects.filter(parent__isnull=True).filter(vendor_product_q(ids)).distinct()
+    by_status = {r["review_status"]: r["n"] for r in products.values("review_status").annotate(n=Count("pk"))}
+    lines = Line.objects.filter(partner_id__in=ids)
+    return {
+        "products": sum(by_status.values()),
+        "approved": by_status.get("approved", 0),
+        "pending": by_status.get("pending", 0),
+        "rejected": by_status.get("rejected", 0),
+        "lines": lines.count(),
+        "orders": lines.values("order_id").distinct().count(),
+    }
