@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     # Oscar: forked apps live in shop/apps/, the rest stock.
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "shop.apps.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     "shop.apps.catalogue.apps.CatalogueConfig",
