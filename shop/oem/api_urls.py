@@ -1,5 +1,10 @@
 """API URLs, included under /api/ by shop.api.urls."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api_views import OemOrderViewSet
+
+router = SimpleRouter()
+router.register("oem-orders", OemOrderViewSet, basename="oem-order")
+
+urlpatterns = router.urls

@@ -1,0 +1,173 @@
+"""API shapes of OEM orders. Creation and actions are validated by the same rules as the web
+form (``validators`` via ``services``); these serializers only parse and present."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from oscar.core.loading import get_model
+from rest_framework import serializers
+
+from shop.apps.catalogue.models import OemCustomisation
+from shop.buyers.forms import clean_invoice_wish
+from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
+
+from .models import BUYER_INPUT_FIELDS, OemOrder, OemOrderEvent, OemStatus
+
+Product = get_model("catalogue", "Product")
+
+
+class OemCustomisationSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=OemCustomisation.choices, help_text=_("定制项代码"))
+    detail = serializers.CharField(max_length=500, help_text=_("定制要求"))
+
+
+@extend_schema_field(OemCustomisationSerializer(many=True))
+class CustomisationListField(serializers.JSONField):
+    """A list of {code, detail}; in multipart requests send it as a JSON string."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, list):
+            raise serializers.ValidationError(
+                _('定制项应为列表，例如 [{"code": "packaging", "detail": "..."}]。')
+            )
+        return value
+
+
+class OemOrderEventSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = OemOrderEvent
+        fields = ["created_at", "kind", "label", "from_status", "to_status", "note"]
+
+
+class PaymentStageSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    label = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    status = serializers.CharField()
+
+
+class OemOfferReadSerializer(serializers.Serializer):
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tooling_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    deposit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    lead_days = serializers.IntegerField()
+    note = serializers.CharField()
+    offered_at = serializers.DateTimeField()
+
+
+class OemOrderSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    product_title = serializers.SerializerMethodField()
+    customisations = OemCustomisationSerializer(many=True, read_only=True)
+    offer = serializers.SerializerMethodField()
+    order_number = serializers.SerializerMethodField()
+    payment_stages = serializers.SerializerMethodField()
+    events = OemOrderEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OemOrder
+        fields = [
+            "id",
+            "number",
+            "status",
+            "status_label",
+            "product",
+            "variant",
+            "product_title",
+            *BUYER_INPUT_FIELDS,
+            "logo_name",
+            "logo_kind",
+            "customisations",
+            *ORG_FIELDS,
+            *INVOICE_FIELDS,
+            "estimated_lead_days",
+            "review_note",
+            "offer",
+            "promised_date",
+            "order_number",
+            "payment_stages",
+            "events",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_product_title(self, obj) -> str:
+        return obj.ordered_product.get_title()
+
+    @extend_schema_field(OemOfferReadSerializer(allow_null=True))
+    def get_offer(self, obj):
+        if obj.unit_price is None:
+            return None
+        return OemOfferReadSerializer(
+            {
+                "unit_price": obj.unit_price,
+                "tooling_fee": obj.tooling_fee,
+                "deposit": obj.deposit,
+                "balance": obj.balance,
+                "total": obj.offer_total,
+                "lead_days": obj.offer_lead_days,
+                "note": obj.offer_note,
+                "offered_at": obj.offered_at,
+            }
+        ).data
+
+    def get_order_number(self, obj) -> str | None:
+        return obj.oscar_order.number if obj.oscar_order_id else None
+
+    @extend_schema_field(PaymentStageSerializer(many=True))
+    def get_payment_stages(self, obj):
+        if not obj.oscar_order_id:
+            return []
+        return PaymentStageSerializer(obj.oscar_order.payment_stages.order_by("sequence"), many=True).data
+
+
+class OemOrderCreateSerializer(serializers.ModelSerializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), help_text=_("基础产品 ID"))
+    variant = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(), required=False, allow_null=True, help_text=_("规格型号（子产品）ID")
+    )
+    logo = serializers.FileField(help_text=_("品牌 Logo：PNG、SVG 或 PDF"))
+    customisations = CustomisationListField(required=False, default=list)
+
+    class Meta:
+        model = OemOrder
+        fields = [
+            "product",
+            "variant",
+            *BUYER_INPUT_FIELDS,
+            "logo",
+            "customisations",
+            *ORG_FIELDS,
+            *INVOICE_FIELDS,
+        ]
+
+    def validate_org_uscc(self, value):
+        return (value or "").strip().upper()
+
+    def validate(self, attrs):
+        try:
+            return clean_invoice_wish(dict(attrs))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict)
+
+
+class OfferSerializer(serializers.Serializer):
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text=_("单价（含税）"))
+    tooling_fee = serializers.DecimalField(max_digits=12, decimal_places=2, default=0)
+    deposit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    lead_days = serializers.IntegerField(help_text=_("交期（天）"))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("说明或原因"))
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=OemStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
