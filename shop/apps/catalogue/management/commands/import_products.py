@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from shop.apps.catalogue import importing
+from shop.apps.catalogue.loading import CatalogueInvalid
 
 
 class Command(BaseCommand):
@@ -24,8 +25,20 @@ class Command(BaseCommand):
         if not source.exists():
             raise CommandError(f"文件不存在：{source}")
         started = time.perf_counter()
+        if importing.is_catalogue_yaml(source):
+            try:
+                summary = importing.import_catalogue_yaml(source)
+            except CatalogueInvalid as exc:
+                lines = [f"商品目录数据有误（共 {len(exc.problems)} 处），未做任何修改："]
+                lines += [f"  - {problem}" for problem in exc.problems]
+                raise CommandError("\n".join(lines))
+            self.stdout.write(f"{summary}（用时 {time.perf_counter() - started:.1f} 秒）")
+            return
         importer = importing.ProductImporter(batch_size=batch_size)
-        items, total = importing.read_source(source)
+        try:
+            items, total = importing.read_source(source)
+        except importing.RowError as exc:
+            raise CommandError(str(exc))
         with tqdm(total=total, unit="件", desc="导入商品", disable=no_progress, file=sys.stderr) as bar:
             report = importer.import_rows(items, on_progress=bar.update)
         importing.after_import()
