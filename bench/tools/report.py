@@ -1,0 +1,154 @@
+"""Print the benchmark table (markdown) from the TSV files bench/run.sh wrote, and the targets.
+
+    python bench/tools/report.py OUT_DIR
+
+OUT_DIR holds wrk.tsv (site, page, visitor, status, req/s, p50, p99, non-2xx, socket errors),
+queries-ours.tsv / queries-peer.tsv (page, visitor, status, queries, writes), optionally
+quote.tsv (action, requests, errors, req/s, p50 ms, p99 ms) and search100k.tsv (same columns
+as wrk.tsv)."""
+
+import csv
+import sys
+from pathlib import Path
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def ms(text: str) -> float | None:
+    if not text:
+        return None
+    for unit in ("us", "ms", "s", "m"):
+        if text.endswith(unit) and text[: -len(unit)].replace(".", "", 1).isdigit():
+            return float(text[: -len(unit)]) * UNITS[unit]
+    return None
+
+
+def fmt_ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return (
+        f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.1f} ms" if value >= 10 else f"{value:.2f} ms"
+    )
+
+
+def fmt_rps(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def read(path: Path) -> list[list[str]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [row for row in csv.reader(fh, delimiter="\t") if row]
+
+
+def main(out: Path) -> int:
+    wrk = {}
+    for site, page, visitor, status, rps, p50, p99, non2xx, errors in read(out / "wrk.tsv"):
+        wrk[(site, page, visitor)] = {
+            "status": status,
+            "rps": float(rps) if rps else None,
+            "p50": ms(p50),
+            "p99": ms(p99),
+            "bad": int(non2xx or 0) + int(errors or 0),
+        }
+    queries = {}
+    for site in ("ours", "peer"):
+        for page, visitor, status, count, writes in read(out / f"queries-{site}.tsv"):
+            queries[(site, page, visitor)] = (int(count), int(writes), status)
+
+    ceiling = {site: (wrk.get((site, "hello", "anonymous")) or {}).get("rps") for site in ("ours", "peer")}
+    pages = []
+    for _site, page, visitor in wrk:
+        if page != "hello" and (page, visitor) not in pages:
+            pages.append((page, visitor))
+
+    lines = [
+        "| page | visitor | 湘慧商城 req/s | p50 | p99 | SQL | stock Oscar req/s | p50 | p99 | SQL | × stock | % of ceiling |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+
+    def sql(site, page, visitor):
+        q = queries.get((site, page, visitor))
+        if not q:
+            return "–"
+        return f"{q[0]}" + (f" ({q[1]} write{'s' if q[1] > 1 else ''})" if q[1] else "")
+
+    hello_o, hello_p = wrk.get(("ours", "hello", "anonymous")), wrk.get(("peer", "hello", "anonymous"))
+    if hello_o or hello_p:
+        o, p = hello_o or {}, hello_p or {}
+        lines.append(
+            f"| /hello/ (ceiling: same middleware, no DB) | anonymous | {fmt_rps(o.get('rps'))} | {fmt_ms(o.get('p50'))} "
+            f"| {fmt_ms(o.get('p99'))} | 0 | {fmt_rps(p.get('rps'))} | {fmt_ms(p.get('p50'))} | {fmt_ms(p.get('p99'))} "
+            f"| 0 | | 100% |"
+        )
+    findings = []
+    for page, visitor in pages:
+        o = wrk.get(("ours", page, visitor), {})
+        p = wrk.get(("peer", page, visitor), {})
+        ratio = f"{o['rps'] / p['rps']:,.1f}×" if o.get("rps") and p.get("rps") else "–"
+        share = o["rps"] / ceiling["ours"] if o.get("rps") and ceiling["ours"] else None
+        flag = lambda d: " ⚠" if d.get("bad") or (d.get("status") and d["status"] != "200") else ""  # noqa: E731
+        lines.append(
+            f"| {page} | {visitor} | {fmt_rps(o.get('rps'))}{flag(o)} | {fmt_ms(o.get('p50'))} | {fmt_ms(o.get('p99'))} "
+            f"| {sql('ours', page, visitor)} | {fmt_rps(p.get('rps'))}{flag(p)} | {fmt_ms(p.get('p50'))} "
+            f"| {fmt_ms(p.get('p99'))} | {sql('peer', page, visitor)} | {ratio} "
+            f"| {'–' if share is None else f'{share:.0%}'} |"
+        )
+        findings.append((page, visitor, o, share))
+    print("\n".join(lines))
+    print("\n⚠ = non-2xx responses or socket errors/timeouts during the run, or a non-200 page.")
+
+    quote = read(out / "quote.tsv")
+    if quote:
+        print("\n| quote step (8 concurrent buyers) | requests | errors | req/s | p50 | p99 |")
+        print("|---|--:|--:|--:|--:|--:|")
+        for action, count, errors, rps, p50, p99 in quote:
+            print(
+                f"| {action} | {count} | {errors} | {float(rps):,.1f} | {fmt_ms(float(p50))} | {fmt_ms(float(p99))} |"
+            )
+
+    search100k = read(out / "search100k.tsv")
+    if search100k:
+        print("\n| search at 100,000 products | visitor | req/s | p50 | p99 |")
+        print("|---|---|--:|--:|--:|")
+        for _site, page, visitor, _status, rps, p50, p99, _bad, _err in search100k:
+            print(
+                f"| {page} | {visitor} | {fmt_rps(float(rps) if rps else None)} | {fmt_ms(ms(p50))} | {fmt_ms(ms(p99))} |"
+            )
+
+    # Targets (issue: fast at scale) ---------------------------------------------------------
+    print("\nTargets:")
+    checks = []
+    for page, visitor, o, share in findings:
+        p99 = o.get("p99")
+        if page in ("catalogue", "category", "product"):
+            if visitor == "anonymous":
+                checks.append((f"{page} anonymous ≥ 25% of ceiling, p99 < 50 ms", share, 0.25, p99, 50))
+            else:
+                checks.append((f"{page} logged-in ≥ 5% of ceiling", share, 0.05, None, None))
+        elif page == "home":
+            if visitor == "buyer":
+                checks.append((f"{page} logged-in ≥ 5% of ceiling", share, 0.05, None, None))
+        elif page.startswith("search"):
+            checks.append((f"{page} {visitor} ≥ 10% of ceiling, p99 < 100 ms", share, 0.10, p99, 100))
+    for _s, page, visitor, _st, _rps, _p50, p99, _b, _e in search100k:
+        checks.append((f"{page} {visitor} at 100k: p99 < 100 ms", None, None, ms(p99), 100))
+    for action, _c, _e, _r, _p50, p99 in quote:
+        if "submit" in action:
+            checks.append((f"{action}: p99 < 150 ms with 8 buyers", None, None, float(p99), 150))
+    for label, share, need, p99, limit in checks:
+        ok = (need is None or (share is not None and share >= need)) and (
+            limit is None or (p99 is not None and p99 < limit)
+        )
+        got = []
+        if need is not None:
+            got.append("–" if share is None else f"{share:.0%} of ceiling")
+        if limit is not None:
+            got.append(f"p99 {fmt_ms(p99)}")
+        print(f"  {'met   ' if ok else 'MISSED'} {label}: {', '.join(got)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
