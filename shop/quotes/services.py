@@ -452,7 +452,7 @@ def quote_request_process(*, quote_request_id: int) -> str:
             qr,
             RS.QUOTED,
             kind="routed",
-            note=f"已分发给 {len(routing)} 家供应商：" + "、".join(partners[p].name for p in sorted(routing)),
+            note="询价已分发给供应商，等待报价。",  # no vendor names: vendors see this timeline too
             extra={"processed_at": timezone.now()},
         )
         for vq in created:
