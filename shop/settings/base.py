@@ -137,7 +137,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 AUTHENTICATION_BACKENDS = (
-    "axes.backends.AxesStandaloneBackend",
+    "shop.core.auth_backends.ThrottledAuthBackend",  # django-axes; first, so lockouts apply
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 )
@@ -273,10 +273,17 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "429.html"  # Chinese page, status 429
 # Submissions per user (or client address when anonymous), by URL name: shop/core/ratelimit.py.
 RATE_LIMITS = {
     "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "oem:submit": env.str("RATE_LIMIT_OEM", default="20/h"),
+    "vendors:apply": env.str("RATE_LIMIT_VENDOR_APPLY", default="5/h"),
+}
+# Submissions per user (or client address when anonymous), by URL name: shop/core/ratelimit.py.
+RATE_LIMITS = {
+    "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
+    "oem:create": env.str("RATE_LIMIT_OEM", default="20/h"),
     "vendors:apply": env.str("RATE_LIMIT_VENDOR_APPLY", default="5/h"),
 }
 SESSION_COOKIE_HTTPONLY = True
