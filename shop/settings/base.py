@@ -277,12 +277,6 @@ AXES_LOCKOUT_TEMPLATE = "429.html"  # Chinese page, status 429
 # Submissions per user (or client address when anonymous), by URL name: shop/core/ratelimit.py.
 RATE_LIMITS = {
     "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
-    "oem:submit": env.str("RATE_LIMIT_OEM", default="20/h"),
-    "vendors:apply": env.str("RATE_LIMIT_VENDOR_APPLY", default="5/h"),
-}
-# Submissions per user (or client address when anonymous), by URL name: shop/core/ratelimit.py.
-RATE_LIMITS = {
-    "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "oem:create": env.str("RATE_LIMIT_OEM", default="20/h"),
     "vendors:apply": env.str("RATE_LIMIT_VENDOR_APPLY", default="5/h"),
 }
