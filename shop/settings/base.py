@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "oscar.apps.offer.apps.OfferConfig",
     "oscar.apps.order.apps.OrderConfig",
     "oscar.apps.customer.apps.CustomerConfig",
-    "oscar.apps.search.apps.SearchConfig",
+    "shop.apps.search.apps.SearchConfig",  # database search (shop.storefront.search)
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
     "shop.apps.dashboard.apps.DashboardConfig",
@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shop.oem",
     "shop.payments",
     "shop.api",
+    "shop.storefront",
 ]
 
 SITE_ID = 1
@@ -343,3 +344,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- storefront ---------------------------------------------------------------------------
+# Anonymous pages and shared fragments live this long at most (writes invalidate at once).
+STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)

@@ -1,0 +1,136 @@
+"""Catalogue pages on a database path (Oscar 4.2 browses through haystack: empty with the
+simple backend, seconds per page with Whoosh). Thin views: reads in shop.storefront.selectors,
+shared HTML cached per catalogue version, whole pages cached for cookieless visitors.
+
+The product page records nothing: no analytics counter, no recently-viewed cookie, so a
+view never writes to the database."""
+
+from urllib.parse import unquote, urlencode
+
+from django.core.cache import cache
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.template.loader import render_to_string
+from django.utils.decorators import method_decorator
+from django.views.generic import TemplateView
+
+from shop.storefront import selectors
+from shop.storefront.cache import STOREFRONT_PAGE, cached_fragment, fragment_key, page_seconds
+
+_MISSING = object()
+
+
+def _cached_object(name: str, pk, load):
+    key = fragment_key(name, pk)
+    obj = cache.get(key, _MISSING)
+    if obj is _MISSING:
+        obj = load(pk)
+        cache.set(key, obj, page_seconds())
+    return obj
+
+
+def _listing_params(request) -> tuple[str, int]:
+    return selectors.clean_sort(request.GET.get("sort")), selectors.clean_page(request.GET.get("page"))
+
+
+def _listing_html(*, name: str, base_url: str, category, sort: str, page: int) -> str:
+    def render() -> str:
+        return render_to_string(
+            "oscar/catalogue/partials/listing.html",
+            {
+                "page": selectors.product_listing_page(category=category, sort=sort, page=page),
+                "sort": sort,
+                "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
+                "base_url": base_url,
+                "extra": urlencode({"sort": sort}) if sort else "",
+            },
+        )
+
+    return cached_fragment(name, (getattr(category, "pk", None), sort, page), render)
+
+
+@method_decorator(STOREFRONT_PAGE, name="dispatch")
+class CatalogueView(TemplateView):
+    """全部商品: every browsable product, 20 a page."""
+
+    template_name = "oscar/catalogue/browse.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        sort, page = _listing_params(self.request)
+        ctx["listing_html"] = _listing_html(
+            name="browse", base_url=self.request.path, category=None, sort=sort, page=page
+        )
+        return ctx
+
+
+@method_decorator(STOREFRONT_PAGE, name="dispatch")
+class ProductCategoryView(TemplateView):
+    """A category and everything under it."""
+
+    template_name = "oscar/catalogue/category.html"
+
+    def get(self, request, *args, **kwargs):
+        self.category = _cached_object("category", int(kwargs["pk"]), selectors.category_by_pk)
+        if self.category is None:
+            raise Http404("没有这个分类")
+        if not (self.category.is_public or request.user.is_staff):
+            raise Http404("没有这个分类")
+        expected = self.category.get_absolute_url()
+        if unquote(expected) != unquote(request.path):
+            return HttpResponsePermanentRedirect(expected)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        category = self.category
+        sort, page = _listing_params(self.request)
+        ctx["category"] = category
+        ctx["category_html"] = cached_fragment(
+            "category-head",
+            (category.pk,),
+            lambda: render_to_string(
+                "oscar/catalogue/partials/category_head.html",
+                {"category": category, **selectors.category_context(category)},
+            ),
+        )
+        ctx["listing_html"] = _listing_html(
+            name="category", base_url=self.request.path, category=category, sort=sort, page=page
+        )
+        return ctx
+
+
+@method_decorator(STOREFRONT_PAGE, name="dispatch")
+class ProductDetailView(TemplateView):
+    """A product: gallery, 起价 or 仅询价, specs, variants, then the actions of the other apps
+    (询价, OEM, 加入购物车) rendered live with ``product`` in context."""
+
+    template_name = "oscar/catalogue/detail.html"
+
+    def get(self, request, *args, **kwargs):
+        product = _cached_object("product", int(kwargs["pk"]), selectors.product_by_pk)
+        if product is None:
+            raise Http404("没有这个商品")
+        if not selectors.product_is_viewable(product, staff=request.user.is_staff):
+            raise Http404("没有这个商品")
+        expected = product.get_absolute_url()
+        if unquote(expected) != unquote(request.path):
+            return HttpResponsePermanentRedirect(expected)
+        self.product = product
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        detail = _cached_object(
+            "product-detail", self.product.pk, lambda pk: selectors.product_detail(self.product)
+        )
+        ctx["detail"] = detail
+        ctx["product"] = detail.product
+        ctx.update(selectors.price_product_detail(detail, self.request.strategy))
+        return ctx
+
+    def get_template_names(self):
+        return [self.template_name]
+
+
+# Oscar's catalogue app config looks these names up in this module.
+__all__ = ["CatalogueView", "ProductCategoryView", "ProductDetailView"]

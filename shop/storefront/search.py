@@ -1,0 +1,169 @@
+"""Chinese product search on the database: substring matching, ranked, index-backed.
+
+Chinese has no spaces: each run of Chinese characters in the query is cut into words with
+jieba (会议一体机 → 会议 + 一体机; a stray single character is glued to its neighbour), runs of
+Latin letters and digits (型号, 商品编号 such as XH-DISP-75) stay whole. A product matches when
+every word occurs in its title, product number (UPC) or description, or the query is the
+product number of one of its variants. Ranking: an exact product number, then the whole query
+in the title, then every word in the title, then description-only matches; inside a rank,
+the earlier the first word appears in the title and the shorter the title, the better.
+
+PostgreSQL: ``pg_trgm`` GIN indexes (migration 0001) serve ``LIKE '%…%'`` for terms of three
+characters or more; shorter CJK terms scan titles and descriptions with a plain ``LIKE``
+(no case folding needed: CJK has no case), which stays in tens of milliseconds at 100,000
+products. Terms with cased letters use ``UPPER(...) LIKE UPPER(...)`` on title and number
+(indexed) and the term's three case forms on descriptions. SQLite: the same lookups, scanned.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Length, StrIndex, Upper
+
+from .selectors import ProductPage, browsable_products, with_listing_data
+
+MAX_QUERY_LENGTH = 100
+MAX_TERMS = 5
+
+
+def normalise_query(raw: str | None) -> str:
+    text = re.sub(r"\s+", " ", (raw or "").replace("\u3000", " ")).strip()
+    return text[:MAX_QUERY_LENGTH]
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_jieba_ready = False
+
+
+def _cut(text: str) -> list[str]:
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _jieba_ready = True
+    return [w for w in jieba.lcut(text) if w.strip()]
+
+
+def _glue_single_characters(words: list[str]) -> list[str]:
+    """A lone character is too broad a term: join it to its neighbour (外 包 → 外包)."""
+    out: list[str] = []
+    pending = ""
+    for word in words:
+        if len(word) == 1:
+            pending += word
+            continue
+        if pending:
+            word = pending + word if len(pending) == 1 else word
+            if len(pending) > 1:
+                out.append(pending)
+            pending = ""
+        out.append(word)
+    if pending:
+        if len(pending) == 1 and out:
+            out[-1] += pending
+        else:
+            out.append(pending)
+    return out
+
+
+def _segment(term: str) -> list[str]:
+    words: list[str] = []
+    position = 0
+    for match in _CJK_RUN.finditer(term):
+        if match.start() > position:
+            words.append(term[position : match.start()])
+        run = match.group(0)
+        words.extend(_glue_single_characters(_cut(run)) if len(run) > 2 else [run])
+        position = match.end()
+    if position < len(term):
+        words.append(term[position:])
+    return [w.strip() for w in words if w.strip()]
+
+
+def raw_terms(query: str) -> list[str]:
+    """The whitespace-separated terms of the query (at most five, no repeats)."""
+    terms: list[str] = []
+    for term in query.split(" "):
+        if term and term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def query_terms(query: str) -> list[str]:
+    """The words every match must contain."""
+    words: list[str] = []
+    for term in raw_terms(query):
+        for word in _segment(term):
+            if word not in words:
+                words.append(word)
+    return words
+
+
+def _has_case(term: str) -> bool:
+    return term.lower() != term.upper()
+
+
+def _in_title(term: str) -> Q:
+    return Q(title__icontains=term) if _has_case(term) else Q(title__contains=term)
+
+
+def _in_description(term: str) -> Q:
+    if not _has_case(term):
+        return Q(description__contains=term)
+    q = Q()
+    for form in {term, term.lower(), term.upper()}:
+        q |= Q(description__contains=form)
+    return q
+
+
+def _number_is(term: str) -> Q:
+    from .selectors import Product
+
+    forms = list({term, term.upper()})
+    variant_parents = Product.objects.filter(upc__in=forms, parent__isnull=False).values("parent_id")
+    return Q(upc__in=forms) | Q(pk__in=variant_parents)
+
+
+def search_queryset(query: str) -> QuerySet:
+    """Browsable products matching ``query``, best first (``none()`` for an empty query)."""
+    terms = raw_terms(query)
+    words = query_terms(query)
+    if not words:
+        return browsable_products().none()
+    numbers = Q()
+    for term in terms:
+        numbers |= _number_is(term)
+    condition = numbers
+    all_words = Q()
+    for word in words:
+        all_words &= _in_title(word) | Q(upc__icontains=word) | _in_description(word)
+    condition |= all_words
+    all_in_title = Q()
+    for word in words:
+        all_in_title &= _in_title(word)
+    rank = Case(
+        When(numbers, then=Value(0)),
+        When(_in_title(" ".join(terms)), then=Value(1)),
+        When(all_in_title, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        browsable_products()
+        .filter(condition)
+        .annotate(
+            rank=rank,
+            title_position=StrIndex(Upper("title"), Upper(Value(words[0]))),
+            title_length=Length("title"),
+        )
+        .order_by("rank", "title_position", "title_length", "id")
+    )
+
+
+def search_page(*, query: str, page: int = 1) -> ProductPage:
+    return ProductPage(with_listing_data(search_queryset(query)), page)

@@ -1,0 +1,474 @@
+"""Reads for the storefront: a database browse path with a constant number of queries.
+
+Oscar 4.2 browses through haystack; here every listing is one page query (prices as
+subqueries), one count and one image prefetch, whatever the size of the catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.utils.functional import cached_property
+from oscar.core.loading import get_model
+
+from shop.apps.catalogue.models import ReviewStatus
+from shop.apps.partner.strategy import Selector
+
+Product = get_model("catalogue", "Product")
+Category = get_model("catalogue", "Category")
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductImage = get_model("catalogue", "ProductImage")
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
+StockRecord = get_model("partner", "StockRecord")
+
+PER_PAGE = 20
+HOME_PRODUCTS_PER_CATEGORY = 4
+
+# name → (label, ordering); the label is shown in the sort menu.
+SORTS = {
+    "": ("默认排序", ("id",)),
+    "new": ("最新上架", ("-date_created", "-id")),
+    "price": ("价格从低到高", (F("sort_price").asc(nulls_last=True), "id")),
+    "-price": ("价格从高到低", (F("sort_price").desc(nulls_last=True), "id")),
+}
+
+
+def clean_sort(value: str | None) -> str:
+    return value if value in SORTS else ""
+
+
+def clean_page(value: str | None) -> int:
+    try:
+        number = int(value or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), 100_000)
+
+
+# --- product querysets -------------------------------------------------------------------
+
+
+def browsable_products() -> QuerySet:
+    """Products a buyer may see in listings: public, approved, parents and standalones."""
+    return Product.objects.filter(
+        is_public=True,
+        review_status=ReviewStatus.APPROVED,
+        structure__in=[Product.STANDALONE, Product.PARENT],
+    )
+
+
+def _min_price(**lookup) -> Subquery:
+    return Subquery(
+        StockRecord.objects.filter(price__isnull=False, **lookup).order_by("price").values("price")[:1]
+    )
+
+
+def with_listing_data(queryset: QuerySet) -> QuerySet:
+    """Everything a product card shows, prefetched: images, stock records, public children
+    with theirs (for the pricing strategy), and ``sort_price`` for sorting by price (lowest
+    orderable child price for a parent, own price otherwise, none when quote-only)."""
+    return (
+        queryset.annotate(
+            sort_price=Case(
+                When(quote_only=True, then=Value(None)),
+                When(
+                    structure=Product.PARENT,
+                    then=_min_price(
+                        product__parent_id=OuterRef("pk"), product__is_public=True, product__quote_only=False
+                    ),
+                ),
+                default=_min_price(product_id=OuterRef("pk")),
+                output_field=DecimalField(max_digits=12, decimal_places=2),
+            )
+        )
+        .select_related("product_class")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "pk")),
+            Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk")),
+            Prefetch(
+                "children",
+                queryset=Product.objects.filter(is_public=True)
+                .order_by("pk")
+                .prefetch_related(Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk"))),
+                to_attr="_prefetched_public_children",
+            ),
+        )
+    )
+
+
+def shared_strategy():
+    """The pricing strategy for shared (cached, user-independent) HTML."""
+    return Selector().strategy()
+
+
+def purchase_info(strategy, product):
+    """The strategy's price and availability, for a parent from its children (as Oscar's
+    ``purchase_info_for_product`` tag does)."""
+    if product.is_parent:
+        return strategy.fetch_for_parent(product)
+    return strategy.fetch_for_product(product)
+
+
+def with_purchase_info(products, strategy=None) -> list:
+    """Attach ``purchase`` (the strategy's price and availability) to each product."""
+    strategy = strategy or shared_strategy()
+    products = list(products)
+    for product in products:
+        product.purchase = purchase_info(strategy, product)
+    return products
+
+
+def category_products(category) -> QuerySet:
+    subtree = Category.objects.filter(path__startswith=category.path, is_public=True).values("pk")
+    in_subtree = ProductCategory.objects.filter(category__in=subtree).values("product_id")
+    return browsable_products().filter(pk__in=in_subtree)
+
+
+class ProductPage:
+    """A lazy page of products: nothing is queried until the template reads it."""
+
+    def __init__(self, queryset: QuerySet, number: int, per_page: int = PER_PAGE):
+        self.queryset = queryset
+        self.number = number
+        self.per_page = per_page
+
+    @cached_property
+    def count(self) -> int:
+        return self.queryset.count()
+
+    @cached_property
+    def products(self) -> list:
+        start = (self.number - 1) * self.per_page
+        return with_purchase_info(self.queryset[start : start + self.per_page])
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.number > self.num_pages
+
+    @property
+    def page_range(self) -> list[int | None]:
+        """Page numbers around the current one, ``None`` for a gap."""
+        last = self.num_pages
+        wanted = {1, last, *range(self.number - 2, self.number + 3)}
+        numbers = sorted(n for n in wanted if 1 <= n <= last)
+        out: list[int | None] = []
+        for n in numbers:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def product_listing_page(*, category=None, sort: str = "", page: int = 1) -> ProductPage:
+    queryset = category_products(category) if category is not None else browsable_products()
+    queryset = with_listing_data(queryset).order_by(*SORTS[clean_sort(sort)][1])
+    return ProductPage(queryset, page)
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+def top_categories() -> list:
+    return list(Category.objects.filter(depth=1, is_public=True).order_by("path"))
+
+
+def category_by_pk(pk: int):
+    return Category.objects.filter(pk=pk).first()
+
+
+def category_context(category) -> dict:
+    """Ancestors (breadcrumbs) and public children (sub-navigation): two queries."""
+    step = Category.steplen
+    ancestor_paths = [category.path[:i] for i in range(step, len(category.path), step)]
+    ancestors = (
+        list(Category.objects.filter(path__in=ancestor_paths).order_by("depth")) if ancestor_paths else []
+    )
+    children = list(
+        Category.objects.filter(
+            path__startswith=category.path, depth=category.depth + 1, is_public=True
+        ).order_by("path")
+    )
+    return {"ancestors": ancestors, "children": children}
+
+
+@dataclass
+class HomeCategory:
+    category: object
+    product_count: int = 0
+    price_low: Decimal | None = None
+    price_high: Decimal | None = None
+    products: list = field(default_factory=list)
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _browse_sql_parts() -> tuple[dict, str, list]:
+    q = connection.ops.quote_name
+    tables = {
+        "pc": q(ProductCategory._meta.db_table),
+        "c": q(Category._meta.db_table),
+        "p": q(Product._meta.db_table),
+        "sr": q(StockRecord._meta.db_table),
+    }
+    where = "p.is_public AND p.review_status = %s AND p.structure IN (%s, %s) AND c.is_public"
+    params = [ReviewStatus.APPROVED.value, Product.STANDALONE, Product.PARENT]
+    return tables, where, params
+
+
+def home_categories() -> list[HomeCategory]:
+    """The top-level categories with product count, price range and a few products each.
+
+    Seven queries whatever the catalogue size: categories, one aggregate, one windowed
+    pick of the first products per category, those products with their stock records and
+    public children with theirs (prices come from the pricing strategy)."""
+    tops = top_categories()
+    if not tops:
+        return []
+    step = Category.steplen
+    tables, where, params = _browse_sql_parts()
+    stats_sql = f"""
+        SELECT substr(c.path, 1, {step}) AS top, COUNT(DISTINCT p.id),
+               MIN(CASE WHEN p.quote_only OR ch.quote_only THEN NULL ELSE sr.price END),
+               MAX(CASE WHEN p.quote_only OR ch.quote_only THEN NULL ELSE sr.price END)
+        FROM {tables["pc"]} pc
+        JOIN {tables["c"]} c ON c.id = pc.category_id
+        JOIN {tables["p"]} p ON p.id = pc.product_id
+        LEFT JOIN {tables["p"]} ch ON ch.parent_id = p.id AND ch.is_public
+        LEFT JOIN {tables["sr"]} sr ON sr.product_id = COALESCE(ch.id, p.id)
+        WHERE {where}
+        GROUP BY substr(c.path, 1, {step})
+    """
+    pick_sql = f"""
+        SELECT top, id FROM (
+            SELECT top, id, ROW_NUMBER() OVER (PARTITION BY top ORDER BY id) AS rn FROM (
+                SELECT DISTINCT substr(c.path, 1, {step}) AS top, p.id AS id
+                FROM {tables["pc"]} pc
+                JOIN {tables["c"]} c ON c.id = pc.category_id
+                JOIN {tables["p"]} p ON p.id = pc.product_id
+                WHERE {where}
+            ) d
+        ) t WHERE rn <= %s ORDER BY top, rn
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(stats_sql, params)
+        stats = {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(pick_sql, [*params, HOME_PRODUCTS_PER_CATEGORY])
+        picks = cursor.fetchall()
+    ids = [pid for _, pid in picks]
+    listed = with_listing_data(Product.objects.filter(pk__in=ids)).prefetch_related(None)
+    listed = listed.prefetch_related(
+        "stockrecords",
+        Prefetch(
+            "children",
+            queryset=Product.objects.filter(is_public=True).prefetch_related("stockrecords"),
+            to_attr="_prefetched_public_children",
+        ),
+    )
+    products = {p.pk: p for p in with_purchase_info(listed)}
+    by_top: dict[str, list] = {}
+    for top, pid in picks:
+        if pid in products:
+            by_top.setdefault(top, []).append(products[pid])
+    out = []
+    for category in tops:
+        count, low, high = stats.get(category.path, (0, None, None))
+        out.append(
+            HomeCategory(
+                category=category,
+                product_count=count,
+                price_low=_decimal(low),
+                price_high=_decimal(high),
+                products=by_top.get(category.path, []),
+            )
+        )
+    return out
+
+
+# --- product page --------------------------------------------------------------------------
+
+
+def product_by_pk(pk: int):
+    return (
+        Product.objects.select_related("product_class", "parent", "parent__product_class")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def product_is_viewable(product, *, staff: bool) -> bool:
+    if staff:
+        return True
+    base = product.parent if product.is_child else product
+    if product.is_child and not product.is_public:
+        return False
+    return bool(base.is_public and base.review_status == ReviewStatus.APPROVED)
+
+
+@dataclass
+class Variant:
+    product: object
+    label: str
+    specs: list
+    purchase: object = None
+
+
+@dataclass
+class ProductDetail:
+    """What the product page shows; model instances carry their prefetched relations, so the
+    pricing strategy can run on them (per request, per user) without another query."""
+
+    product: object
+    base: object
+    specs: list
+    variants: list
+    images: list
+    categories: list
+    breadcrumbs: list
+    partner_names: list
+
+
+def _attribute_values(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("attribute", "value_option")
+
+
+def _prefetch_multi_options(values) -> None:
+    """One query for multi-option values, none when there are none (the usual case)."""
+    multi = [v for v in values if v.attribute.type == v.attribute.MULTI_OPTION]
+    if multi:
+        prefetch_related_objects(multi, "value_multi_option")
+
+
+def _specs(values) -> list[tuple[str, str]]:
+    rows = []
+    for value in sorted(values, key=lambda v: (v.attribute.pk, v.attribute.code)):
+        text = value.value_as_text
+        if isinstance(value.value, bool):
+            text = "是" if value.value else "否"
+        if text not in (None, ""):
+            rows.append((value.attribute.name, str(text)))
+    return rows
+
+
+def product_detail(product) -> ProductDetail:
+    """Everything the product page shows, in a fixed number of queries (seven or eight)."""
+    base = product.parent if product.is_child else product
+    children = list(
+        Product.objects.filter(parent=base, is_public=True)
+        .order_by("id")
+        .prefetch_related(
+            Prefetch("stockrecords", queryset=StockRecord.objects.select_related("partner").order_by("pk")),
+            Prefetch("attribute_values", queryset=_attribute_values(ProductAttributeValue.objects.all())),
+        )
+    )
+    for child in children:
+        child.parent = base  # the strategy reads the parent's product class: no query
+    base._prefetched_public_children = children
+    if not base.is_parent:
+        prefetch_related_objects(
+            [base],
+            Prefetch("stockrecords", queryset=StockRecord.objects.select_related("partner").order_by("pk")),
+        )
+    base_values = list(_attribute_values(base.attribute_values.all()))
+    _prefetch_multi_options(base_values + [v for c in children for v in c.attribute_values.all()])
+    images = list(base.images.order_by("display_order", "pk"))
+    categories = list(base.categories.filter(is_public=True).order_by("path"))
+
+    base_specs = _specs(base_values)
+    variants = []
+    for child in children:
+        child_specs = _specs(child.attribute_values.all())
+        label = child.title or " · ".join(v for _, v in child_specs) or base.title
+        variants.append(Variant(product=child, label=label, specs=child_specs))
+
+    shown = base
+    specs = base_specs
+    if product.is_child:
+        variant = next((v for v in variants if v.product.pk == product.pk), None)
+        if variant is not None:
+            shown, child_specs = variant.product, variant.specs
+        else:  # a non-public child, shown to staff only
+            shown = product
+            prefetch_related_objects([shown], "stockrecords__partner")
+            child_values = list(_attribute_values(shown.attribute_values.all()))
+            _prefetch_multi_options(child_values)
+            child_specs = _specs(child_values)
+        specs = list({**dict(base_specs), **dict(child_specs)}.items())
+
+    breadcrumbs = []
+    if categories:
+        first = categories[0]
+        step = Category.steplen
+        paths = [first.path[:i] for i in range(step, len(first.path), step)]
+        breadcrumbs = list(Category.objects.filter(path__in=paths).order_by("depth")) if paths else []
+        breadcrumbs.append(first)
+
+    if base.is_parent:
+        records = [sr for child in children for sr in child.stockrecords.all()]
+    else:
+        records = list(shown.stockrecords.all())
+    partner_names = sorted({sr.partner.display_name for sr in records})
+    return ProductDetail(
+        product=shown,
+        base=base,
+        specs=specs,
+        variants=variants,
+        images=images,
+        categories=categories,
+        breadcrumbs=breadcrumbs,
+        partner_names=partner_names,
+    )
+
+
+def price_product_detail(detail: ProductDetail, strategy) -> dict:
+    """The strategy's purchase info for the page's product and each variant (no queries)."""
+    for variant in detail.variants:
+        variant.purchase = purchase_info(strategy, variant.product)
+    buyable = [
+        v
+        for v in detail.variants
+        if v.purchase.availability.is_available_to_buy and getattr(v.purchase.price, "exists", False)
+    ]
+    default = min(buyable, key=lambda v: (v.purchase.price.incl_tax, v.product.pk)) if buyable else None
+    return {
+        "purchase": purchase_info(strategy, detail.product),
+        "default_variant_pk": default.product.pk if default else None,
+    }

@@ -1,0 +1,77 @@
+"""Template helpers for the storefront: ¥ formatting, tax rates, the cached category menu."""
+
+import html
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+from shop.storefront import selectors
+from shop.storefront.cache import cached_fragment
+
+register = template.Library()
+
+
+def _to_decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def yuan(value) -> str:
+    """¥11,800 for whole yuan, ¥11,800.50 otherwise; empty for no price."""
+    amount = _to_decimal(value)
+    if amount is None:
+        return ""
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if amount == amount.to_integral_value():
+        return f"¥{int(amount):,}"
+    return f"¥{amount:,.2f}"
+
+
+@register.filter
+def percent(value) -> str:
+    """0.13 → 13%"""
+    rate = _to_decimal(value)
+    if rate is None:
+        return ""
+    return f"{(rate * 100).normalize():f}%"
+
+
+@register.filter
+def primary_image(product):
+    """The first prefetched image of a product, or None (no query when prefetched)."""
+    images = list(product.images.all())
+    return images[0] if images else None
+
+
+@register.simple_tag
+def category_menu():
+    """The top-level categories for the header, cached per catalogue version."""
+    html = cached_fragment(
+        "category-menu",
+        (),
+        lambda: render_to_string(
+            "oscar/partials/category_menu.html", {"categories": selectors.top_categories()}
+        ),
+    )
+    return mark_safe(html)
+
+
+_BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr)\s*>", re.IGNORECASE)
+
+
+@register.filter
+def paragraphs(value) -> list[str]:
+    """Rich-text description → plain paragraphs (tags dropped, so vendor HTML cannot inject)."""
+    if not value:
+        return []
+    text = html.unescape(strip_tags(_BLOCK_END.sub("\n", str(value))))
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -1,0 +1,243 @@
+"""Storefront speed and cache correctness on the real Redis and database.
+
+Query counts are exact and the same with 20 and with 500 extra products; cached anonymous
+pages are invalidated exactly by catalogue writes and never carry another visitor's CSRF
+token, messages or account; a product page view writes nothing."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from tests.factories.accounts import UserFactory
+from tests.factories.catalogue import ProductFactory
+from tests.factories.storefront import add_bulk_products, load_real_catalogue
+
+Product = get_model("catalogue", "Product")
+ProductImage = get_model("catalogue", "ProductImage")
+Category = get_model("catalogue", "Category")
+StockRecord = get_model("partner", "StockRecord")
+ProductRecord = get_model("analytics", "ProductRecord")
+
+pytestmark = pytest.mark.django_db
+
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def catalogue():
+    load_real_catalogue()
+
+
+def pages() -> dict[str, str]:
+    return {
+        "home": "/",
+        "catalogue": reverse("catalogue:index"),
+        "category": Category.objects.get(name="党政企会议/教育一体机").get_absolute_url(),
+        "product": Product.objects.get(upc="XH-DISP").get_absolute_url(),
+        "search": reverse("search:search") + "?q=%E4%BC%9A%E8%AE%AE%E4%B8%80%E4%BD%93%E6%9C%BA",
+    }
+
+
+def queries_for(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def cold_counts(client) -> dict[str, int]:
+    """Queries of each page with nothing cached (each page renders everything it shows)."""
+    counts = {}
+    for name, url in pages().items():
+        cache.clear()
+        counts[name] = len(queries_for(client, url))
+    return counts
+
+
+def text_of(response) -> str:
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- query counts --------------------------------------------------------------------------
+
+ANONYMOUS_COLD = {"home": 8, "catalogue": 7, "category": 9, "product": 8, "search": 7}
+
+
+def test_anonymous_query_counts_are_exact_and_do_not_grow_with_the_catalogue(client, catalogue):
+    add_bulk_products(20)
+    with_20 = cold_counts(client)
+    add_bulk_products(480, prefix="MORE")
+    with_500 = cold_counts(client)
+
+    assert with_20 == ANONYMOUS_COLD
+    assert with_500 == ANONYMOUS_COLD
+
+
+def test_a_cached_anonymous_page_costs_no_query(client, catalogue):
+    add_bulk_products(20)
+    for name, url in pages().items():
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response["X-Storefront-Cache"] == "hit", name
+        assert len(ctx.captured_queries) == 0, name
+
+
+def test_logged_in_buyer_pages_query_only_the_buyers_own_rows(client, catalogue):
+    """Shared fragments serve the catalogue part; what is left is the buyer's session, basket
+    and links, the same however large the catalogue."""
+    client.force_login(UserFactory())
+    add_bulk_products(20)
+    for url in pages().values():
+        client.get(url)  # warm the shared fragments and the buyer's basket
+    with_20 = {name: queries_for(client, url) for name, url in pages().items()}
+    add_bulk_products(480, prefix="MORE")
+    for url in pages().values():
+        client.get(url)
+    with_500 = {name: queries_for(client, url) for name, url in pages().items()}
+
+    assert {n: len(q) for n, q in with_20.items()} == {n: len(q) for n, q in with_500.items()}
+    catalogue_tables = ("catalogue_", "partner_stockrecord")
+    assert [sql for q in with_500.values() for sql in q if any(t in sql for t in catalogue_tables)] == []
+
+
+# --- no writes on a view ---------------------------------------------------------------------
+
+
+def test_viewing_a_product_writes_nothing(client, catalogue):
+    buyer = Client()
+    buyer.force_login(UserFactory())
+    url = pages()["product"]
+    buyer.get(url)  # Oscar opens the buyer's basket once
+
+    statements = queries_for(client, url) + queries_for(buyer, url)
+
+    writes = [s for s in statements if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+    assert ProductRecord.objects.count() == 0
+
+
+# --- exact invalidation ------------------------------------------------------------------------
+
+
+def test_a_price_change_shows_on_the_next_anonymous_page(client, catalogue):
+    url = Product.objects.get(upc="XH-DISP").get_absolute_url()
+    assert "¥11,800 起" in text_of(client.get(url))
+    assert client.get(url)["X-Storefront-Cache"] == "hit"
+
+    record = StockRecord.objects.get(product__upc="XH-DISP-75")
+    record.price = Decimal("10900.00")
+    record.save()
+
+    response = client.get(url)
+    assert response["X-Storefront-Cache"] == "miss"
+    assert "参考价（含税） ¥10,900 起 / 台" in text_of(response)
+    assert "¥10,900 起" in text_of(client.get("/"))
+
+
+def test_a_hidden_product_leaves_listings_search_and_its_page(client, catalogue):
+    traffic = Product.objects.get(upc="XH-TRAFFIC-BRAIN")
+    category_url = Category.objects.get(name="交通大脑").get_absolute_url()
+    search_url = reverse("search:search") + "?q=%E4%BA%A4%E9%80%9A%E5%A4%A7%E8%84%91"
+    for url in ("/catalogue/?page=2", category_url, search_url):
+        assert "交通大脑 ¥1,000,000 起" in text_of(client.get(url)), url
+    assert "参考价（含税） ¥1,000,000 起" in text_of(client.get(traffic.get_absolute_url()))
+
+    traffic.is_public = False
+    traffic.save()
+
+    assert "交通大脑 ¥1,000,000 起" not in text_of(client.get("/catalogue/?page=2"))
+    assert "共 0 件商品" in text_of(client.get(category_url))
+    assert "没有找到与“交通大脑”相关的商品。" in text_of(client.get(search_url))
+    assert client.get(traffic.get_absolute_url()).status_code == 404
+
+
+def test_a_new_product_appears_on_the_next_anonymous_page(client, catalogue):
+    category = Category.objects.get(name="远程医疗")
+    assert "共 1 件商品" in text_of(client.get(category.get_absolute_url()))
+    assert "共 36 件商品" in text_of(client.get("/catalogue/"))
+
+    ProductFactory(title="远程会诊推车", price=Decimal("26800.00"), categories=[category])
+
+    assert "共 2 件商品" in text_of(client.get(category.get_absolute_url()))
+    assert "共 37 件商品" in text_of(client.get("/catalogue/"))
+    assert "远程会诊推车" in text_of(client.get(reverse("search:search"), {"q": "会诊"}))
+
+
+def test_category_and_image_changes_show_on_the_next_anonymous_page(client, catalogue):
+    product = Product.objects.get(upc="XH-TRAFFIC-BRAIN")
+    assert "城市交通大脑" not in text_of(client.get("/"))
+    client.get(product.get_absolute_url())
+
+    category = Category.objects.get(name="交通大脑")
+    category.name = "城市交通大脑"
+    category.save()
+    ProductImage.objects.create(product=product, original=SimpleUploadedFile("traffic.png", TINY_PNG))
+
+    assert "城市交通大脑" in text_of(client.get("/"))
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert 'id="xh-gallery-main"' in html
+    assert "城市交通大脑" in html
+
+
+# --- nothing personal in shared pages ------------------------------------------------------------
+
+
+def test_each_visitor_of_a_cached_page_gets_its_own_working_csrf_token(catalogue):
+    url = Product.objects.get(upc="XH-DISP").get_absolute_url()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    token_re = r'name="csrfmiddlewaretoken" value="([^"]+)"'
+
+    first_html = first.get(url).content.decode()
+    second_response = second.get(url)
+    second_html = second_response.content.decode()
+
+    assert second_response["X-Storefront-Cache"] == "hit"
+    first_tokens, second_tokens = (
+        set(re.findall(token_re, first_html)),
+        set(re.findall(token_re, second_html)),
+    )
+    assert first_tokens and second_tokens and not first_tokens & second_tokens
+    secret = second.cookies["csrftoken"].value
+    assert {_unmask_cipher_token(t) for t in second_tokens} == {secret}
+    child = Product.objects.get(upc="XH-DISP-86")
+    added = second.post(
+        reverse("basket:add", kwargs={"pk": child.parent_id}),
+        {"csrfmiddlewaretoken": second_tokens.pop(), "quantity": 1, "child_id": child.pk},
+    )
+    assert added.status_code == 302
+
+
+def test_messages_and_accounts_never_reach_the_shared_page_cache(catalogue):
+    url = pages()["catalogue"]
+    visitor, buyer = Client(), Client()
+    visitor.get(url)  # the shared copy now exists
+    buyer.force_login(UserFactory(username="wang"))
+    child = Product.objects.get(upc="XH-DISP-86")
+    buyer.post(reverse("basket:add", kwargs={"pk": child.parent_id}), {"quantity": 1, "child_id": child.pk})
+
+    buyer_page = buyer.get(url)
+    visitor_page = visitor.get(url)
+
+    assert "X-Storefront-Cache" not in buyer_page
+    assert "alert-success" in buyer_page.content.decode()
+    assert "退出" in text_of(buyer_page)
+    assert 'xh-badge-count">1<' in buyer_page.content.decode()
+    assert visitor_page["X-Storefront-Cache"] == "hit"
+    assert "alert-" not in visitor_page.content.decode()
+    assert "退出" not in text_of(visitor_page)
+    assert "登录/注册" in text_of(visitor_page)
+    assert "xh-badge-count" not in visitor_page.content.decode()

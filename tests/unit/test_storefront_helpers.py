@@ -1,0 +1,80 @@
+"""Storefront helpers without a database: ¥ formatting, description text, query words, and
+the CSRF scrubbing of cached pages."""
+
+from decimal import Decimal
+
+from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.test import RequestFactory
+
+from shop.storefront.cache import CSRF_PLACEHOLDER, _strip_tokens, request_is_cacheable
+from shop.storefront.search import normalise_query, query_terms
+from shop.storefront.templatetags.storefront_tags import paragraphs, percent, yuan
+
+
+def test_yuan_formats_whole_yuan_without_decimals_and_groups_thousands():
+    assert yuan(Decimal("11800.00")) == "¥11,800"
+    assert yuan(Decimal("1000000")) == "¥1,000,000"
+    assert yuan(Decimal("99.5")) == "¥99.50"
+    assert yuan(Decimal("0.005")) == "¥0.01"
+    assert yuan(None) == ""
+    assert yuan("not a number") == ""
+
+
+def test_percent_shows_tax_rates_as_whole_percentages():
+    assert percent(Decimal("0.13")) == "13%"
+    assert percent(Decimal("0.06")) == "6%"
+    assert percent(Decimal("0.065")) == "6.5%"
+    assert percent(None) == ""
+
+
+def test_paragraphs_keeps_text_and_drops_markup():
+    html = "<p>4K 高清，I5/8G/256G</p><p>支持 OEM。<script>alert(1)</script></p>x &amp; y<br>z"
+    assert paragraphs(html) == ["4K 高清，I5/8G/256G", "支持 OEM。alert(1)", "x & y", "z"]
+    assert paragraphs("") == []
+
+
+def test_chinese_queries_are_cut_into_words_latin_runs_stay_whole():
+    assert query_terms("会议一体机") == ["会议", "一体机"]
+    assert query_terms("麒麟") == ["麒麟"]
+    assert query_terms("交通大脑") == ["交通", "大脑"]
+    assert query_terms("咨询") == ["咨询"]
+    assert query_terms("XH-DISP-86") == ["XH-DISP-86"]
+    assert query_terms("小间距LED") == ["小间距", "LED"]
+    assert query_terms("人才开发外包") == ["人才", "开发", "外包"]
+    assert query_terms("华为  信创 华为") == ["华为", "信创"]
+
+
+def test_queries_are_trimmed_and_capped():
+    assert normalise_query("\u3000 麒麟 \t V10 ") == "麒麟 V10"
+    assert len(normalise_query("测" * 500)) == 100
+    assert normalise_query(None) == ""
+
+
+def test_cached_html_keeps_no_csrf_token_of_the_visitor_who_rendered_it():
+    request = RequestFactory().get("/")
+    token = get_token(request)
+    other = get_token(request)  # Django masks each call differently
+    html = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+        f'<meta name="csrf-token" content="{other}"><span>{"a" * 64}</span>'
+    )
+    stripped = _strip_tokens(html, request)
+    assert token not in stripped and other not in stripped
+    assert stripped.count(CSRF_PLACEHOLDER) == 2
+    assert "a" * 64 in stripped  # an unrelated 64-character string is left alone
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+
+
+def test_only_cookieless_visitors_get_shared_pages():
+    factory = RequestFactory()
+    assert request_is_cacheable(factory.get("/"))
+    csrf_only = factory.get("/")
+    csrf_only.COOKIES = {"csrftoken": "x"}
+    assert request_is_cacheable(csrf_only)
+    with_session = factory.get("/")
+    with_session.COOKIES = {"csrftoken": "x", "sessionid": "y"}
+    assert not request_is_cacheable(with_session)
+    with_messages = factory.get("/")
+    with_messages.COOKIES = {"messages": "m"}
+    assert not request_is_cacheable(with_messages)
+    assert not request_is_cacheable(factory.post("/"))
