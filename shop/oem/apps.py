@@ -8,7 +8,12 @@ class OemConfig(AppConfig):
     verbose_name = _("OEM定制")
 
     def ready(self):
+        from oscar.apps.order.signals import order_status_changed
+
+        from .receivers import on_order_status_changed
+
         add_dashboard_navigation()
+        order_status_changed.connect(on_order_status_changed, dispatch_uid="oem_order_status_changed")
 
 
 def add_dashboard_navigation() -> None:

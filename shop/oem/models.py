@@ -34,7 +34,10 @@ class OemStatus(models.TextChoices):
 
 S = OemStatus
 
-# The state machine. ``offered -> offered`` is a revised offer (an event, same state).
+# The state machine. ``offered -> offered`` is a revised offer and ``sampling -> sampling`` a
+# rejected sample (events in the same state). Two moves only the payments app triggers, with
+# their own maps (PAYMENT_MOVES): the deposit arriving (confirmed -> confirmed, an event) and
+# the shop order cancelled unpaid (confirmed -> cancelled).
 ALLOWED_MOVES: dict[str, set[str]] = {
     S.SUBMITTED: {S.REVIEWING, S.REJECTED, S.CANCELLED},
     S.REVIEWING: {S.OFFERED, S.REJECTED, S.CANCELLED},
@@ -47,6 +50,10 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     S.COMPLETED: set(),
     S.REJECTED: set(),
     S.CANCELLED: set(),
+}
+PAYMENT_MOVES: dict[str, dict[str, set[str]]] = {
+    "deposit_paid": {S.CONFIRMED: {S.CONFIRMED}},
+    "unpaid_cancelled": {S.CONFIRMED: {S.CANCELLED}},
 }
 STATUS_LABELS = {value: str(label) for value, label in OemStatus.choices}
 # Buyers may cancel until they accept an offer.
@@ -208,6 +215,7 @@ EVENT_LABELS = {
     "offer": _("供应商报价"),
     "offer_revised": _("供应商修改报价"),
     "accepted": _("采购方接受报价，待付定金"),
+    "deposit_paid": _("定金已到账"),
     "sampling": _("开始打样"),
     "sample_rejected": _("样品未通过，需重新打样"),
     "sample_approved": _("样品已确认"),
@@ -216,6 +224,7 @@ EVENT_LABELS = {
     "completed": _("订单完成"),
     "rejected": _("供应商拒绝"),
     "cancelled": _("订单取消"),
+    "unpaid_cancelled": _("未付定金，订单取消"),
     "offer_reminder": _("提醒供应商报价"),
     "overdue": _("生产逾期提醒"),
 }

@@ -20,6 +20,7 @@ NOTICES = {
     "offer": ("供应商已报价，请确认", None),
     "offer_revised": ("供应商修改了报价，请确认", None),
     "accepted": ("您已接受报价，请支付定金", "采购方已接受报价，待收定金"),
+    "deposit_paid": ("您的定金已到账，供应商将安排打样或生产", "定金已到账，请安排打样或生产"),
     "sampling": ("供应商已开始打样", None),
     "sample_rejected": (None, "采购方未通过样品，请重新打样"),
     "sample_approved": (None, "采购方已确认样品，可以安排生产"),
@@ -28,6 +29,7 @@ NOTICES = {
     "completed": ("您的 OEM 订单已完成", "OEM 订单已完成"),
     "rejected": ("供应商无法承接您的 OEM 订单", None),
     "cancelled": (None, "采购方已取消 OEM 订单"),
+    "unpaid_cancelled": ("您的 OEM 订单因未付定金已取消", "OEM 订单因采购方未付定金已取消"),
     "offer_reminder": (None, "提醒：OEM 订单仍在等待您的报价"),
     "overdue": ("您的 OEM 订单已超过承诺交货日期，平台已督促供应商", "警告：OEM 订单已超过承诺交货日期"),
 }

@@ -30,6 +30,7 @@ from .models import (
     ALLOWED_MOVES,
     BUYER_CANCELLABLE,
     IN_PROGRESS,
+    PAYMENT_MOVES,
     STATUS_LABELS,
     OemOrder,
     OemOrderEvent,
@@ -47,6 +48,7 @@ NOTIFY_KINDS = {
     "offer",
     "offer_revised",
     "accepted",
+    "deposit_paid",
     "sampling",
     "sample_rejected",
     "sample_approved",
@@ -55,6 +57,7 @@ NOTIFY_KINDS = {
     "completed",
     "rejected",
     "cancelled",
+    "unpaid_cancelled",
     "offer_reminder",
     "overdue",
 }
@@ -122,14 +125,21 @@ def _note_event(*, order: OemOrder, kind: str, note: str) -> OemOrderEvent:
 
 
 def _move(
-    *, order: OemOrder, to: str, actor, kind: str, note: str = "", extra: dict | None = None
+    *,
+    order: OemOrder,
+    to: str,
+    actor,
+    kind: str,
+    note: str = "",
+    extra: dict | None = None,
+    allowed: dict | None = None,
 ) -> OemOrder:
     """One guarded transition plus its e-mail (after commit)."""
     with transaction.atomic():
         locked = transition(
             obj=order,
             to=to,
-            allowed=ALLOWED_MOVES,
+            allowed=allowed or ALLOWED_MOVES,
             labels=STATUS_LABELS,
             event_model=OemOrderEvent,
             event_fk="order",
@@ -546,6 +556,38 @@ def oem_order_accept_offer(*, order: OemOrder, actor) -> OemOrder:
         locked.save(update_fields=["promised_date", "oscar_order", "updated_at"])
     order.refresh_from_db()
     return order
+
+
+def oem_order_deposit_received(*, order: OemOrder) -> OemOrder:
+    """The shop order's first stage is paid: note it on the timeline (once) and tell both
+    sides that sampling/production may start. Called by the payments app's status signal."""
+    if order.status != S.CONFIRMED or not _deposit_paid(order):
+        return order
+    if order.events.filter(kind="deposit_paid").exists():
+        return order
+    stage = order.oscar_order.payment_stages.order_by("sequence").first()
+    return _move(
+        order=order,
+        to=S.CONFIRMED,
+        actor=None,
+        allowed=PAYMENT_MOVES["deposit_paid"],
+        kind="deposit_paid",
+        note=f"{stage.label} ¥{stage.amount} 已到账（商城订单 {order.oscar_order.number}）。",
+    )
+
+
+def oem_order_cancel_unpaid(*, order: OemOrder, shop_order_number: str) -> OemOrder:
+    """The shop order was cancelled before the deposit arrived: the OEM order ends too."""
+    if _deposit_paid(order):
+        return order
+    return _move(
+        order=order,
+        to=S.CANCELLED,
+        actor=None,
+        allowed=PAYMENT_MOVES["unpaid_cancelled"],
+        kind="unpaid_cancelled",
+        note=f"商城订单 {shop_order_number} 未付定金已取消，OEM 订单随之取消。",
+    )
 
 
 def oem_order_approve_sample(*, order: OemOrder, actor, note: str = "") -> OemOrder:
