@@ -348,3 +348,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- storefront ---------------------------------------------------------------------------
 # Anonymous pages and shared fragments live this long at most (writes invalidate at once).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
+
+# --- oem ----------------------------------------------------------------------------------
+# OEM orders: logo limit; lead-time estimate (shop.oem.services.estimate_lead_days: the base
+# lead time covers one batch of max(MOQ, OEM_BATCH_SIZE), each further batch adds a quarter,
+# a sample round adds OEM_SAMPLE_DAYS); reminders and the sweep read DB timestamps.
+OEM_LOGO_MAX_BYTES = env.int("OEM_LOGO_MAX_BYTES", default=5 * 1024 * 1024)
+OEM_BATCH_SIZE = env.int("OEM_BATCH_SIZE", default=50)
+OEM_SAMPLE_DAYS = env.int("OEM_SAMPLE_DAYS", default=7)
+OEM_OFFER_REMINDER_HOURS = env.int("OEM_OFFER_REMINDER_HOURS", default=24)
+OEM_REMINDER_CHECK_SECONDS = env.int("OEM_REMINDER_CHECK_SECONDS", default=900)
+OEM_SWEEP_STALE_SECONDS = env.int("OEM_SWEEP_STALE_SECONDS", default=300)

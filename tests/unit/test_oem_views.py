@@ -159,6 +159,7 @@ def test_buyer_accepts_the_offer_from_the_detail_page(client, world):
     assert order.status == OemStatus.CONFIRMED
     html = response.content.decode()
     assert order.oscar_order.number in html and "定金" in html and "¥30000.00" in html
+    assert f'href="/payments/orders/{order.oscar_order.number}/"' in html
 
 
 def test_illegal_buyer_action_shows_a_clear_message(client, world):
