@@ -3,13 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _merge_quote_list_on_login(sender, request, user, **kwargs):
-    """The anonymous visitor's 询价单 joins the account's list at login."""
+    """The anonymous visitor's 询价单 joins the account's list at login; the header count is
+    recomputed for the account."""
     if request is None or not hasattr(request, "session"):
         return
-    from .services import SESSION_LIST_KEY, quote_list_for_request
+    from .services import quote_list_count_remember, quote_list_for_request
 
-    if request.session.get(SESSION_LIST_KEY):
-        quote_list_for_request(request=request)
+    quote_list_count_remember(request=request, quote_list=quote_list_for_request(request=request, user=user))
 
 
 class QuotesConfig(AppConfig):

@@ -160,10 +160,11 @@ def quote_list_count_remember(*, request, quote_list: QuoteList | None) -> int:
 
 
 @transaction.atomic
-def quote_list_for_request(*, request, create: bool = False) -> QuoteList | None:
+def quote_list_for_request(*, request, user=None, create: bool = False) -> QuoteList | None:
     """The visitor's quote list: the user's own when logged in (an anonymous session's list is
-    merged into it), else the session's. Created only when ``create``."""
-    user = request.user
+    merged into it), else the session's. Created only when ``create``. ``user`` defaults to
+    ``request.user`` (the login signal passes the user before the request carries it)."""
+    user = user or request.user
     session_id = request.session.get(SESSION_LIST_KEY)
     anonymous = QuoteList.objects.filter(pk=session_id, user=None).first() if session_id else None
     if user.is_authenticated:

@@ -211,6 +211,7 @@ def test_a_vendor_sees_only_requests_routed_to_it_and_only_its_own_quote(client)
     client.force_login(ua)
     listing = client.get(reverse("dashboard:quotes-list"))
     assert [row["qr"].number for row in listing.context["rows"]] == [both.number]
+    assert f'href="{reverse("dashboard:quotes-list")}"' in listing.content.decode()  # the nav entry
     detail = client.get(reverse("dashboard:quotes-detail", kwargs={"pk": both.pk}))
     assert [vq.partner.name for vq in detail.context["vendor_quotes"]] == ["甲"]
     assert "乙" not in detail.content.decode().split('id="quote-timeline"')[1]
@@ -273,6 +274,7 @@ def test_operators_see_every_request_and_quote_buyers_see_no_dashboard(client):
     client.force_login(OperatorFactory())
     listing = client.get(reverse("dashboard:quotes-list"))
     assert sorted(row["qr"].number for row in listing.context["rows"]) == sorted([both.number, b_only.number])
+    assert f'href="{reverse("dashboard:quotes-list")}"' in listing.content.decode()  # the nav entry
     detail = client.get(reverse("dashboard:quotes-detail", kwargs={"pk": both.pk}))
     assert sorted(vq.partner.name for vq in detail.context["vendor_quotes"]) == ["乙", "甲"]
     client.force_login(UserFactory())
