@@ -87,7 +87,7 @@ def application_list(*, status: str | None = None, query: str = "") -> QuerySet:
 
 
 def application_counts() -> dict[str, int]:
-    rows = VendorApplication.objects.values("status").annotate(n=Count("pk"))
+    rows = VendorApplication.objects.order_by().values("status").annotate(n=Count("pk"))
     counts = {s.value: 0 for s in ApplicationStatus}
     counts.update({r["status"]: r["n"] for r in rows})
     return counts
@@ -113,20 +113,20 @@ def imports_for_user(user) -> QuerySet:
 
 def import_progress(product_import: ProductImport) -> dict:
     rows = product_import.rows.aggregate(
-        processed=Count("pk"), ok=Count("pk", filter=Q(ok=True)), failed=Count("pk", filter=Q(ok=False))
+        n_processed=Count("pk"), n_ok=Count("pk", filter=Q(ok=True)), n_failed=Count("pk", filter=Q(ok=False))
     )
     total = product_import.total_rows
     percent = 100 if product_import.status == ImportStatus.DONE else 0
     if total and product_import.status != ImportStatus.DONE:
-        percent = min(99, int(rows["processed"] * 100 / total))
+        percent = min(99, int(rows["n_processed"] * 100 / total))
     return {
         "id": product_import.pk,
         "status": product_import.status,
         "status_display": str(product_import.get_status_display()),
         "total": total,
-        "processed": rows["processed"],
-        "ok": rows["ok"],
-        "failed": rows["failed"],
+        "processed": rows["n_processed"],
+        "ok": rows["n_ok"],
+        "failed": rows["n_failed"],
         "percent": percent,
         "finished": product_import.is_finished,
         "error": product_import.error_message,
@@ -136,8 +136,11 @@ def import_progress(product_import: ProductImport) -> dict:
 def vendor_summary(user) -> dict:
     """Counts for a vendor's dashboard home: its own rows only."""
     ids = user_partner_ids(user)
-    products = Product.objects.filter(parent__isnull=True).filter(vendor_product_q(ids)).distinct()
-    by_status = {r["review_status"]: r["n"] for r in products.values("review_status").annotate(n=Count("pk"))}
+    products = Product.objects.filter(parent__isnull=True).filter(vendor_product_q(ids))
+    by_status = {
+        r["review_status"]: r["n"]
+        for r in products.order_by().values("review_status").annotate(n=Count("pk"))
+    }
     lines = Line.objects.filter(partner_id__in=ids)
     return {
         "products": sum(by_status.values()),
@@ -145,5 +148,5 @@ def vendor_summary(user) -> dict:
         "pending": by_status.get("pending", 0),
         "rejected": by_status.get("rejected", 0),
         "lines": lines.count(),
-        "orders": lines.values("order_id").distinct().count(),
+        "orders": lines.order_by().values("order_id").distinct().count(),
     }
