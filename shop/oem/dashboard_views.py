@@ -6,6 +6,7 @@ routed to its own partners; any other number is a 404."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import ListView
 
@@ -16,6 +17,15 @@ from . import selectors, services
 from .forms import NoteForm, OfferForm
 from .models import STATUS_LABELS, OemStatus
 from .views import serve_logo
+
+# Button labels of the vendor's moves (the target state's own label reads as a result).
+MOVE_LABELS = {
+    OemStatus.SAMPLING: _lazy("开始打样"),
+    OemStatus.IN_PRODUCTION: _lazy("开始生产"),
+    OemStatus.SHIPPED: _lazy("标记已发货"),
+    OemStatus.COMPLETED: _lazy("标记已完成"),
+    OemStatus.REJECTED: _lazy("拒绝订单"),
+}
 
 
 class DashboardOemListView(VendorOrOperatorMixin, ListView):
@@ -54,7 +64,7 @@ def _render_detail(request, order, *, offer_form=None, status=200):
             "events": selectors.oem_order_timeline(order=order),
             "stages": selectors.oem_payment_stages(order=order),
             "offer_form": (offer_form or OfferForm(order=order)) if can_offer else None,
-            "next_states": [(s, STATUS_LABELS[s]) for s in services.vendor_next_states(order)],
+            "next_states": [(s, MOVE_LABELS[s]) for s in services.vendor_next_states(order)],
             "note_form": NoteForm(),
         },
         status=status,

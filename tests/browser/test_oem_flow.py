@@ -4,7 +4,6 @@ answers with an offer in the dashboard, the buyer accepts — a confirmed, payab
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from shop.oem.models import OemOrder, OemStatus
@@ -16,11 +15,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_d
 
 
 def sign_in(context, live_server, user) -> None:
-    """Put a real session for ``user`` into the browser context."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    """Put a real authenticated session for ``user`` into the browser context (written to the
+    session store directly: no login form, no login signal)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
+    )
 
 
 def test_oem_form_to_confirmed_order_answered_in_the_dashboard(
