@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Min
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from oscar.core.loading import get_model
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -89,8 +90,8 @@ class LineInputSerializer(serializers.Serializer):
         min_value=1,
         max_value=MAX_LINE_QUANTITY,
         error_messages={
-            "min_value": f"数量必须在 1 到 {MAX_LINE_QUANTITY} 之间。",
-            "max_value": f"数量必须在 1 到 {MAX_LINE_QUANTITY} 之间。",
+            "min_value": _("数量必须在 1 到 %(max)s 之间。") % {"max": MAX_LINE_QUANTITY},
+            "max_value": _("数量必须在 1 到 %(max)s 之间。") % {"max": MAX_LINE_QUANTITY},
         },
     )
     remark = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -109,17 +110,17 @@ class QuoteRequestCreateSerializer(serializers.ModelSerializer):
 
     def validate_needed_by(self, value):
         if value <= timezone.localdate():
-            raise serializers.ValidationError("需求日期必须晚于今天。")
+            raise serializers.ValidationError(_("需求日期必须晚于今天。"))
         return value
 
     def validate_lines(self, value):
         if not value:
-            raise serializers.ValidationError("询价单是空的，请至少添加一项商品。")
+            raise serializers.ValidationError(_("询价单是空的，请至少添加一项商品。"))
         ids = [line["product"] for line in value]
         products = Product.objects.select_related("parent").in_bulk(ids)
         missing = [str(i) for i in ids if i not in products]
         if missing:
-            raise serializers.ValidationError(f"商品不存在：{', '.join(missing)}。")
+            raise serializers.ValidationError(_("商品不存在：%(ids)s。") % {"ids": ", ".join(missing)})
         return [
             services.LineInput(
                 product=products[line["product"]], quantity=line["quantity"], remark=line["remark"]

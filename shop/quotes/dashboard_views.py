@@ -4,6 +4,7 @@ operators see everything (and failed steps)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -114,7 +115,10 @@ class VendorQuoteAnswerView(ScopedRequestMixin, FormView):
         except DomainError as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
-        messages.success(self.request, f"报价 {self.vendor_quote.number} 已提交，采购方将收到通知。")
+        messages.success(
+            self.request,
+            _("报价 %(number)s 已提交，采购方将收到通知。") % {"number": self.vendor_quote.number},
+        )
         return redirect("dashboard:quotes-detail", pk=self.vendor_quote.request_id)
 
 
@@ -134,7 +138,9 @@ class RetryStepsView(OperatorRequiredMixin, View):
         qr = get_object_or_404(selectors.quote_requests_for_dashboard(user=request.user), pk=kwargs["pk"])
         try:
             n = services.quote_steps_retry(quote_request=qr, actor=request.user)
-            messages.success(request, f"已重新安排 {n} 个失败步骤。" if n else "没有失败的步骤。")
+            messages.success(
+                request, _("已重新安排 %(n)s 个失败步骤。") % {"n": n} if n else _("没有失败的步骤。")
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("dashboard:quotes-detail", pk=qr.pk)
@@ -145,9 +151,11 @@ class CancelRequestView(OperatorRequiredMixin, View):
         qr = get_object_or_404(selectors.quote_requests_for_dashboard(user=request.user), pk=kwargs["pk"])
         try:
             services.quote_request_cancel(
-                quote_request=qr, actor=request.user, note=(request.POST.get("note") or "平台运营取消")[:1000]
+                quote_request=qr,
+                actor=request.user,
+                note=(request.POST.get("note") or _("平台运营取消"))[:1000],
             )
-            messages.success(request, f"询价 {qr.number} 已取消。")
+            messages.success(request, _("询价 %(number)s 已取消。") % {"number": qr.number})
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("dashboard:quotes-detail", pk=qr.pk)

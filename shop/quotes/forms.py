@@ -15,7 +15,7 @@ from shop.core.validators import validate_cn_mobile
 
 from .models import MAX_LINE_QUANTITY, REQUEST_INPUT_FIELDS, QuoteRequest
 
-TAX_RATE_CHOICES = [("0.13", "13%（货物）"), ("0.06", "6%（服务）")]
+TAX_RATE_CHOICES = [("0.13", _("13%（货物）")), ("0.06", _("6%（服务）"))]
 
 
 class QuoteListAddForm(forms.Form):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from shop.core.access import is_operator, user_partner_ids
@@ -36,13 +37,13 @@ INQUIRY_MIN_VENDORS = 3
 def product_quote_problem(product) -> str | None:
     """Why ``product`` cannot be put in a quote list, or None when it can."""
     if product is None:
-        return "商品不存在。"
+        return _("商品不存在。")
     if not product.is_public or getattr(product, "review_status", "approved") != "approved":
-        return f"商品“{product.get_title()}”未上架，不能询价。"
+        return _("商品“%(title)s”未上架，不能询价。") % {"title": product.get_title()}
     if product.is_parent:
-        return f"“{product.get_title()}”有多个规格，请先选择具体规格再加入询价单。"
+        return _("“%(title)s”有多个规格，请先选择具体规格再加入询价单。") % {"title": product.get_title()}
     if not StockRecord.objects.filter(product=product).exists():
-        return f"商品“{product.get_title()}”暂无供应商供货，暂不能询价。"
+        return _("商品“%(title)s”暂无供应商供货，暂不能询价。") % {"title": product.get_title()}
     return None
 
 
@@ -98,10 +99,10 @@ def inquiry_problem(*, products) -> str | None:
     n = len(inquiry_vendor_ids(products=products))
     if n >= INQUIRY_MIN_VENDORS:
         return None
-    return (
-        f"询价采购需要至少三家供应商参与报价，目前经营所选商品类目的供应商只有 {n} 家，"
+    return _(
+        "询价采购需要至少三家供应商参与报价，目前经营所选商品类目的供应商只有 %(n)s 家，"
         "无法发起询价采购。请改选“直购”或“单一来源”，或减少询价商品后重试。"
-    )
+    ) % {"n": n}
 
 
 def route_request(*, products, method: str) -> dict[int, dict[int, object]]:
@@ -212,7 +213,7 @@ class TimelineEntry:
 
 def _actor_name(user) -> str:
     if user is None:
-        return "系统"
+        return _("系统")
     return user.get_full_name() or user.email or user.username
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from shop.buyers.forms import clean_invoice_wish
@@ -134,9 +135,9 @@ def _check_quantity(quantity) -> int:
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
-        raise DomainError("数量必须是整数。")
+        raise DomainError(_("数量必须是整数。"))
     if quantity < 1 or quantity > MAX_LINE_QUANTITY:
-        raise DomainError(f"数量必须在 1 到 {MAX_LINE_QUANTITY} 之间。")
+        raise DomainError(_("数量必须在 1 到 %(max)s 之间。") % {"max": MAX_LINE_QUANTITY})
     return quantity
 
 
@@ -202,7 +203,7 @@ def quote_list_add(*, quote_list: QuoteList, product, quantity: int, remark: str
             quote_list=quote_list, product=product, quantity=quantity, remark=remark
         )
     if line.quantity + quantity > MAX_LINE_QUANTITY:
-        raise DomainError(f"询价单中该商品数量合计不能超过 {MAX_LINE_QUANTITY}。")
+        raise DomainError(_("询价单中该商品数量合计不能超过 %(max)s。") % {"max": MAX_LINE_QUANTITY})
     line.quantity += quantity
     if remark:
         line.remark = remark
@@ -217,7 +218,7 @@ def quote_list_update(*, quote_list: QuoteList, changes: dict[int, tuple[int, st
     checked = {}
     for line_id, (quantity, remark) in changes.items():
         if line_id not in lines:
-            raise DomainError("询价单中没有这一行。")
+            raise DomainError(_("询价单中没有这一行。"))
         checked[line_id] = (_check_quantity(quantity), (remark or "").strip()[:200])
     for line_id, (quantity, remark) in checked.items():
         line = lines[line_id]
@@ -228,7 +229,7 @@ def quote_list_update(*, quote_list: QuoteList, changes: dict[int, tuple[int, st
 def quote_list_remove(*, quote_list: QuoteList, line_id: int) -> None:
     deleted, _ = QuoteListLine.objects.filter(quote_list=quote_list, pk=line_id).delete()
     if not deleted:
-        raise DomainError("询价单中没有这一行。")
+        raise DomainError(_("询价单中没有这一行。"))
 
 
 # --- submitting -----------------------------------------------------------------------------
@@ -251,21 +252,21 @@ def _check_request_data(data: dict) -> dict:
         if values[f] is None and f not in ("budget", "needed_by"):
             values[f] = ""
     required = {
-        "org_name": "单位名称",
-        "org_uscc": "统一社会信用代码",
-        "org_type": "单位类型",
-        "province": "省",
-        "city": "市",
-        "contact_name": "联系人",
-        "contact_mobile": "手机号码",
-        "contact_email": "电子邮箱",
-        "delivery_region": "收货地区",
-        "delivery_address": "收货地址",
+        "org_name": _("单位名称"),
+        "org_uscc": _("统一社会信用代码"),
+        "org_type": _("单位类型"),
+        "province": _("省"),
+        "city": _("市"),
+        "contact_name": _("联系人"),
+        "contact_mobile": _("手机号码"),
+        "contact_email": _("电子邮箱"),
+        "delivery_region": _("收货地区"),
+        "delivery_address": _("收货地址"),
     }
     for field, label in required.items():
         values[field] = str(values[field]).strip()
         if not values[field]:
-            raise DomainError(f"请填写{label}。")
+            raise DomainError(_("请填写%(label)s。") % {"label": label})
     values["org_uscc"] = values["org_uscc"].upper()
     try:
         validate_uscc(values["org_uscc"])
@@ -274,19 +275,19 @@ def _check_request_data(data: dict) -> dict:
     except ValidationError as exc:
         raise DomainError(exc.messages[0])
     if values["org_type"] not in OrgType.values:
-        raise DomainError("请选择单位类型。")
+        raise DomainError(_("请选择单位类型。"))
     if values["procurement_method"] not in ProcurementMethod.values:
-        raise DomainError("请选择采购方式。")
+        raise DomainError(_("请选择采购方式。"))
     needed_by = values["needed_by"]
     if not isinstance(needed_by, date):
-        raise DomainError("请填写需求日期。")
+        raise DomainError(_("请填写需求日期。"))
     if needed_by <= timezone.localdate():
-        raise DomainError("需求日期必须晚于今天。")
+        raise DomainError(_("需求日期必须晚于今天。"))
     budget = values["budget"]
     if budget is not None and budget != "":
         budget = Decimal(budget)
         if budget <= 0 or budget > MAX_UNIT_PRICE:
-            raise DomainError("预算必须大于零。")
+            raise DomainError(_("预算必须大于零。"))
         values["budget"] = q2(budget)
     else:
         values["budget"] = None
@@ -305,9 +306,9 @@ def quote_request_submit(
     """Save a request with its lines and attachments, remember the organisation, and enqueue
     its processing after commit. Any problem raises DomainError and saves nothing."""
     if not (user and user.is_authenticated):
-        raise PermissionDenied("请先登录后再提交询价。")
+        raise PermissionDenied(_("请先登录后再提交询价。"))
     if not lines:
-        raise DomainError("询价单是空的，请先添加商品。")
+        raise DomainError(_("询价单是空的，请先添加商品。"))
     values = _check_request_data(data)
     seen = set()
     for line in lines:
@@ -315,7 +316,9 @@ def quote_request_submit(
         if problem:
             raise DomainError(problem)
         if line.product.pk in seen:
-            raise DomainError(f"商品“{line.product.get_title()}”重复出现，请合并为一行。")
+            raise DomainError(
+                _("商品“%(title)s”重复出现，请合并为一行。") % {"title": line.product.get_title()}
+            )
         seen.add(line.product.pk)
         _check_quantity(line.quantity)
     if values["procurement_method"] == ProcurementMethod.INQUIRY:
@@ -323,7 +326,7 @@ def quote_request_submit(
         if problem:
             raise DomainError(problem)
     if len(attachments) > settings.QUOTES_ATTACHMENT_MAX_FILES:
-        raise DomainError(f"附件最多 {settings.QUOTES_ATTACHMENT_MAX_FILES} 个。")
+        raise DomainError(_("附件最多 %(n)s 个。") % {"n": settings.QUOTES_ATTACHMENT_MAX_FILES})
     checked = []
     for upload in attachments:
         try:
@@ -336,7 +339,9 @@ def quote_request_submit(
                 )
             )
         except ValidationError as exc:
-            raise DomainError(f"附件“{upload.name}”：{exc.messages[0]}")
+            raise DomainError(
+                _("附件“%(name)s”：%(error)s") % {"name": upload.name, "error": exc.messages[0]}
+            )
 
     qr = QuoteRequest.objects.create(number=next_document_number("XJ"), buyer=user, **values)
     for line in lines:
@@ -613,7 +618,7 @@ def _check_vendor_actor(*, actor, vendor_quote) -> None:
     if is_operator(actor):
         return
     if vendor_quote.partner_id not in user_partner_ids(actor):
-        raise PermissionDenied("只能处理本单位的报价。")
+        raise PermissionDenied(_("只能处理本单位的报价。"))
 
 
 @dataclass(frozen=True)
@@ -635,28 +640,30 @@ def vendor_quote_answer(
     None = not quoted), lead time, validity and terms. Re-renders the PDF, tells the buyer."""
     _check_vendor_actor(actor=actor, vendor_quote=vendor_quote)
     if not isinstance(lead_time_days, int) or not 1 <= lead_time_days <= 3650:
-        raise DomainError("交货期应为 1 到 3650 天。")
+        raise DomainError(_("交货期应为 1 到 3650 天。"))
     if not isinstance(valid_until, date) or valid_until < timezone.localdate():
-        raise DomainError("报价有效期不能早于今天。")
+        raise DomainError(_("报价有效期不能早于今天。"))
     with transaction.atomic():
         qr = QuoteRequest.objects.select_for_update().get(pk=vendor_quote.request_id)
         if qr.status != RS.QUOTED:
-            raise DomainError(f"询价单当前状态为“{qr.get_status_display()}”，不能再报价。")
+            raise DomainError(
+                _("询价单当前状态为“%(status)s”，不能再报价。") % {"status": qr.get_status_display()}
+            )
         vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote.pk)
         lines = {line.pk: line for line in vq.lines.select_for_update()}
         if set(prices) - set(lines):
-            raise DomainError("报价明细与询价单不一致，请刷新后重试。")
+            raise DomainError(_("报价明细与询价单不一致，请刷新后重试。"))
         priced = 0
         for line_id, line in lines.items():
             price = prices.get(line_id, PriceInput(None, line.tax_rate))
             if price.tax_rate not in ALLOWED_TAX_RATES:
-                raise DomainError("税率只能是 13% 或 6%。")
+                raise DomainError(_("税率只能是 13% 或 6%。"))
             if price.unit_price_incl_tax is not None:
                 if price.unit_price_incl_tax <= 0 or price.unit_price_incl_tax > MAX_UNIT_PRICE:
-                    raise DomainError(f"“{line.request_line.title}”的单价必须大于零。")
+                    raise DomainError(_("“%(title)s”的单价必须大于零。") % {"title": line.request_line.title})
                 priced += 1
         if not priced:
-            raise DomainError("请至少为一项商品填写报价。")
+            raise DomainError(_("请至少为一项商品填写报价。"))
         was_answered = vq.status == VQ.ANSWERED
         tz = timezone.get_current_timezone()
         until = timezone.make_aware(
@@ -719,14 +726,16 @@ def vendor_quote_event_notify(*, event_id: int) -> str:
 
 def _check_buyer(*, actor, quote_request) -> None:
     if not (actor and actor.is_authenticated and quote_request.buyer_id == actor.pk):
-        raise PermissionDenied("只能处理自己的询价。")
+        raise PermissionDenied(_("只能处理自己的询价。"))
 
 
 def _open_quote(*, actor, vendor_quote) -> tuple[QuoteRequest, VendorQuote]:
     _check_buyer(actor=actor, quote_request=vendor_quote.request)
     qr = QuoteRequest.objects.select_for_update().get(pk=vendor_quote.request_id)
     if qr.status != RS.QUOTED:
-        raise IllegalTransition(f"询价单当前状态为“{qr.get_status_display()}”，不能再处理报价。")
+        raise IllegalTransition(
+            _("询价单当前状态为“%(status)s”，不能再处理报价。") % {"status": qr.get_status_display()}
+        )
     vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote.pk)
     return qr, vq
 
@@ -734,7 +743,7 @@ def _open_quote(*, actor, vendor_quote) -> tuple[QuoteRequest, VendorQuote]:
 def vendor_quote_request_revision(*, vendor_quote: VendorQuote, actor, note: str) -> VendorQuote:
     note = (note or "").strip()
     if not note:
-        raise DomainError("请填写需要供应商修改的内容。")
+        raise DomainError(_("请填写需要供应商修改的内容。"))
     with transaction.atomic():
         _qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
         vq = _quote_move(
@@ -788,20 +797,24 @@ def vendor_quote_accept(*, vendor_quote: VendorQuote, actor):
     with transaction.atomic():
         qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
         if vq.status not in (VQ.INDICATIVE, VQ.ANSWERED):
-            raise IllegalTransition(f"报价当前状态为“{vq.get_status_display()}”，不能接受。")
+            raise IllegalTransition(
+                _("报价当前状态为“%(status)s”，不能接受。") % {"status": vq.get_status_display()}
+            )
         if vq.valid_until and vq.valid_until < timezone.now():
-            raise DomainError("该报价已超过有效期，不能接受；可要求供应商修改报价。")
+            raise DomainError(_("该报价已超过有效期，不能接受；可要求供应商修改报价。"))
         lines = list(vq.lines.select_related("request_line__product", "stockrecord__partner"))
         priced = [line for line in lines if line.unit_price_incl_tax is not None]
         if not priced:
-            raise DomainError("该报价没有任何报价明细，不能接受。")
+            raise DomainError(_("该报价没有任何报价明细，不能接受。"))
         if vq.status == VQ.INDICATIVE and any(line.is_from_price for line in priced):
-            raise DomainError("参考报价含“起价”商品，需供应商确认报价后才能接受。")
+            raise DomainError(_("参考报价含“起价”商品，需供应商确认报价后才能接受。"))
         specs = []
         for line in priced:
             product = line.request_line.product
             if product is None:
-                raise DomainError(f"商品“{line.request_line.title}”已下架，不能下单，请联系供应商。")
+                raise DomainError(
+                    _("商品“%(title)s”已下架，不能下单，请联系供应商。") % {"title": line.request_line.title}
+                )
             specs.append(
                 OrderLineSpec(
                     product=product,
@@ -862,7 +875,7 @@ def vendor_quote_accept(*, vendor_quote: VendorQuote, actor):
 def quote_steps_retry(*, quote_request: QuoteRequest, actor) -> int:
     """An operator puts failed PDF / e-mail steps of a request back to pending and enqueues them."""
     if not is_operator(actor):
-        raise PermissionDenied("只有平台运营人员可以重新处理。")
+        raise PermissionDenied(_("只有平台运营人员可以重新处理。"))
     n = 0
     with transaction.atomic():
         qr = QuoteRequest.objects.select_for_update().get(pk=quote_request.pk)

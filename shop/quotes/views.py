@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from oscar.core.loading import get_model
@@ -54,7 +55,7 @@ class QuoteListView(TemplateView):
         try:
             if "remove" in request.POST:
                 services.quote_list_remove(quote_list=qlist, line_id=int(request.POST["remove"]))
-                messages.success(request, "已从询价单移除。")
+                messages.success(request, _("已从询价单移除。"))
             else:
                 changes = {}
                 for line in qlist.lines.all():
@@ -63,10 +64,10 @@ class QuoteListView(TemplateView):
                         changes[line.pk] = (request.POST.get(key), request.POST.get(f"remark_{line.pk}", ""))
                 services.quote_list_update(quote_list=qlist, changes=changes)
                 if "submit" not in request.POST:
-                    messages.success(request, "询价单已更新。")
+                    messages.success(request, _("询价单已更新。"))
         except (DomainError, ValueError) as exc:
             ok = False
-            messages.error(request, getattr(exc, "message", "输入有误，请检查后重试。"))
+            messages.error(request, getattr(exc, "message", _("输入有误，请检查后重试。")))
         services.quote_list_count_remember(request=request, quote_list=qlist)
         if ok and "submit" in request.POST:
             return redirect("quotes:submit")
@@ -85,7 +86,7 @@ class QuoteListAddView(View):
             return HttpResponseRedirect(_safe_next(request, fallback))
         product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
         if product is None:
-            messages.error(request, "商品不存在或已下架。")
+            messages.error(request, _("商品不存在或已下架。"))
             return HttpResponseRedirect(_safe_next(request, fallback))
         try:
             qlist = services.quote_list_for_request(request=request, create=True)
@@ -99,7 +100,10 @@ class QuoteListAddView(View):
             messages.error(request, exc.message)
             return HttpResponseRedirect(_safe_next(request, fallback))
         count = services.quote_list_count_remember(request=request, quote_list=qlist)
-        messages.success(request, f"“{product.get_title()}”已加入询价单（共 {count} 项）。")
+        messages.success(
+            request,
+            _("“%(title)s”已加入询价单（共 %(n)s 项）。") % {"title": product.get_title(), "n": count},
+        )
         return HttpResponseRedirect(_safe_next(request, fallback))
 
 
@@ -111,7 +115,7 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
         if request.user.is_authenticated:
             self.quote_list = services.quote_list_for_request(request=request)
             if self.quote_list is None or not self.quote_list.lines.exists():
-                messages.info(request, "询价单是空的，请先在商品页点击“加入询价单”。")
+                messages.info(request, _("询价单是空的，请先在商品页点击“加入询价单”。"))
                 return redirect("quotes:list")
         return super().dispatch(request, *args, **kwargs)
 
@@ -211,13 +215,15 @@ class QuoteActionView(BuyerQuoteMixin, View):
             if self.action == "accept":
                 order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
                 messages.success(
-                    request, f"已接受 {vq.partner.name} 的报价，订单 {order.number} 已生成，请按订单付款。"
+                    request,
+                    _("已接受 %(vendor)s 的报价，订单 %(order)s 已生成，请按订单付款。")
+                    % {"vendor": vq.partner.name, "order": order.number},
                 )
             elif self.action == "decline":
                 form = NoteForm(request.POST)
                 note = form.cleaned_data["note"] if form.is_valid() else ""
                 services.vendor_quote_decline(vendor_quote=vq, actor=request.user, note=note)
-                messages.success(request, f"已拒绝 {vq.partner.name} 的报价。")
+                messages.success(request, _("已拒绝 %(vendor)s 的报价。") % {"vendor": vq.partner.name})
             elif self.action == "revise":
                 form = RevisionRequestForm(request.POST)
                 if not form.is_valid():
@@ -225,12 +231,12 @@ class QuoteActionView(BuyerQuoteMixin, View):
                 services.vendor_quote_request_revision(
                     vendor_quote=vq, actor=request.user, note=form.cleaned_data["note"]
                 )
-                messages.success(request, f"已请 {vq.partner.name} 修改报价。")
+                messages.success(request, _("已请 %(vendor)s 修改报价。") % {"vendor": vq.partner.name})
             elif self.action == "cancel":
                 form = NoteForm(request.POST)
                 note = form.cleaned_data["note"] if form.is_valid() else ""
                 services.quote_request_cancel(quote_request=qr, actor=request.user, note=note)
-                messages.success(request, f"询价 {qr.number} 已取消。")
+                messages.success(request, _("询价 %(number)s 已取消。") % {"number": qr.number})
             else:  # pragma: no cover - urls only route known actions
                 raise Http404
         except DomainError as exc:
@@ -254,11 +260,11 @@ class AttachmentView(BuyerQuoteMixin, View):
 
 def pdf_response(vq) -> FileResponse:
     if not vq.pdf:
-        raise Http404("报价单 PDF 尚未生成")
+        raise Http404(_("报价单 PDF 尚未生成"))
     try:
         fh = vq.pdf.open("rb")
     except FileNotFoundError:
-        raise Http404("报价单 PDF 尚未生成")
+        raise Http404(_("报价单 PDF 尚未生成"))
     return FileResponse(
         fh, as_attachment=True, filename=f"报价单-{vq.number}.pdf", content_type="application/pdf"
     )
@@ -279,7 +285,7 @@ def attachment_response(att) -> FileResponse:
     try:
         fh = att.file.open("rb")
     except FileNotFoundError:
-        raise Http404("附件不存在")
+        raise Http404(_("附件不存在"))
     return FileResponse(
         fh,
         as_attachment=True,
