@@ -61,6 +61,18 @@ V = Rule("vendor")
 # ---- argument makers -------------------------------------------------------------------------
 product = lambda w, s: {"pk": w.side(s).product.pk}  # noqa: E731
 order_no = lambda w, s: {"number": w.side(s).order.number}  # noqa: E731
+qr_no = lambda w, s: {"number": w.side(s).quote_request.number}  # noqa: E731
+qr_vq = lambda w, s: {"number": w.side(s).quote_request.number, "vq": w.side(s).vendor_quote.pk}  # noqa: E731
+qr_pk = lambda w, s: {"pk": w.side(s).quote_request.pk}  # noqa: E731
+qr_pk_vq = lambda w, s: {"pk": w.side(s).quote_request.pk, "vq": w.side(s).vendor_quote.pk}  # noqa: E731
+oem_no = lambda w, s: {"number": w.side(s).oem_order.number}  # noqa: E731
+oem_pk = lambda w, s: {"pk": w.side(s).oem_order.pk}  # noqa: E731
+application = lambda w, s: {"pk": w.side(s).application.pk}  # noqa: E731
+stage = lambda w, s: {"number": w.side(s).order.number, "sequence": 1}  # noqa: E731
+attempt = lambda w, s: {"number": w.side(s).order.number, "attempt": w.side(s).stripe_attempt.pk}  # noqa: E731
+transfer = lambda w, s: {"pk": w.side(s).transfer.pk}  # noqa: E731
+BUYER_POST = {"owner": "buyer", "owned": True, "sanity": False}  # POST-only actions of a buyer
+VENDOR_POST = {"owner": "vendor", "owned": True, "sanity": False}
 
 
 TABLE: dict[str, Rule] = {
@@ -352,6 +364,110 @@ TABLE: dict[str, Rule] = {
     "checkout:payment-details": P,
     "checkout:preview": P,
     "checkout:thank-you": P,
+    # --- quotes (询价) ------------------------------------------------------------------------
+    "quotes:list": P,
+    "quotes:list-add": P,
+    "quotes:submit": S,
+    "quotes:mine": S,
+    "quotes:detail": Rule("signed_in", **side_rows(qr_no, "buyer")),
+    "quotes:submitted": Rule("signed_in", **side_rows(qr_no, "buyer")),
+    "quotes:cancel": Rule("signed_in", args=qr_no, **BUYER_POST),
+    "quotes:accept": Rule("signed_in", args=qr_vq, **BUYER_POST),
+    "quotes:decline": Rule("signed_in", args=qr_vq, **BUYER_POST),
+    "quotes:revise": Rule("signed_in", args=qr_vq, **BUYER_POST),
+    "quotes:pdf": Rule("signed_in", args=qr_vq, **BUYER_POST),
+    "quotes:attachment": Rule(
+        "signed_in",
+        **side_rows(
+            lambda w, s: {"number": w.side(s).quote_request.number, "pk": w.side(s).attachment.pk}, "buyer"
+        ),
+    ),
+    "dashboard:quotes-list": V,
+    "dashboard:quotes-detail": Rule("vendor", **side_rows(qr_pk, "vendor")),
+    "dashboard:quotes-answer": Rule("vendor", **side_rows(qr_pk_vq, "vendor")),
+    "dashboard:quotes-revise": Rule("vendor", **side_rows(qr_pk_vq, "vendor")),
+    "dashboard:quotes-pdf": Rule("vendor", args=qr_pk_vq, **VENDOR_POST),
+    "dashboard:quotes-attachment": Rule(
+        "vendor",
+        **side_rows(
+            lambda w, s: {"pk": w.side(s).quote_request.pk, "att": w.side(s).attachment.pk}, "vendor"
+        ),
+    ),
+    "dashboard:quotes-retry": Rule("operator", **side_rows(qr_pk, "")),
+    "dashboard:quotes-cancel": Rule("operator", **side_rows(qr_pk, "")),
+    "api:product-list": P,
+    "api:product-detail": Rule("public", **shared_rows(lambda w, s: {"pk": w.side(s).product.pk})),
+    "api:quote-request-list": S,
+    "api:quote-request-detail": Rule("signed_in", **side_rows(qr_no, "buyer")),
+    "api:quote-request-accept": Rule("signed_in", args=qr_no, **BUYER_POST),
+    "api:quote-request-cancel": Rule("signed_in", args=qr_no, **BUYER_POST),
+    # --- OEM ----------------------------------------------------------------------------------
+    "oem:list": S,
+    "oem:create": Rule("signed_in", **shared_rows(lambda w, s: {"product_pk": w.side(s).oem_product.pk})),
+    "oem:detail": Rule("signed_in", **side_rows(oem_no, "buyer")),
+    "oem:logo": Rule("signed_in", **side_rows(oem_no, "buyer")),
+    "oem:action": Rule(
+        "signed_in",
+        args=lambda w, s: {"number": w.side(s).oem_order.number, "action": "cancel"},
+        **BUYER_POST,
+    ),
+    "dashboard:oem-list": V,
+    "dashboard:oem-detail": Rule("vendor", **side_rows(oem_no, "vendor")),
+    "dashboard:oem-offer": Rule("vendor", args=oem_no, **VENDOR_POST),
+    "dashboard:oem-transition": Rule("vendor", args=oem_no, **VENDOR_POST),
+    "dashboard:oem-logo": Rule("vendor", **side_rows(oem_no, "vendor")),
+    "api:oem-order-list": S,
+    "api:oem-order-detail": Rule("signed_in", **side_rows(oem_pk, "buyer")),
+    "api:oem-order-logo": Rule("signed_in", **side_rows(oem_pk, "buyer")),
+    "api:oem-order-accept-offer": Rule("signed_in", args=oem_pk, **BUYER_POST),
+    "api:oem-order-approve-sample": Rule("signed_in", args=oem_pk, **BUYER_POST),
+    "api:oem-order-reject-sample": Rule("signed_in", args=oem_pk, **BUYER_POST),
+    "api:oem-order-confirm-receipt": Rule("signed_in", args=oem_pk, **BUYER_POST),
+    "api:oem-order-cancel": Rule("signed_in", args=oem_pk, **BUYER_POST),
+    "api:oem-order-offer": Rule("signed_in", args=oem_pk, **VENDOR_POST),
+    "api:oem-order-transition": Rule("signed_in", args=oem_pk, **VENDOR_POST),
+    # --- vendors (入驻, review, imports) ----------------------------------------------------------
+    "vendors:apply": P,
+    "vendors:status": S,
+    "vendors:licence": Rule("signed_in", **side_rows(application, "buyer")),
+    "dashboard:vendors-application-list": OP,
+    "dashboard:vendors-application-detail": Rule("operator", **side_rows(application, "")),
+    "dashboard:vendors-application-approve": Rule("operator", **side_rows(application, "")),
+    "dashboard:vendors-application-reject": Rule("operator", **side_rows(application, "")),
+    "dashboard:vendors-application-licence": Rule("operator", **side_rows(application, "")),
+    "dashboard:vendors-product-review-list": OP,
+    "dashboard:vendors-product-approve": Rule(
+        "operator", **side_rows(lambda w, s: {"pk": w.side(s).pending_product.pk}, "")
+    ),
+    "dashboard:vendors-product-reject": Rule(
+        "operator", **side_rows(lambda w, s: {"pk": w.side(s).pending_product.pk}, "")
+    ),
+    "dashboard:vendors-import-list": V,
+    "dashboard:vendors-import-detail": Rule(
+        "vendor", **side_rows(lambda w, s: {"pk": w.side(s).product_import.pk}, "vendor")
+    ),
+    "dashboard:vendors-import-progress": Rule(
+        "vendor", **side_rows(lambda w, s: {"pk": w.side(s).product_import.pk}, "vendor")
+    ),
+    "dashboard:vendors-import-template": Rule("vendor", **shared_rows(lambda w, s: {"fmt": "csv"})),
+    # --- payments -------------------------------------------------------------------------------
+    "payments:order-list": S,
+    "payments:order-detail": Rule("signed_in", **side_rows(order_no, "buyer")),
+    "payments:bank-transfer": Rule("signed_in", args=stage, **BUYER_POST),
+    "payments:card-pay": Rule("signed_in", args=stage, **BUYER_POST),
+    "payments:stripe-intent": Rule("signed_in", args=stage, **BUYER_POST),
+    "payments:stripe-authenticate": Rule("signed_in", **side_rows(attempt, "buyer")),
+    "payments:stripe-return": Rule("signed_in", args=attempt, **BUYER_POST),
+    "payments:invoice-request": Rule("signed_in", **side_rows(order_no, "buyer")),
+    "payments:slip": Rule("signed_in", **side_rows(transfer, "buyer")),
+    "payments:stripe-webhook": P,  # no session: the event's signature is checked
+    "dashboard:payments-list": V,
+    "dashboard:payments-order": Rule("vendor", **side_rows(order_no, "vendor")),
+    "dashboard:payments-invoice-issue": Rule("vendor", args=order_no, **VENDOR_POST),
+    "dashboard:payments-transfer-confirm": Rule("vendor", args=transfer, **VENDOR_POST),
+    "dashboard:payments-transfer-reject": Rule("vendor", args=transfer, **VENDOR_POST),
+    "dashboard:payments-slip": Rule("vendor", **side_rows(transfer, "vendor")),
+    "dashboard:payments-stripe-events": OP,
     # --- the public storefront ------------------------------------------------------------------
     "set_language": P,
     "home": P,

@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from .access_table import TABLE, Rule
-from .urlmap import Route, iter_routes
+from .urlmap import Route, iter_routes, view_class
 from .world import ROLES, World
 
 # Tables a request may write to without changing business data.
@@ -145,8 +145,13 @@ class Crawler:
 
     def request(self, *, route: Route, role: str, method: str, url: str, markers: list[str]) -> Observation:
         client = self._client(role)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url) if method == "GET" else client.post(url, {})
+        connection.queries_log.clear()  # CaptureQueriesContext slices a bounded deque
+        with transaction.atomic():
+            # every request is rolled back: one that wrongly succeeds cannot change the world
+            # the next requests see (its writes are still recorded below)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url) if method == "GET" else client.post(url, {})
+            transaction.set_rollback(True)
         writes = sorted(
             {
                 m.group(1)
@@ -174,36 +179,58 @@ class Crawler:
         self.observations.append(obs)
         return obs
 
+    def roles_for(self, rule: Rule) -> tuple[str, ...]:
+        """Every role where a party's own rows are at stake; fewer where they cannot be."""
+        if rule.args and rule.owned:
+            return ROLES
+        if rule.access in ("public", "operator", "nobody"):
+            return PUBLIC_ROLES  # no party's rows: the A side and the operator see all there is
+        if rule.access in ("signed_in", "buyer"):
+            return ("anonymous", "buyer_a", "buyer_b", "vendor_a", "operator")
+        return ROLES  # vendor lists: each vendor must see only its own rows
+
     def run(self) -> list[Observation]:
         w = self.world
         for route in crawl_routes():
             rule = rule_for(route)
             if rule is None:
                 continue  # reported by the classification test
-            for role in ROLES:
+            posts = accepts_post(route)
+            for role in self.roles_for(rule):
                 side = target_side(role)
                 try:
                     url = reverse(route.name, kwargs=rule.args(w, side) if rule.args else None)
                 except NoReverseMatch:
                     continue  # the route with other arguments under the same name
-                if (
-                    rule.access in ("public", "operator")
-                    and not (rule.owned and rule.args)
-                    and role not in PUBLIC_ROLES
-                ):
-                    continue  # no party's own rows: the A side and the operator see all there is
                 exp = expected(role, rule)
                 markers = w.markers_of(side) if rule.access != "public" and role != "operator" else []
-                methods = ("GET",) if role == "operator" else ("GET", "POST")
+                methods = ("GET",) if role == "operator" or not posts else ("GET", "POST")
                 for method in methods:
                     obs = self.request(route=route, role=role, method=method, url=url, markers=markers)
                     obs.expected, obs.access = exp, rule.access
                     obs.kind = "operator" if role == "operator" else "cross"
-                if rule.args and rule.owned and rule.sanity and rule.owner and role != "anonymous":
-                    owner = f"{rule.owner}_{side}"
-                    obs = self.request(route=route, role=owner, method="GET", url=url, markers=[])
+            if rule.args and rule.owned and rule.sanity and rule.owner:
+                for side in ("a", "b"):
+                    try:
+                        url = reverse(route.name, kwargs=rule.args(w, side))
+                    except NoReverseMatch:
+                        continue
+                    obs = self.request(
+                        route=route, role=f"{rule.owner}_{side}", method="GET", url=url, markers=[]
+                    )
                     obs.expected, obs.kind, obs.access = "allow", "own", rule.access
         return self.observations
+
+
+def accepts_post(route: Route) -> bool:
+    """False only when the view provably has no POST handler (Django answers 405 by itself)."""
+    actions = getattr(route.callback, "actions", None)
+    if actions is not None:  # a DRF viewset route
+        return "post" in actions
+    cls = view_class(route.callback)
+    if cls is None:
+        return True  # a function view: try it
+    return hasattr(cls, "post")
 
 
 SECURITY_HEADERS = (

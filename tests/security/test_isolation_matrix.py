@@ -82,16 +82,22 @@ def test_every_response_carries_the_security_headers(observations):
     for o in observations:
         h = o.headers
         problems = []
-        if (
-            "default-src 'self'" not in h["Content-Security-Policy"]
-            or "'unsafe-inline'" in h["Content-Security-Policy"].split("script-src")[-1].split(";")[0]
-        ):
+        csp = {
+            d.strip().split(" ", 1)[0]: d.strip()
+            for d in h["Content-Security-Policy"].split(";")
+            if d.strip()
+        }
+        # the site's policy, or the stricter one file downloads get ("default-src 'none'; sandbox")
+        if csp.get("default-src") not in (
+            "default-src 'self'",
+            "default-src 'none'",
+        ) or "'unsafe-inline'" in csp.get("script-src", ""):
             problems.append("CSP")
         if h["X-Content-Type-Options"] != "nosniff":
             problems.append("nosniff")
         if h["Referrer-Policy"] != "same-origin":
             problems.append("Referrer-Policy")
-        if h["X-Frame-Options"] != "DENY" and "frame-ancestors 'none'" not in h["Content-Security-Policy"]:
+        if h["X-Frame-Options"] != "DENY" and csp.get("frame-ancestors") != "frame-ancestors 'none'":
             problems.append("frame protection")
         if problems:
             missing.append(f"{o}: {problems}")

@@ -148,7 +148,7 @@ def build_world() -> World:
             shipping=shipping,
         )
     multi = order_place(
-        user=a.buyer,
+        user=UserFactory(username="buyer_multi"),  # a third buyer: both vendors may see it
         lines=[spec(a.product, a.stockrecord), spec(b.product, b.stockrecord)],
         source="direct",
         reference="AB",
@@ -156,7 +156,75 @@ def build_world() -> World:
     )
     world = World(operator=operator, a=a, b=b, shared_product=shared, multi_vendor_order=multi)
     _oscar_objects(world)
+    for s in (a, b):
+        _app_objects(s)
     return world
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _app_objects(s: Side) -> None:
+    """Rows of our apps owned by one side: a quote request (with a vendor quote and an
+    attachment), an OEM order, a 入驻 application, a pending product, an import, a bank
+    transfer with its slip and a Stripe attempt."""
+    from django.utils import timezone
+
+    from shop.core.uploads import bytes_upload
+    from shop.payments import services as payments
+    from shop.payments.models import StripePayment
+    from shop.quotes import services as quotes_services
+    from shop.vendors.models import ProductImport
+    from tests.factories import oem as oem_f
+    from tests.factories import quotes as quotes_f
+    from tests.factories import vendors as vendors_f
+
+    s.quote_request = quotes_f.submit_request(
+        buyer=s.buyer,
+        lines=[(s.product, 2)],
+        attachments=[bytes_upload(PDF, "需求说明.pdf")],
+        org_name=s.marker("org"),
+        remark=s.marker("remark"),
+    )
+    quotes_f.process(s.quote_request)
+    s.vendor_quote = s.quote_request.vendor_quotes.get(partner=s.partner)
+    quotes_services.vendor_quote_render_pdf(vendor_quote_id=s.vendor_quote.pk)
+    s.attachment = s.quote_request.attachments.get()
+    s.oem_product = oem_f.make_oem_product(partner=s.partner, title=f"OEM-{s.name}")
+    s.oem_order = oem_f.reviewed_oem_order(buyer=s.buyer, product=s.oem_product, brand_name=s.marker("brand"))
+    s.application = vendors_f.make_application(user=s.buyer, company_name=s.marker("company"))
+    s.pending_product = vendors_f.make_vendor_product(
+        partner=s.partner, title=s.marker("pending"), review_status="pending", is_public=False
+    )
+    s.product_import = ProductImport.objects.create(
+        partner=s.partner,
+        created_by=s.vendor,
+        file_name=s.marker("import") + ".csv",
+        kind="csv",
+        status="done",
+    )
+    stage = s.order.payment_stages.get()
+    s.transfer = payments.bank_transfer_submit(
+        stage=stage,
+        user=s.buyer,
+        payer_name=s.marker("payer"),
+        amount=stage.amount,
+        remitted_on=timezone.localdate(),
+        slip=bytes_upload(PDF, "回单.pdf"),
+    )
+    s.stripe_attempt = StripePayment.objects.create(
+        order=s.order,
+        stage=stage,
+        attempt=1,
+        client_token=f"tok-{s.name}",
+        idempotency_key=f"{s.order.number}-1-1",
+        amount=stage.amount,
+        created_by=s.buyer,
+        status="requires_action",
+    )
+    s.extra["markers"] = [
+        s.marker(w) for w in ("org", "remark", "brand", "company", "pending", "import", "payer")
+    ]
 
 
 def _oscar_objects(world: World) -> None:
