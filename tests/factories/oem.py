@@ -9,10 +9,12 @@ import io
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from shop.core.uploads import bytes_upload
 from shop.oem import services
+from tests.factories.accounts import UserFactory, make_vendor_user
 from tests.factories.catalogue import ProductFactory, make_parent_with_children
 
 VALID_USCC = "91350100M000100Y43"
@@ -60,6 +62,22 @@ def make_oem_product(
         parent, children = make_parent_with_children(prices=variants, partner=partner, **oem)
         return parent
     return ProductFactory(partner=partner, price=Decimal(price), **oem)
+
+
+def oem_world(*, buyer_username: str = "buyer-a", buyer_email: str | None = None, **product_fields) -> dict:
+    """A vendor user with its partner, a buyer, and an OEM product of that vendor (MOQ 100)."""
+    vendor, partner = make_vendor_user()
+    buyer = UserFactory(username=buyer_username, **({"email": buyer_email} if buyer_email else {}))
+    product = make_oem_product(partner=partner, **{"moq": 100, **product_fields})
+    return {"vendor": vendor, "partner": partner, "buyer": buyer, "product": product}
+
+
+@pytest.fixture
+def oem_private_root(settings, tmp_path):
+    """One test's private uploads in a folder of its own, so "no file left" is exact.
+    Use with ``from tests.factories.oem import oem_private_root`` + ``usefixtures``."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT
 
 
 def organisation(**overrides) -> dict:

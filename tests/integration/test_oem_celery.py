@@ -9,8 +9,7 @@ from django.db import DatabaseError, transaction
 from shop.oem import services, tasks
 from shop.oem.models import OemOrder, OemStatus
 from tests.conftest import CeleryWorker, purge_broker, wait_until
-from tests.factories.accounts import UserFactory, make_vendor_user
-from tests.factories.oem import make_oem_product, submit_oem_order
+from tests.factories.oem import oem_world, submit_oem_order
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 SUCCEEDED = re.compile(r"Task oem\.order_process\[[0-9a-f-]+\] succeeded")
@@ -19,10 +18,7 @@ SUCCEEDED = re.compile(r"Task oem\.order_process\[[0-9a-f-]+\] succeeded")
 @pytest.fixture
 def world(transactional_db, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    vendor, partner = make_vendor_user()
-    buyer = UserFactory(username="celery-buyer", email="celery-buyer@example.com")
-    product = make_oem_product(partner=partner, moq=100, lead_time_days=20)
-    return {"vendor": vendor, "buyer": buyer, "product": product}
+    return oem_world(buyer_username="celery-buyer", buyer_email="celery-buyer@example.com", lead_time_days=20)
 
 
 def status_of(order) -> str:

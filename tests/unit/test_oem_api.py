@@ -8,30 +8,23 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from shop.oem.models import OemOrder, OemStatus
-from tests.factories.accounts import UserFactory, make_vendor_user
+from tests.factories.accounts import UserFactory
 from tests.factories.oem import (
     SVG_SCRIPT,
     logo_upload,
-    make_oem_product,
+    oem_private_root,  # noqa: F401  (fixture)
+    oem_world,
     offered_oem_order,
     organisation,
     reviewed_oem_order,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_private_root(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 
 
 @pytest.fixture
 def world():
-    vendor, partner = make_vendor_user()
-    buyer = UserFactory(username="api-buyer")
-    product = make_oem_product(partner=partner, moq=100)
-    return {"vendor": vendor, "buyer": buyer, "product": product}
+    return oem_world(buyer_username="api-buyer")
 
 
 def api(user=None) -> APIClient:

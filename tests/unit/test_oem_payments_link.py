@@ -10,14 +10,13 @@ from shop.oem import notifications, services
 from shop.oem.models import OemStatus
 from shop.payments import services as payments
 from tests.factories.accounts import UserFactory, make_vendor_user
-from tests.factories.oem import make_oem_product, offered_oem_order
+from tests.factories.oem import (
+    make_oem_product,
+    oem_private_root,  # noqa: F401  (fixture)
+    offered_oem_order,
+)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_private_root(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 
 
 @pytest.fixture

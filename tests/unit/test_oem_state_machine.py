@@ -9,25 +9,23 @@ from django.utils import timezone
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
 from shop.oem import services
 from shop.oem.models import ALLOWED_MOVES, OemOrder, OemStatus
-from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
+from tests.factories.accounts import OperatorFactory, make_vendor_user
 from tests.factories.oem import (
-    make_oem_product,
+    oem_private_root,  # noqa: F401  (fixture)
+    oem_world,
     offered_oem_order,
     pay_deposit,
     reviewed_oem_order,
     submit_oem_order,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 S = OemStatus
 
 
 @pytest.fixture
 def world():
-    vendor, partner = make_vendor_user()
-    buyer = UserFactory(username="buyer-a")
-    product = make_oem_product(partner=partner, moq=100, lead_time_days=15)
-    return {"vendor": vendor, "partner": partner, "buyer": buyer, "product": product}
+    return oem_world(lead_time_days=15)
 
 
 def test_every_state_has_moves_defined_and_terminal_states_have_none():

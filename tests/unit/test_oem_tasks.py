@@ -10,23 +10,20 @@ from django.utils import timezone
 
 from shop.oem import notifications, services
 from shop.oem.models import OemOrder, OemOrderEvent, OemStatus
-from tests.factories.accounts import UserFactory, make_vendor_user
-from tests.factories.oem import make_oem_product, offered_oem_order, reviewed_oem_order, submit_oem_order
+from tests.factories.oem import (
+    oem_private_root,  # noqa: F401  (fixture)
+    oem_world,
+    offered_oem_order,
+    reviewed_oem_order,
+    submit_oem_order,
+)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_private_root(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 
 
 @pytest.fixture
 def world():
-    vendor, partner = make_vendor_user()
-    buyer = UserFactory(username="buyer-mail", email="buyer@example.com")
-    product = make_oem_product(partner=partner, moq=100)
-    return {"vendor": vendor, "buyer": buyer, "product": product}
+    return oem_world(buyer_username="buyer-mail", buyer_email="buyer@example.com")
 
 
 def test_reviewed_event_mails_buyer_and_vendor_once_in_chinese(world):

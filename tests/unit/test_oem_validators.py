@@ -18,18 +18,13 @@ from tests.factories.oem import (
     SVG_SCRIPT,
     logo_upload,
     make_oem_product,
+    oem_private_root,  # noqa: F401  (fixture)
     order_kwargs,
     png_bytes,
     submit_oem_order,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_private_root(settings, tmp_path):
-    """Each test gets its own private-file folder, so "no file left" is exact."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 
 
 def private_files() -> list[Path]:

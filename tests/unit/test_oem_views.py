@@ -14,26 +14,20 @@ from tests.factories.oem import (
     SVG_OK,
     logo_upload,
     make_oem_product,
+    oem_private_root,  # noqa: F401  (fixture)
+    oem_world,
     offered_oem_order,
     organisation,
     png_bytes,
     reviewed_oem_order,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _own_private_root(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 
 
 @pytest.fixture
 def world():
-    vendor, partner = make_vendor_user()
-    buyer = UserFactory(username="buyer-a")
-    product = make_oem_product(partner=partner, moq=100, title="AI 视频分析盒子")
-    return {"vendor": vendor, "partner": partner, "buyer": buyer, "product": product}
+    return oem_world(title="AI 视频分析盒子")
 
 
 def form_data(**overrides) -> dict:
