@@ -72,7 +72,7 @@ class CardForm(BootstrapMixin, forms.Form):
     )
     expiry = forms.CharField(
         label=_("有效期（月/年）"),
-        max_length=7,
+        max_length=9,
         widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY"}),
     )
     cvc = forms.CharField(

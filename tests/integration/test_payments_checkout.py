@@ -1,0 +1,103 @@
+"""Direct purchase at list price through Oscar's basket checkout, in Chinese."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from tests.factories.accounts import UserFactory
+from tests.factories.catalogue import ProductClassFactory, ProductFactory
+from tests.factories.payments import SPECIAL_INVOICE
+
+pytestmark = pytest.mark.django_db
+
+Order = get_model("order", "Order")
+Basket = get_model("basket", "Basket")
+
+
+@pytest.fixture
+def consulting_day():
+    services = ProductClassFactory(
+        name="咨询服务", slug="consulting", requires_shipping=False, track_stock=False
+    )
+    return ProductFactory(
+        title="智慧城市顶层设计咨询（人天）",
+        product_class=services,
+        price=Decimal("3000.00"),
+        tax_rate=Decimal("0.06"),
+        unit="人天",
+    )
+
+
+def test_basket_checkout_places_a_direct_order_with_one_stage_and_the_invoice_request(client, consulting_day):
+    buyer = UserFactory()
+    client.force_login(buyer)
+    client.post(reverse("basket:add", kwargs={"pk": consulting_day.pk}), {"quantity": 2})
+    # the checkout walks to the payment step (no shipping for a service)
+    response = client.get(reverse("checkout:index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("checkout:payment-details")
+    html = response.content.decode()
+    assert "付款方式与发票" in html and "需要开具增值税发票" in html
+    # the buyer asks for a 专票 and previews the order
+    invoice = {"invoice_wanted": "1", **SPECIAL_INVOICE}
+    preview = client.post(reverse("checkout:preview"), invoice)
+    assert preview.status_code == 200
+    assert "长沙市数据资源局（增值税专用发票）" in preview.content.decode()
+    # when the order is placed
+    placed = client.post(reverse("checkout:preview"), {"action": "place_order", **invoice})
+    # then the buyer lands on the order's payment page
+    order = Order.objects.get(user=buyer)
+    assert placed.status_code == 302
+    assert placed.url == reverse("payments:order-detail", kwargs={"number": order.number})
+    assert order.number.startswith("DD") and order.status == "待付款"
+    assert order.total_incl_tax == Decimal("6000.00")
+    assert (order.origin.source, order.origin.reference) == ("direct", "")
+    assert [(s.label, s.amount, s.status) for s in order.payment_stages.all()] == [
+        ("全款", Decimal("6000.00"), "due")
+    ]
+    request = order.invoice_request
+    assert (request.invoice_type, request.invoice_title, request.invoice_account) == (
+        "special",
+        "长沙市数据资源局",
+        "43050175380000000001",
+    )
+    assert order.sources.count() == 0  # nothing is charged before the buyer pays
+    page = client.get(placed.url).content.decode()
+    assert "本次应付：全款 ¥6000.00" in page
+    assert '<td>6%</td><td class="text-right">¥5660.38</td><td class="text-right">¥339.62</td>' in page
+
+
+def test_checkout_rejects_an_incomplete_special_invoice_in_chinese(client, consulting_day):
+    buyer = UserFactory()
+    client.force_login(buyer)
+    client.post(reverse("basket:add", kwargs={"pk": consulting_day.pk}), {"quantity": 1})
+    client.get(reverse("checkout:index"), follow=True)
+    data = {"invoice_wanted": "1", **SPECIAL_INVOICE, "invoice_bank": "", "invoice_account": ""}
+    response = client.post(reverse("checkout:preview"), data)
+    html = response.content.decode()
+    assert "开具增值税专用发票需填写开户银行。" in html
+    assert "开具增值税专用发票需填写银行账号。" in html
+    placed = client.post(reverse("checkout:preview"), {"action": "place_order", **data})
+    assert placed.status_code == 200
+    assert Order.objects.count() == 0
+
+
+def test_quote_only_product_cannot_be_checked_out(client):
+    buyer = UserFactory()
+    product = ProductFactory(title="城市运行管理平台", quote_only=True, price=Decimal("1000000.00"))
+    basket = Basket.objects.create(owner=buyer)
+    basket.lines.create(
+        product=product,
+        stockrecord=product.stockrecords.get(),
+        quantity=1,
+        price_currency="CNY",
+        price_excl_tax=Decimal("884955.75"),
+        price_incl_tax=Decimal("1000000.00"),
+        line_reference=f"{product.pk}_{product.stockrecords.get().pk}",
+    )
+    client.force_login(buyer)
+    response = client.get(reverse("checkout:payment-details"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("basket:summary")
+    assert "“城市运行管理平台”仅支持询价采购，不能直接下单" in response.content.decode()
+    assert Order.objects.count() == 0
