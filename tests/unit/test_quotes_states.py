@@ -192,3 +192,23 @@ def test_vendor_answer_validation(price, days, until_offset, message):
         )
     qa.refresh_from_db()
     assert qa.status == "indicative"
+
+
+def test_an_inquiry_vendor_without_the_product_quotes_it_and_owns_the_order_line():
+    from tests.factories.quotes import three_vendor_category
+
+    product, vendors = three_vendor_category()
+    (_a, _ua), (b, ub), _c = vendors
+    buyer = UserFactory()
+    qr = process(submit_request(buyer=buyer, lines=[(product, 4)], procurement_method="inquiry"))
+    vq_b = qr.vendor_quotes.get(partner=b)
+    assert vq_b.status == "pending"
+    vq_b = _answer(vq_b, ub, "4700.00")
+    order = services.vendor_quote_accept(vendor_quote=vq_b, actor=buyer)
+    line = order.lines.get()
+    assert (line.partner_id, line.partner_name, line.stockrecord_id, line.line_price_incl_tax) == (
+        b.pk,
+        "乙供应商",
+        None,
+        Decimal("18800.00"),
+    )

@@ -279,3 +279,20 @@ def test_operators_see_every_request_and_quote_buyers_see_no_dashboard(client):
     assert sorted(vq.partner.name for vq in detail.context["vendor_quotes"]) == ["乙", "甲"]
     client.force_login(UserFactory())
     assert client.get(reverse("dashboard:quotes-list")).status_code == 403
+
+
+def test_a_parent_product_page_asks_for_a_variant_and_the_parent_itself_is_refused(client):
+    from tests.factories.catalogue import make_parent_with_children
+
+    a, _ = make_vendor()
+    parent, children = make_parent_with_children(prices=["29800", "11800"], partner=a, title="智慧黑板")
+    page = client.get(parent.get_absolute_url()).content.decode()
+    assert f'<select id="quote-variant-{parent.pk}" name="product"' in page
+    assert all(f'<option value="{child.pk}"' in page for child in children)
+    # the parent itself cannot be asked for; a variant can
+    refused = client.post(reverse("quotes:list-add"), {"product": parent.pk, "quantity": 1}, follow=True)
+    assert _messages(refused) == ["“智慧黑板”有多个规格，请先选择具体规格再加入询价单。"]
+    client.post(reverse("quotes:list-add"), {"product": children[1].pk, "quantity": 2})
+    assert [(line.product, line.quantity) for line in QuoteList.objects.get().lines.all()] == [
+        (children[1], 2)
+    ]
