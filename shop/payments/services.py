@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.apps.order.signals import order_status_changed
@@ -64,6 +64,8 @@ ATTEMPT_MOVES = {
     _S.PENDING: {_S.REQUIRES_ACTION, _S.PROCESSING, _S.SUCCEEDED, _S.FAILED},
     _S.REQUIRES_ACTION: {_S.PROCESSING, _S.SUCCEEDED, _S.FAILED},
     _S.PROCESSING: {_S.SUCCEEDED, _S.FAILED},
+    # a PaymentIntent that failed can still be paid with another method (Stripe.js retries)
+    _S.FAILED: {_S.REQUIRES_ACTION, _S.PROCESSING, _S.SUCCEEDED},
 }
 EVENT_MOVES = {
     StripeEvent.Status.RECEIVED: {
@@ -513,7 +515,15 @@ def stripe_authenticate(*, attempt: StripePayment, user, success: bool) -> Strip
 
 def stripe_intent_prepare(*, stage: PaymentStage, user, token: str) -> tuple[StripePayment, str]:
     """Stripe.js mode: a PaymentIntent without a payment method for the Payment Element;
-    returns the attempt and the client secret the browser confirms with."""
+    returns the attempt and the client secret the browser confirms with. An unfinished
+    PaymentIntent of the stage is reused (a reload does not make a new one)."""
+    _ensure_buyer(stage.order, user)
+    for open_attempt in stage.stripe_payments.exclude(payment_intent_id=None).exclude(status=_S.SUCCEEDED)[
+        :1
+    ]:
+        intent = gateway.retrieve_payment_intent(open_attempt.payment_intent_id)
+        if intent.status in {"requires_payment_method", "requires_confirmation", "requires_action"}:
+            return open_attempt, intent.client_secret
     attempt = stripe_attempt_start(stage=stage, user=user, token=token)
     if not attempt.payment_intent_id:
         intent = gateway.create_payment_intent(
@@ -615,7 +625,11 @@ def stripe_event_process(*, event_id: int) -> str:
         event = StripeEvent.objects.select_for_update().get(pk=event_id)
         if event.status != StripeEvent.Status.RECEIVED:
             return event.status
-        outcome, note = _event_outcome(event)
+        try:
+            with transaction.atomic():
+                outcome, note = _event_outcome(event)
+        except DomainError as exc:  # e.g. a move the state machine refuses: an operator looks
+            outcome, note = StripeEvent.Status.FLAGGED, exc.message
         _move(
             event,
             outcome,
@@ -800,9 +814,11 @@ def unpaid_orders_cancel(*, now: datetime | None = None) -> list[str]:
                 continue
             if BankTransfer.objects.filter(order=order, status=BankTransfer.Status.SUBMITTED).exists():
                 continue
-            if StripePayment.objects.filter(
-                order=order, status__in=[_S.REQUIRES_ACTION, _S.PROCESSING, _S.SUCCEEDED]
-            ).exists():
+            in_flight = StripePayment.objects.filter(order=order).filter(
+                Q(status__in=[_S.REQUIRES_ACTION, _S.PROCESSING, _S.SUCCEEDED])
+                | Q(status=_S.PENDING, updated_at__gte=now - timedelta(hours=1))
+            )
+            if in_flight.exists():
                 continue
             note = _("超过 %(d)s 天未付款，系统自动取消。") % {"d": settings.UNPAID_ORDER_CANCEL_DAYS}
             for stage in order.payment_stages.filter(status=PaymentStage.Status.DUE):

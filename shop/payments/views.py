@@ -125,8 +125,14 @@ class CardPayView(LoginRequiredMixin, View):
                 stage=stage, user=request.user, token=form.cleaned_data["token"], card=card
             )
         except DomainError as exc:
-            fresh = CardForm(initial={"token": services.new_form_token()})
-            return render_order_page(request, order, status=400, card_form=fresh, error=exc.message)
+            # A declined attempt is over: the next try is a new attempt (new idempotency keys).
+            # After a network error the same attempt is retried, with the same keys.
+            token = form.cleaned_data["token"]
+            if StripePayment.objects.filter(stage=stage, client_token=token, status="failed").exists():
+                token = services.new_form_token()
+            return render_order_page(
+                request, order, status=400, card_form=CardForm(initial={"token": token}), error=exc.message
+            )
         return _after_attempt(request, order, attempt)
 
 

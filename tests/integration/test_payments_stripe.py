@@ -138,22 +138,27 @@ def test_declined_card_shows_a_chinese_error_and_pays_nothing(client, localstrip
 
 def test_3d_secure_card_is_authenticated_then_paid(client, localstripe, buyer_order):
     order = buyer_order
-    # when the card needs 3-D Secure
+    # when the card needs 3-D Secure and the buyer fails the verification
     response = _card_post(client, order, CARD_3DS)
-    attempt = StripePayment.objects.get(order=order)
-    # then the buyer is sent to the verification page and nothing is paid yet
-    assert attempt.status == "requires_action"
+    first = StripePayment.objects.get(order=order)
+    assert first.status == "requires_action"
     assert response.url == reverse(
-        "payments:stripe-authenticate", kwargs={"number": order.number, "attempt": attempt.pk}
+        "payments:stripe-authenticate", kwargs={"number": order.number, "attempt": first.pk}
     )
     assert order.payment_stages.get().status == "due"
-    # when the buyer completes the verification
+    failed = client.post(response.url, {"result": "fail"}, follow=True)
+    # then nothing is paid and the buyer is told why
+    assert "3-D Secure 身份验证未通过，本次未扣款。" in failed.content.decode()
+    assert StripePayment.objects.get(pk=first.pk).status == "failed"
+    # when the buyer tries again and completes the verification
+    response = _card_post(client, order, CARD_3DS)
+    second = StripePayment.objects.exclude(pk=first.pk).get(order=order)
     response = client.post(response.url, {"result": "success"})
     # then the stage is paid
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == "已付款"
-    assert StripePayment.objects.get(pk=attempt.pk).status == "succeeded"
+    assert (second.attempt, StripePayment.objects.get(pk=second.pk).status) == (2, "succeeded")
 
 
 def test_idempotency_keys_are_sent_on_every_create_and_stable_across_retries(
@@ -387,7 +392,7 @@ def test_stripejs_mode_hands_out_a_client_secret_and_records_the_payment_on_retu
     intent_url = reverse("payments:stripe-intent", kwargs={"number": order.number, "sequence": 1})
     # when the page asks for the PaymentIntent (twice: a reload reuses it)
     first = client.post(intent_url, {"token": token}).json()
-    again = client.post(intent_url, {"token": token}).json()
+    again = client.post(intent_url, {"token": "token-of-a-reloaded-page"}).json()
     attempt = StripePayment.objects.get(order=order)
     assert first == again
     assert first["client_secret"].startswith(f"{attempt.payment_intent_id}_secret_")
