@@ -77,7 +77,9 @@ class QuoteRequestDetailView(ScopedRequestMixin, TemplateView):
         ctx.update(
             quote_request=qr,
             vendor_quotes=vendor_quotes,
-            comparison=selectors.comparison(quote_request=qr, vendor_quotes=vendor_quotes),
+            comparison=selectors.comparison(
+                quote_request=qr, vendor_quotes=vendor_quotes, only_quoted_lines=not operator
+            ),
             timeline=selectors.quote_request_timeline(quote_request=qr, vendor_quotes=vendor_quotes),
             is_operator=operator,
             can_answer=qr.status == RequestStatus.QUOTED,

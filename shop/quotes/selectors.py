@@ -252,15 +252,19 @@ def quote_request_timeline(*, quote_request, vendor_quotes=None) -> list[Timelin
     return sorted(entries, key=lambda e: e.at)
 
 
-def comparison(*, quote_request, vendor_quotes) -> dict:
-    """The 比价 table: one column per vendor quote, one row per requested line."""
+def comparison(*, quote_request, vendor_quotes, only_quoted_lines: bool = False) -> dict:
+    """The 比价 table: one column per vendor quote, one row per requested line (a vendor's
+    view keeps only the lines its own quote covers)."""
     columns = []
     for vq in vendor_quotes:
         by_line = {line.request_line_id: line for line in vq.lines.all()}
         columns.append({"quote": vq, "lines": by_line, "totals": vq.totals()})
     rows = []
     for req_line in quote_request.lines.all():
-        rows.append({"line": req_line, "cells": [col["lines"].get(req_line.pk) for col in columns]})
+        cells = [col["lines"].get(req_line.pk) for col in columns]
+        if only_quoted_lines and not any(cells):
+            continue
+        rows.append({"line": req_line, "cells": cells})
     priced = [c["totals"]["incl"] for c in columns if c["totals"]["priced"]]
     lowest = min(priced) if priced else None
     for col in columns:

@@ -199,9 +199,9 @@ def test_my_quotes_lists_only_the_buyers_own_requests(client):
 
 def _routed_to_two_vendors():
     (a, ua), (b, ub) = make_vendor("甲"), make_vendor("乙")
-    shared = stocked_product(vendors=[(a, "100.00"), (b, "95.00")])
-    only_b = stocked_product(vendors=[(b, "50.00")])
-    both = process(submit_request(lines=[(shared, 1)]))
+    shared = stocked_product(vendors=[(a, "100.00"), (b, "95.00")], title="共享商品")
+    only_b = stocked_product(vendors=[(b, "50.00")], title="乙独家商品")
+    both = process(submit_request(lines=[(shared, 1), (only_b, 1)]))
     b_only = process(submit_request(lines=[(only_b, 1)]))
     return both, b_only, (a, ua), (b, ub)
 
@@ -214,6 +214,8 @@ def test_a_vendor_sees_only_requests_routed_to_it_and_only_its_own_quote(client)
     assert f'href="{reverse("dashboard:quotes-list")}"' in listing.content.decode()  # the nav entry
     detail = client.get(reverse("dashboard:quotes-detail", kwargs={"pk": both.pk}))
     assert [vq.partner.name for vq in detail.context["vendor_quotes"]] == ["甲"]
+    assert [row["line"].title for row in detail.context["comparison"]["rows"]] == ["共享商品"]
+    assert "乙独家商品" not in detail.content.decode()
     assert "乙" not in detail.content.decode().split('id="quote-timeline"')[1]
     # another vendor's request, quote, answer page and PDF: 404
     vq_b = both.vendor_quotes.get(partner=b)
