@@ -17,9 +17,8 @@
 #
 # Everything runs on 127.0.0.1 and is stopped on exit; results go to var/bench/out/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
-B=$ROOT/var/bench
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 OUT=$B/out
 PEER_SRC=${PEER_SRC:-$ROOT/../shared/bench/oscar-stock}
 N=${N:-10000}
@@ -29,15 +28,12 @@ PAGES=${PAGES:-}
 VISITORS=${VISITORS:-anonymous buyer}
 QUOTE=${QUOTE:-1}
 BENCH_SEARCH_100K=${BENCH_SEARCH_100K:-0}
-PY=${PYTHON:-$(command -v python)}
-mkdir -p "$B" "$OUT"
-rm -f "$OUT"/*.tsv "$OUT"/*.json "$OUT"/*.md
-
-log() { printf '\033[1m[bench %(%H:%M:%S)T]\033[0m %s\n' -1 "$*"; }
-free_port() { "$PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+mkdir -p "$OUT"
+rm -f "$OUT"/*.tsv "$OUT"/*.json "$OUT"/*.md "$OUT"/*.txt
 
 if [ ! -f "$PEER_SRC/gen_catalogue.py" ]; then
-  echo "stock-Oscar peer not found at $PEER_SRC (set PEER_SRC)"; exit 1
+  echo "stock-Oscar peer not found at $PEER_SRC (set PEER_SRC)"
+  exit 1
 fi
 
 # --- wrk ------------------------------------------------------------------------------------
@@ -47,68 +43,30 @@ if ! command -v wrk >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
   else
-    echo "wrk is missing: install it (apt-get install wrk) and run again"; exit 1
+    echo "wrk is missing: install it (apt-get install wrk) and run again"
+    exit 1
   fi
 fi
 
-# --- cleanup: everything started here is stopped on exit ----------------------------------
-PIDS=()
-PG_DATA=$B/pg
-cleanup() {
-  set +e
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  [ -f "$PG_DATA/postmaster.pid" ] && $PG_AS pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- PostgreSQL: a throwaway cluster under var/bench/pg (kept between runs for the peer) -----
-PG_BIN=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1 || echo /nonexistent/initdb)")
-[ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL binaries (initdb, pg_ctl) not found"; exit 1; }
-if [ "$(id -u)" = 0 ]; then
-  PG_AS="runuser -u postgres -- env PATH=$PG_BIN:$PATH"
-else
-  PG_AS="env PATH=$PG_BIN:$PATH"
-fi
-PG_PORT=$(free_port)
-if [ -f "$PG_DATA/postmaster.pid" ]; then $PG_AS pg_ctl -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true; fi
-if [ ! -f "$PG_DATA/PG_VERSION" ]; then
-  rm -rf "$PG_DATA"; mkdir -p "$PG_DATA"
-  [ "$(id -u)" = 0 ] && chown postgres "$PG_DATA"
-  $PG_AS initdb -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-fi
-$PG_AS pg_ctl -D "$PG_DATA" -l "$PG_DATA/log" -w -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 \
-  -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB -c max_connections=200" \
-  start >/dev/null
-PG_URL=postgres://postgres@127.0.0.1:$PG_PORT
-psql_() { psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
-log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
-
-# --- Redis for our store (cache, sessions, broker) --------------------------------------------
-rm -rf "$B/redis"
-"$PY" -m shop.core.redis_server --socket "$B/redis.sock" --dir "$B/redis" >"$B/redis.log" 2>&1 &
-PIDS+=($!)
-
-# Our store: production settings (DEBUG off) + /hello/, on PostgreSQL and Redis.
-ours_env() {
-  env DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$PG_URL/${1:-xh}" \
-    REDIS_URL="redis+socket://$B/redis.sock" VAR_DIR="$B/var" STATIC_ROOT="$B/static" \
-    MEDIA_ROOT="$B/media" PRIVATE_MEDIA_ROOT="$B/private" DJANGO_SECRET_KEY=bench-only-not-secret \
-    DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver DJANGO_SECURE_SSL_REDIRECT=False "${@:2}"
-}
-REDIS_URL="redis+socket://$B/redis.sock" "$PY" scripts/wait_for_redis.py
+# PostgreSQL under var/bench/pg (kept between runs, so the peer's slow load is done once) and
+# Redis for our store (cache, sessions, broker).
+pg_start "$B/pg"
+log "PostgreSQL $PG_VERSION on 127.0.0.1:$PG_PORT"
+redis_start "$B"
 
 # --- catalogue -------------------------------------------------------------------------------
 CAT=$B/cat$N.jsonl
 [ -s "$CAT" ] || "$PY" "$PEER_SRC/gen_catalogue.py" "$N" >"$CAT"
 
 log "our store: migrate, import $N products"
-psql_ -d postgres -c "DROP DATABASE IF EXISTS xh" -c "CREATE DATABASE xh"
-ours_env xh "$PY" manage.py migrate --noinput -v 0
-ours_env xh "$PY" manage.py collectstatic --noinput -v 0
-ours_env xh "$PY" manage.py import_products "$CAT" --no-progress | tee "$OUT/import-ours.txt"
-ours_env xh env BENCH_OUT="$OUT/setup-ours.json" "$PY" manage.py shell <bench/tools/site_setup.py >/dev/null
+createdb_fresh xh
+ours xh "$PY" manage.py migrate --noinput -v 0
+ours xh "$PY" manage.py collectstatic --noinput -v 0
+ours xh "$PY" manage.py import_products "$CAT" --no-progress | tee "$OUT/import-ours.txt"
+ours xh env BENCH_OUT="$OUT/setup-ours.json" "$PY" manage.py shell <bench/tools/site_setup.py >/dev/null
 
 # --- the stock-Oscar peer: its own venv, database and Whoosh index ----------------------------
 PEER_VENV=$B/peer-venv
@@ -117,7 +75,7 @@ if [ ! -x "$PEER_VENV/bin/gunicorn" ]; then
   "$("$PY" -c 'import sys;print(sys._base_executable)')" -m venv "$PEER_VENV"
   "$PEER_VENV/bin/pip" install -q django-oscar==4.2.1 gunicorn 'psycopg[binary]' whitenoise sorl-thumbnail whoosh
 fi
-peer_env() {
+peer() {
   env -C "$PEER_SRC" PYTHONDONTWRITEBYTECODE=1 PEER_DB="$PG_URL/peer" PEER_WHOOSH="$B/peer-whoosh" \
     PEER_STATIC="$B/peer-static" PEER_SQLITE="$B/peer.sqlite3" "$@"
 }
@@ -125,33 +83,30 @@ PEER_MARK="$B/peer-loaded"
 if [ "$(cat "$PEER_MARK" 2>/dev/null)" != "$N" ] || ! psql_ -d peer -c "select 1" >/dev/null 2>&1; then
   log "peer: migrate, load_jsonl $N products, rebuild_index (Whoosh)"
   rm -f "$PEER_MARK"; rm -rf "$B/peer-whoosh"
-  psql_ -d postgres -c "DROP DATABASE IF EXISTS peer" -c "CREATE DATABASE peer"
-  peer_env "$PEER_VENV/bin/python" manage.py migrate --noinput -v 0
-  peer_env "$PEER_VENV/bin/python" manage.py collectstatic --noinput -v 0
-  peer_env "$PEER_VENV/bin/python" manage.py load_jsonl "$CAT" | tee "$OUT/import-peer.txt"
-  peer_env "$PEER_VENV/bin/python" manage.py rebuild_index --noinput -v 0
+  createdb_fresh peer
+  peer "$PEER_VENV/bin/python" manage.py migrate --noinput -v 0
+  peer "$PEER_VENV/bin/python" manage.py collectstatic --noinput -v 0
+  peer "$PEER_VENV/bin/python" manage.py load_jsonl "$CAT" | tee "$OUT/import-peer.txt"
+  peer "$PEER_VENV/bin/python" manage.py rebuild_index --noinput -v 0
   echo "$N" >"$PEER_MARK"
 else
   log "peer: reusing its database and index with $N products (delete $PEER_MARK to reload)"
 fi
-peer_env BENCH_OUT="$OUT/setup-peer.json" "$PEER_VENV/bin/python" manage.py shell <bench/tools/site_setup.py >/dev/null
+peer BENCH_OUT="$OUT/setup-peer.json" "$PEER_VENV/bin/python" manage.py shell <bench/tools/site_setup.py >/dev/null
 
 # --- query counts (before serving, so they do not compete for CPU) ----------------------------
 log "SQL queries per page"
-ours_env xh env BENCH_SETUP="$OUT/setup-ours.json" BENCH_OUT="$OUT/queries-ours.tsv" \
+ours xh env BENCH_SETUP="$OUT/setup-ours.json" BENCH_OUT="$OUT/queries-ours.tsv" \
   "$PY" manage.py shell <bench/tools/query_counts.py >/dev/null
-peer_env BENCH_SETUP="$OUT/setup-peer.json" BENCH_OUT="$OUT/queries-peer.tsv" \
+peer BENCH_SETUP="$OUT/setup-peer.json" BENCH_OUT="$OUT/queries-peer.tsv" \
   "$PEER_VENV/bin/python" manage.py shell <"$ROOT/bench/tools/query_counts.py" >/dev/null
 
 # --- serve both: gunicorn, 2 sync workers each, loopback ------------------------------------
 OURS_PORT=$(free_port); PEER_PORT=$(free_port)
-ours_env xh "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$OURS_PORT" --log-level warning >"$B/gunicorn-ours.log" 2>&1 &
-PIDS+=($!)
-peer_env "$PEER_VENV/bin/gunicorn" stock.wsgi -w 2 -b "127.0.0.1:$PEER_PORT" --log-level warning >"$B/gunicorn-peer.log" 2>&1 &
-PIDS+=($!)
-for port in "$OURS_PORT" "$PEER_PORT"; do
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/hello/" && break; sleep 0.2; done
-done
+bg ours xh "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$OURS_PORT" --log-level warning >"$B/gunicorn-ours.log" 2>&1
+bg peer "$PEER_VENV/bin/gunicorn" stock.wsgi -w 2 -b "127.0.0.1:$PEER_PORT" --log-level warning >"$B/gunicorn-peer.log" 2>&1
+wait_http "http://127.0.0.1:$OURS_PORT/hello/"
+wait_http "http://127.0.0.1:$PEER_PORT/hello/"
 declare -A BASE=([ours]="http://127.0.0.1:$OURS_PORT" [peer]="http://127.0.0.1:$PEER_PORT")
 log "serving: ours ${BASE[ours]}, stock Oscar ${BASE[peer]}"
 
@@ -207,9 +162,9 @@ for visitor in $VISITORS; do
 done
 
 # --- quote steps: add to the quote list and submit, 8 concurrent buyers -----------------------
-if [ "$QUOTE" = 1 ] && ours_env xh "$PY" manage.py shell -c 'from django.urls import reverse; reverse("quotes:submit")' >/dev/null 2>&1; then
+if [ "$QUOTE" = 1 ] && ours xh "$PY" manage.py shell -c 'from django.urls import reverse; reverse("quotes:submit")' >/dev/null 2>&1; then
   log "quote steps: 8 concurrent buyers for $DUR s"
-  ours_env xh "$PY" bench/tools/quote_client.py --base "${BASE[ours]}" --duration "$DUR" --buyers 8 \
+  ours xh "$PY" bench/tools/quote_client.py --base "${BASE[ours]}" --duration "$DUR" --buyers 8 \
     --out "$OUT/quote.tsv" || log "quote client failed (see above)"
 else
   log "quote steps skipped (no quotes:submit URL, or QUOTE=0)"
@@ -227,15 +182,14 @@ if [ "$BENCH_SEARCH_100K" = 1 ]; then
     REDIS_URL="redis+socket://$B/redis.sock" VAR_DIR="$B/var" "$PY" manage.py import_products "$CAT100" --no-progress \
     | sed 's/^/  SQLite: /' | tee "$OUT/import100k-sqlite.txt"
   rm -f "$B/import100k.sqlite3"
-  psql_ -d postgres -c "DROP DATABASE IF EXISTS xh100k" -c "CREATE DATABASE xh100k"
-  ours_env xh100k "$PY" manage.py migrate --noinput -v 0
-  ours_env xh100k "$PY" manage.py import_products "$CAT100" --no-progress | sed 's/^/  PostgreSQL: /' \
+  createdb_fresh xh100k
+  ours xh100k "$PY" manage.py migrate --noinput -v 0
+  ours xh100k "$PY" manage.py import_products "$CAT100" --no-progress | sed 's/^/  PostgreSQL: /' \
     | tee "$OUT/import100k-pg.txt"
-  ours_env xh100k env BENCH_OUT="$OUT/setup-100k.json" "$PY" manage.py shell <bench/tools/site_setup.py >/dev/null
+  ours xh100k env BENCH_OUT="$OUT/setup-100k.json" "$PY" manage.py shell <bench/tools/site_setup.py >/dev/null
   P100=$(free_port)
-  ours_env xh100k "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$P100" --log-level warning >"$B/gunicorn-100k.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$P100/hello/" && break; sleep 0.2; done
+  bg ours xh100k "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$P100" --log-level warning >"$B/gunicorn-100k.log" 2>&1
+  wait_http "http://127.0.0.1:$P100/hello/"
   BASE[big]="http://127.0.0.1:$P100"
   COOKIE[big]=$("$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["session_cookie"])' "$OUT/setup-100k.json")
   mv "$OUT/wrk.tsv" "$OUT/wrk-main.tsv"
@@ -251,7 +205,7 @@ fi
 # --- the table ---------------------------------------------------------------------------------
 {
   echo "make bench — $(date '+%Y-%m-%d %H:%M %Z'), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
-  echo "$N products, PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), gunicorn 2 sync workers each, wrk -t2 -c$CONN -d${DUR}s on the same machine"
+  echo "$N products, PostgreSQL $(echo $PG_VERSION), gunicorn 2 sync workers each, wrk -t2 -c$CONN -d${DUR}s on the same machine"
   echo
   "$PY" bench/tools/report.py "$OUT"
 } | tee "$OUT/report.md"
