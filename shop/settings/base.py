@@ -348,6 +348,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- storefront ---------------------------------------------------------------------------
 # Anonymous pages and shared fragments live this long at most (writes invalidate at once).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
+# Web servers: load the Chinese word segmenter at start-up rather than on the first search.
+STOREFRONT_WARM_SEARCH = env.bool("STOREFRONT_WARM_SEARCH", default=False)
 
 # --- oem ----------------------------------------------------------------------------------
 # OEM orders: logo limit; lead-time estimate (shop.oem.services.estimate_lead_days: the base

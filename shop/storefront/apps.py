@@ -10,4 +10,14 @@ class StorefrontConfig(AppConfig):
     verbose_name = _("商城前台")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from django.conf import settings
+
+        from . import lookups, receivers  # noqa: F401
+
+        if getattr(settings, "STOREFRONT_WARM_SEARCH", False):
+            # Loading jieba's dictionary takes a second or two: do it before the first search.
+            import threading
+
+            from .search import warm_up
+
+            threading.Thread(target=warm_up, name="jieba-warm-up", daemon=True).start()

@@ -8,11 +8,12 @@ product number of one of its variants. Ranking: an exact product number, then th
 in the title, then every word in the title, then description-only matches; inside a rank,
 the earlier the first word appears in the title and the shorter the title, the better.
 
-PostgreSQL: ``pg_trgm`` GIN indexes (migration 0001) serve ``LIKE '%…%'`` for terms of three
-characters or more; shorter CJK terms scan titles and descriptions with a plain ``LIKE``
-(no case folding needed: CJK has no case), which stays in tens of milliseconds at 100,000
-products. Terms with cased letters use ``UPPER(...) LIKE UPPER(...)`` on title and number
-(indexed) and the term's three case forms on descriptions. SQLite: the same lookups, scanned.
+PostgreSQL: ``pg_trgm`` GIN indexes on title, description and number (migrations) serve
+``LIKE`` (terms without case, i.e. Chinese) and ``ILIKE`` (terms with Latin letters) for
+words of three characters or more; shorter words (most Chinese words have two characters)
+make the query a sequential scan with a plain ``LIKE``, tens of milliseconds at 100,000
+products, done once: the total comes with the page (``COUNT(*) OVER ()``). Results are
+cached per catalogue version like every storefront page. SQLite: the same, scanned.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _jieba_ready = False
 
 
-def _cut(text: str) -> list[str]:
+def warm_up() -> None:
+    """Load jieba's dictionary (a second or two, once per process)."""
     global _jieba_ready
     import jieba
 
@@ -46,6 +48,12 @@ def _cut(text: str) -> list[str]:
         jieba.setLogLevel(logging.WARNING)
         jieba.initialize()
         _jieba_ready = True
+
+
+def _cut(text: str) -> list[str]:
+    import jieba
+
+    warm_up()
     return [w for w in jieba.lcut(text) if w.strip()]
 
 
@@ -108,25 +116,39 @@ def _has_case(term: str) -> bool:
     return term.lower() != term.upper()
 
 
+def _matches(field: str, term: str) -> Q:
+    """``LIKE`` for caseless (Chinese) terms, ``ILIKE`` otherwise; one trigram index serves both."""
+    lookup = "trgm_icontains" if _has_case(term) else "contains"
+    return Q(**{f"{field}__{lookup}": term})
+
+
 def _in_title(term: str) -> Q:
-    return Q(title__icontains=term) if _has_case(term) else Q(title__contains=term)
+    return _matches("title", term)
 
 
 def _in_description(term: str) -> Q:
-    if not _has_case(term):
-        return Q(description__contains=term)
-    q = Q()
-    for form in {term, term.lower(), term.upper()}:
-        q |= Q(description__contains=form)
-    return q
+    return _matches("description", term)
 
 
-def _number_is(term: str) -> Q:
+def _in_number(word: str) -> Q:
+    """Part of a product number: only words with Latin letters or digits can be one."""
+    return _matches("upc", word) if not _CJK_RUN.search(word) else Q(pk__in=[])
+
+
+def _numbers(terms: list[str]) -> Q:
+    """Products whose number is one of the terms, or whose variant's number is.
+
+    The variants are looked up first (one indexed query, only for terms that can be a
+    number), so the main query is a plain OR of indexable conditions."""
     from .selectors import Product
 
-    forms = list({term, term.upper()})
-    variant_parents = Product.objects.filter(upc__in=forms, parent__isnull=False).values("parent_id")
-    return Q(upc__in=forms) | Q(pk__in=variant_parents)
+    forms = sorted({f for t in terms if not _CJK_RUN.search(t) for f in (t, t.upper())})
+    if not forms:
+        return Q(pk__in=[])
+    parents = list(
+        Product.objects.filter(upc__in=forms, parent__isnull=False).values_list("parent_id", flat=True)[:100]
+    )
+    return Q(upc__in=forms) | Q(pk__in=parents)
 
 
 def search_queryset(query: str) -> QuerySet:
@@ -135,16 +157,11 @@ def search_queryset(query: str) -> QuerySet:
     words = query_terms(query)
     if not words:
         return browsable_products().none()
-    numbers = Q()
-    for term in terms:
-        numbers |= _number_is(term)
-    condition = numbers
+    numbers = _numbers(terms)
     all_words = Q()
-    for word in words:
-        all_words &= _in_title(word) | Q(upc__icontains=word) | _in_description(word)
-    condition |= all_words
     all_in_title = Q()
     for word in words:
+        all_words &= _in_title(word) | _in_number(word) | _in_description(word)
         all_in_title &= _in_title(word)
     rank = Case(
         When(numbers, then=Value(0)),
@@ -155,7 +172,7 @@ def search_queryset(query: str) -> QuerySet:
     )
     return (
         browsable_products()
-        .filter(condition)
+        .filter(numbers | all_words)
         .annotate(
             rank=rank,
             title_position=StrIndex(Upper("title"), Upper(Value(words[0]))),
@@ -166,4 +183,4 @@ def search_queryset(query: str) -> QuerySet:
 
 
 def search_page(*, query: str, page: int = 1) -> ProductPage:
-    return ProductPage(with_listing_data(search_queryset(query)), page)
+    return ProductPage(with_listing_data(search_queryset(query)), page, count_in_page=True)

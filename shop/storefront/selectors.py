@@ -13,16 +13,19 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     F,
-    OuterRef,
+    Min,
     Prefetch,
+    Q,
     QuerySet,
-    Subquery,
     Value,
     When,
+    Window,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from oscar.core.loading import get_model
 
@@ -72,41 +75,35 @@ def browsable_products() -> QuerySet:
     )
 
 
-def _min_price(**lookup) -> Subquery:
-    return Subquery(
-        StockRecord.objects.filter(price__isnull=False, **lookup).order_by("price").values("price")[:1]
+def with_listing_data(queryset: QuerySet) -> QuerySet:
+    """Everything a product card shows, prefetched: images, stock records, and public
+    children with theirs (what the pricing strategy reads): no per-product query."""
+    return queryset.select_related("product_class").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "pk")),
+        Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk")),
+        Prefetch(
+            "children",
+            queryset=Product.objects.filter(is_public=True)
+            .order_by("pk")
+            .prefetch_related(Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk"))),
+            to_attr="_prefetched_public_children",
+        ),
     )
 
 
-def with_listing_data(queryset: QuerySet) -> QuerySet:
-    """Everything a product card shows, prefetched: images, stock records, public children
-    with theirs (for the pricing strategy), and ``sort_price`` for sorting by price (lowest
-    orderable child price for a parent, own price otherwise, none when quote-only)."""
-    return (
-        queryset.annotate(
-            sort_price=Case(
-                When(quote_only=True, then=Value(None)),
-                When(
-                    structure=Product.PARENT,
-                    then=_min_price(
-                        product__parent_id=OuterRef("pk"), product__is_public=True, product__quote_only=False
-                    ),
-                ),
-                default=_min_price(product_id=OuterRef("pk")),
-                output_field=DecimalField(max_digits=12, decimal_places=2),
-            )
-        )
-        .select_related("product_class")
-        .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "pk")),
-            Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk")),
-            Prefetch(
-                "children",
-                queryset=Product.objects.filter(is_public=True)
-                .order_by("pk")
-                .prefetch_related(Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk"))),
-                to_attr="_prefetched_public_children",
-            ),
+def with_sort_price(queryset: QuerySet) -> QuerySet:
+    """``sort_price``: the lowest orderable child price of a parent, a standalone's own lowest
+    price, none when quote-only. One grouped join (no subquery per row); only price sorts
+    pay for it, and their pages are cached like every other."""
+    orderable_child = Q(children__is_public=True, children__quote_only=False)
+    return queryset.annotate(
+        own_price=Min("stockrecords__price"),
+        child_price=Min("children__stockrecords__price", filter=orderable_child),
+    ).annotate(
+        sort_price=Case(
+            When(quote_only=True, then=Value(None)),
+            default=Coalesce("child_price", "own_price"),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
         )
     )
 
@@ -140,21 +137,42 @@ def category_products(category) -> QuerySet:
 
 
 class ProductPage:
-    """A lazy page of products: nothing is queried until the template reads it."""
+    """A lazy page of products: nothing is queried until the template reads it.
 
-    def __init__(self, queryset: QuerySet, number: int, per_page: int = PER_PAGE):
+    ``count_in_page``: the total comes with the page rows (``COUNT(*) OVER ()``), so a
+    search that has to scan reads the table once, not once for the count and once for the
+    page."""
+
+    def __init__(
+        self,
+        queryset: QuerySet,
+        number: int,
+        per_page: int = PER_PAGE,
+        count_queryset=None,
+        count_in_page: bool = False,
+    ):
         self.queryset = queryset
+        self.count_queryset = count_queryset if count_queryset is not None else queryset
+        self.count_in_page = count_in_page
         self.number = number
         self.per_page = per_page
 
     @cached_property
-    def count(self) -> int:
-        return self.queryset.count()
+    def products(self) -> list:
+        queryset = self.queryset
+        if self.count_in_page:
+            queryset = queryset.annotate(total_matches=Window(Count("pk")))
+        start = (self.number - 1) * self.per_page
+        return with_purchase_info(queryset[start : start + self.per_page])
 
     @cached_property
-    def products(self) -> list:
-        start = (self.number - 1) * self.per_page
-        return with_purchase_info(self.queryset[start : start + self.per_page])
+    def count(self) -> int:
+        if self.count_in_page:
+            if self.products:
+                return self.products[0].total_matches
+            if self.number == 1:
+                return 0
+        return self.count_queryset.count()
 
     @property
     def num_pages(self) -> int:
@@ -195,9 +213,10 @@ class ProductPage:
 
 
 def product_listing_page(*, category=None, sort: str = "", page: int = 1) -> ProductPage:
-    queryset = category_products(category) if category is not None else browsable_products()
-    queryset = with_listing_data(queryset).order_by(*SORTS[clean_sort(sort)][1])
-    return ProductPage(queryset, page)
+    products = category_products(category) if category is not None else browsable_products()
+    sort = clean_sort(sort)
+    listed = with_sort_price(products) if sort in ("price", "-price") else products
+    return ProductPage(with_listing_data(listed).order_by(*SORTS[sort][1]), page, count_queryset=products)
 
 
 # --- categories ----------------------------------------------------------------------------
