@@ -269,6 +269,9 @@ def comparison(*, quote_request, vendor_quotes, only_quoted_lines: bool = False)
     lowest = min(priced) if priced else None
     for col in columns:
         col["is_lowest"] = (
-            lowest is not None and col["totals"]["priced"] == len(rows) and col["totals"]["incl"] == lowest
+            len(columns) > 1
+            and lowest is not None
+            and col["totals"]["priced"] == len(rows)
+            and col["totals"]["incl"] == lowest
         )
     return {"columns": columns, "rows": rows}
