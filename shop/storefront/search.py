@@ -5,7 +5,7 @@ jieba (会议一体机 → 会议 + 一体机; a stray single character is glued
 Latin letters and digits (型号, 商品编号 such as XH-DISP-75) stay whole. A product matches when
 every word occurs in its title, product number (UPC) or description, or the query is the
 product number of one of its variants. Ranking: an exact product number, then the whole query
-in the title, then every word in the title, then description-only matches; inside a rank,
+in the title or number, then every word in the title, then description-only matches; inside a rank,
 the earlier the first word appears in the title and the shorter the title, the better.
 
 PostgreSQL: ``pg_trgm`` GIN indexes on title, description and number (migrations) serve
@@ -165,7 +165,7 @@ def search_queryset(query: str) -> QuerySet:
         all_in_title &= _in_title(word)
     rank = Case(
         When(numbers, then=Value(0)),
-        When(_in_title(" ".join(terms)), then=Value(1)),
+        When(_in_title(" ".join(terms)) | _in_number(" ".join(terms)), then=Value(1)),
         When(all_in_title, then=Value(2)),
         default=Value(3),
         output_field=IntegerField(),
