@@ -151,8 +151,10 @@ _cache_url = REDIS_URL.replace("redis+socket://", "unix://")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # a miss instead of a server error while Redis is down (shop/core/cache.py)
+        "BACKEND": "shop.core.cache.ResilientRedisCache",
         "LOCATION": _cache_url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         "KEY_PREFIX": "xh",
         "TIMEOUT": 600,
     }
