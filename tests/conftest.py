@@ -143,7 +143,7 @@ class CeleryWorker:
             self.wait_ready()
         return self
 
-    def wait_ready(self, timeout: float = 40.0):
+    def wait_ready(self, timeout: float = 120.0):
         from shop.celery import app
 
         deadline = time.monotonic() + timeout
