@@ -352,6 +352,8 @@ AUTH_PASSWORD_VALIDATORS = [
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
 # Web servers: load the Chinese word segmenter at start-up rather than on the first search.
 STOREFRONT_WARM_SEARCH = env.bool("STOREFRONT_WARM_SEARCH", default=False)
+# Widgets too use the overrides in templates/ (Oscar's image widget without on* attributes).
+FORM_RENDERER = "shop.storefront.renderers.ProjectTemplatesFormRenderer"
 
 # --- oem ----------------------------------------------------------------------------------
 # OEM orders: logo limit; lead-time estimate (shop.oem.services.estimate_lead_days: the base

@@ -16,6 +16,44 @@
     }
   }
 
+  // "Cancel"/"back" links (Oscar used onclick="history.go(-1)").
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-history-back]");
+    if (link) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
+  // Image upload previews (Oscar used onload/onerror attributes); load and error do not
+  // bubble, so listen in the capture phase.
+  function uploadButton(img) {
+    var id = img.getAttribute("data-upload-button");
+    return id ? document.getElementById(id) : null;
+  }
+  document.addEventListener(
+    "load",
+    function (event) {
+      var button = event.target.tagName === "IMG" && uploadButton(event.target);
+      if (button) {
+        button.style.display = "none";
+      }
+    },
+    true
+  );
+  document.addEventListener(
+    "error",
+    function (event) {
+      var img = event.target;
+      var button = img.tagName === "IMG" && uploadButton(img);
+      if (button && img.getAttribute("src")) {
+        button.style.display = "";
+        window.alert(img.getAttribute("data-upload-error"));
+      }
+    },
+    true
+  );
+
   ready(function () {
     document.documentElement.classList.remove("no-js");
     var oscar = window.oscar;
