@@ -157,7 +157,7 @@ def _source_type(method: str):
 
 
 def _paid_event_type():
-    et = PaymentEventType.objects.filter(code="paid").first()
+    et = PaymentEventType.objects.filter(Q(code="paid") | Q(name="已收款")).first()
     return et or PaymentEventType.objects.create(code="paid", name="已收款")
 
 
