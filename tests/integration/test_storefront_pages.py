@@ -75,8 +75,9 @@ def test_home_page_is_chinese_and_shows_the_twelve_categories_with_from_prices(c
         r'<article class="xh-cat-card">\s*<h3><a href="[^"]+">([^<]+)</a>', response.content.decode()
     )
     assert shown == TWELVE_CATEGORIES
-    assert "党政企会议/教育一体机 1 件商品 · ¥11,800 起" in text
-    assert "政企咨询服务包 1 件商品 · ¥500 起" in text
+    assert "党政企会议/教育一体机 1 件商品 · ¥11,800 – ¥29,800" in text
+    assert "政企咨询服务包 1 件商品 · ¥500 – ¥50,000" in text
+    assert "交通大脑 1 件商品 · ¥1,000,000 起" in text
     assert "信创产品 15 件商品" in text
     assert "规划融资服务包 面议 仅询价" in text
 

@@ -145,7 +145,7 @@ def test_a_price_change_shows_on_the_next_anonymous_page(client, catalogue):
     response = client.get(url)
     assert response["X-Storefront-Cache"] == "miss"
     assert "参考价（含税） ¥10,900 起 / 台" in text_of(response)
-    assert "¥10,900 起" in text_of(client.get("/"))
+    assert "¥10,900 – ¥29,800" in text_of(client.get("/"))
 
 
 def test_a_hidden_product_leaves_listings_search_and_its_page(client, catalogue):
