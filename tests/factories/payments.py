@@ -74,6 +74,19 @@ def placed_order(
     )
 
 
+def two_vendor_order(*, buyer):
+    """Goods (13%) from vendor A and a service (6%) from vendor B in one order."""
+    from tests.factories.accounts import make_vendor_user
+
+    a = make_vendor_user()
+    b = make_vendor_user()
+    order = placed_order(
+        buyer=buyer,
+        lines=[("会议一体机", "11800.00", 1, "0.13", a[1]), ("运维服务", "3000.00", 1, "0.06", b[1])],
+    )
+    return order, a, b
+
+
 # --- uploads --------------------------------------------------------------------------------------
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -13,7 +13,7 @@ from shop.core.uploads import bytes_upload
 from shop.payments.models import BankTransfer, PaymentAuditEvent, PaymentStage
 from shop.payments.services import unpaid_orders_cancel, unpaid_orders_remind
 from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
-from tests.factories.payments import placed_order, slip_png, transfer_post
+from tests.factories.payments import placed_order, slip_png, transfer_post, two_vendor_order
 
 pytestmark = pytest.mark.django_db
 
@@ -149,15 +149,7 @@ def test_other_buyers_and_other_vendors_see_nothing(client, world):
 
 def test_multi_vendor_order_is_confirmed_by_an_operator_not_by_one_vendor(client):
     buyer = UserFactory()
-    vendor_a, partner_a = make_vendor_user()
-    _vendor_b, partner_b = make_vendor_user()
-    order = placed_order(
-        buyer=buyer,
-        lines=[
-            ("会议一体机", "11800.00", 1, "0.13", partner_a),
-            ("运维服务", "3000.00", 1, "0.06", partner_b),
-        ],
-    )
+    order, (vendor_a, _partner_a), _b = two_vendor_order(buyer=buyer)
     client.force_login(buyer)
     _upload(client, order)
     transfer = BankTransfer.objects.get()

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from shop.payments.models import IssuedInvoice
 from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
-from tests.factories.payments import SPECIAL_INVOICE, placed_order
+from tests.factories.payments import SPECIAL_INVOICE, placed_order, two_vendor_order
 
 pytestmark = pytest.mark.django_db
 
@@ -113,16 +113,7 @@ def test_vendor_records_issued_invoices_per_tax_rate_and_the_buyer_sees_them(cli
 
 
 def test_a_vendor_cannot_record_invoices_for_another_vendors_lines(client):
-    buyer = UserFactory()
-    vendor_a, partner_a = make_vendor_user()
-    _vendor_b, partner_b = make_vendor_user()
-    order = placed_order(
-        buyer=buyer,
-        lines=[
-            ("会议一体机", "11800.00", 1, "0.13", partner_a),
-            ("运维服务", "3000.00", 1, "0.06", partner_b),
-        ],
-    )
+    order, (vendor_a, _partner_a), (_vendor_b, partner_b) = two_vendor_order(buyer=UserFactory())
     client.force_login(vendor_a)
     url = reverse("dashboard:payments-invoice-issue", kwargs={"number": order.number})
     data = {
