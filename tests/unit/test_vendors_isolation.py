@@ -379,3 +379,15 @@ def test_a_user_without_partner_sees_no_products(client):
     assert response.status_code in (200, 403)
     if response.status_code == 200:
         assert list(response.context["products"].data) == []
+
+
+def test_a_product_post_without_its_formsets_is_an_error_page_not_a_500(client, world):
+    client.force_login(world["a"])
+    url = reverse(
+        "dashboard:catalogue-product-create",
+        kwargs={"product_class_slug": world["a_product"].product_class.slug},
+    )
+    before = snapshot(world)
+    response = client.post(url, {"title": "x", "action": "save"})
+    assert response.status_code == 200
+    assert snapshot(world) == before

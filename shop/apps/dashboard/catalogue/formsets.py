@@ -23,6 +23,11 @@ class StockRecordFormSet(oscar_formsets.StockRecordFormSet):
         if instance is not None and (instance.is_parent or about_to_be_parent):
             self.require_user_stockrecord = False
 
+    def set_initial_data(self):
+        # Oscar reads self.forms[0], which does not exist when a post lacks the management form.
+        if self.forms:
+            super().set_initial_data()
+
 
 class ProductRecommendationFormSet(oscar_formsets.ProductRecommendationFormSet):
     """A vendor may recommend only products it can see in the dashboard."""
