@@ -22,8 +22,10 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import wraps
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -45,7 +47,28 @@ def page_seconds() -> int:
 # --- the catalogue version -----------------------------------------------------------------
 
 
+_request = Local()  # per request (thread or task): the version, read once
+
+
+@contextmanager
+def one_version_per_request():
+    """Read the catalogue version once for the whole page instead of once per fragment."""
+    _request.active, _request.version = True, None
+    try:
+        yield
+    finally:
+        _request.active, _request.version = False, None
+
+
 def catalogue_version() -> int:
+    if not getattr(_request, "active", False):
+        return _read_version()
+    if _request.version is None:
+        _request.version = _read_version()
+    return _request.version
+
+
+def _read_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # Start from the clock, never from 1: a cleared or evicted key must not come back
@@ -148,31 +171,40 @@ def anonymous_page_cache(view_func):
 
     @wraps(view_func)
     def wrapped(request, *args, **kwargs):
-        if not request_is_cacheable(request):
-            response = view_func(request, *args, **kwargs)
-            patch_vary_headers(response, ["Cookie"])
-            return response
-        key = _page_key(request)
-        entry = cache.get(key)
-        if entry is not None:
-            response = _from_cache(request, entry)
-        else:
-            response = view_func(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if (
-                response.status_code == 200
-                and not response.streaming
-                and not response.cookies
-                and not _personal_state_written(request)
-            ):
-                html = _strip_tokens(response.content.decode(response.charset), request)
-                cache.set(key, {"html": html, "content_type": response["Content-Type"]}, page_seconds())
-                response["X-Storefront-Cache"] = "miss"
-        patch_vary_headers(response, ["Cookie"])
-        return response
+        with one_version_per_request():
+            return _serve(view_func, request, *args, **kwargs)
 
     return wrapped
+
+
+def _rendered(response):
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    return response
+
+
+def _serve(view_func, request, *args, **kwargs):
+    if not request_is_cacheable(request):
+        response = _rendered(view_func(request, *args, **kwargs))
+        patch_vary_headers(response, ["Cookie"])
+        return response
+    key = _page_key(request)
+    entry = cache.get(key)
+    if entry is not None:
+        response = _from_cache(request, entry)
+    else:
+        response = _rendered(view_func(request, *args, **kwargs))
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not _personal_state_written(request)
+        ):
+            html = _strip_tokens(response.content.decode(response.charset), request)
+            cache.set(key, {"html": html, "content_type": response["Content-Type"]}, page_seconds())
+            response["X-Storefront-Cache"] = "miss"
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 # Storefront pages: read-only, so no transaction per request (ATOMIC_REQUESTS would open one,
