@@ -383,3 +383,35 @@ def test_licence_is_served_only_to_its_applicant_and_operators(client):
     response = client.get(reverse("dashboard:vendors-application-licence", args=[application.pk]))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
+
+
+# --- navigation -----------------------------------------------------------------------------
+
+
+def test_header_link_fits_the_user(client):
+    page = client.get(APPLY).content.decode()
+    assert 'id="vendor-dashboard-link"' not in page and 'id="vendor-status-link"' not in page
+    application = make_application()
+    client.force_login(application.user)
+    page = client.get(reverse("vendors:status")).content.decode()
+    assert f'id="vendor-status-link" href="{reverse("vendors:status")}"' in page
+    vendor, _partner = make_vendor_user()
+    client.force_login(vendor)
+    page = client.get("/").content.decode()
+    assert f'id="vendor-dashboard-link" href="{reverse("dashboard:index")}"' in page
+
+
+def test_dashboard_navigation_shows_each_role_its_vendor_pages(client):
+    review_links = [
+        reverse("dashboard:vendors-application-list"),
+        reverse("dashboard:vendors-product-review-list"),
+    ]
+    import_link = reverse("dashboard:vendors-import-list")
+    client.force_login(OperatorFactory())
+    page = client.get(reverse("dashboard:vendors-application-list")).content.decode()
+    assert all(f'href="{url}"' in page for url in [*review_links, import_link])
+    vendor, _partner = make_vendor_user()
+    client.force_login(vendor)
+    page = client.get(import_link).content.decode()
+    assert f'href="{import_link}"' in page
+    assert not any(f'href="{url}"' in page for url in review_links)
