@@ -69,6 +69,14 @@
     if (basketForm && oscar.basket && oscar.basket.init) {
       oscar.basket.init({ basketURL: basketForm.getAttribute("action") || window.location.pathname });
     }
+    // The e-mail preview of the account pages: render the stored HTML inside its iframe.
+    var preview = document.getElementById("preview_box");
+    if (preview && preview.contentWindow) {
+      var doc = preview.contentWindow.document;
+      doc.open();
+      doc.write(preview.textContent);
+      doc.close();
+    }
     var extra = (document.body.getAttribute("data-oscar-init") || "").split(/\s+/);
     extra.forEach(function (path) {
       var module = path && lookup(path);
