@@ -152,6 +152,8 @@ def test_rejected_product_shows_the_reason_and_a_resubmission_goes_back_to_revie
     )
     operator = OperatorFactory()
     client.force_login(operator)
+    form_page = client.get(reverse("dashboard:vendors-product-reject", args=[product.pk]))
+    assert form_page.status_code == 200 and "路灯网关" in form_page.content.decode()
     response = client.post(
         reverse("dashboard:vendors-product-reject", args=[product.pk]), {"reason": "缺少产品图片"}
     )
