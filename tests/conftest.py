@@ -144,21 +144,17 @@ class CeleryWorker:
         return self
 
     def wait_ready(self, timeout: float = 120.0):
-        from shop.celery import app
+        """Ready when the worker logs ``<name> ready.`` (its consumer is connected to the broker).
 
+        Reading the worker's own log keeps this independent of this process's Celery app state."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"celery worker exited early:\n{self.log.read_text(errors='replace')[-3000:]}"
-                )
-            try:
-                if app.control.ping(destination=[self.name], timeout=0.5):
-                    return
-            except Exception:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"celery worker not ready:\n{self.log.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(f"celery worker exited early:\n{self.output()[-3000:]}")
+            if f"{self.name} ready." in self.output():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"celery worker not ready:\n{self.output()[-3000:]}")
 
     def stop(self, sig: int = 15, timeout: float = 20.0):
         if self.proc and self.proc.poll() is None:

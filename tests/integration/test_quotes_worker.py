@@ -136,8 +136,11 @@ def celery_broker(url: str):
     from shop.celery import app
 
     def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps one global pool per broker URL: reset the registry, not just our handle,
+        # or the next test would acquire from a closed pool.
+        from kombu import pools
+
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
