@@ -170,11 +170,12 @@ def main() -> int:
         "加入询价单 (POST /quotes/list/add/)": [],
         "提交询价 submit (POST /quotes/submit/)": [],
     }
+    sessions = buyer_sessions(args.buyers)
     started = time.monotonic()
     deadline = started + args.duration
     buyers = [
         Buyer(base=args.base, session_key=key, products=products, deadline=deadline, timings=timings)
-        for key in buyer_sessions(args.buyers)
+        for key in sessions
     ]
     for buyer in buyers:
         buyer.start()
