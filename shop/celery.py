@@ -8,7 +8,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.dev")
 
-app = Celery("shop")
+app = Celery("shop", task_cls="shop.core.tasks:ShopTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

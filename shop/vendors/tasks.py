@@ -2,13 +2,15 @@
 
 from celery import shared_task
 
+from shop.core.tasks import ShopTask
+
 from . import importer, services
 
 
 @shared_task(
     name="vendors.send_application_decision_email",
     acks_late=True,
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError, *ShopTask.autoretry_for),
     retry_backoff=True,
     max_retries=5,
 )
