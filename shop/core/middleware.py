@@ -42,6 +42,7 @@ def database_unavailable_response() -> HttpResponse:
     response = HttpResponse(render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    response["X-Frame-Options"] = "DENY"  # set here: the clickjacking middleware sits further in
     return response
 
 

@@ -233,8 +233,9 @@ class ThrowawayPostgres:
             str(self.dir / "log"),
             "-w",
             "-o",
+            # commits must survive the "immediate" (crash) stop; fsync=off only trusts the OS cache
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100",
+            "-c full_page_writes=off -c max_connections=100",
             "start",
         )
 
@@ -251,14 +252,29 @@ class ThrowawayPostgres:
 
 
 @pytest.fixture
-def throwaway_pg(transactional_db):
+def throwaway_pg_empty(transactional_db):
+    """A started cluster with an empty ``xh`` database: call ``copy_from`` when rows are ready."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the database outage test needs PostgreSQL")
-    pg = ThrowawayPostgres().init().copy_from(test_database_url())
+    pg = ThrowawayPostgres().init()
     yield pg
     pg.close()
+
+
+@pytest.fixture
+def throwaway_pg(throwaway_pg_empty):
+    """A cluster of its own holding a copy of the test database as it is now."""
+    yield throwaway_pg_empty.copy_from(test_database_url())
+
+
+def pg_rows(url: str, sql: str) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        cur = conn.execute(sql)
+        return cur.fetchall() if cur.description else []
 
 
 class _KeepRedirects(urllib.request.HTTPRedirectHandler):
