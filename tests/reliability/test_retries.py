@@ -1,0 +1,168 @@
+"""Retries: a mail or PDF step failing N times succeeds below the retry cap; at the cap the row is
+marked failed, shown to operators, logged, and left alone by the sweep until an operator
+retries it. Nothing is dropped silently.
+
+The failures are real: e-mail goes over SMTP to a loopback port where no server listens (then
+a real SMTP server is started there); the PDF is written under a storage root that is a file."""
+
+import logging
+import smtpd  # noqa: F401  (Python 3.11: the stdlib SMTP server)
+import threading
+import warnings
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+
+from shop.quotes import services
+from shop.quotes.models import VendorQuote
+from tests.conftest import free_port
+from tests.factories.accounts import OperatorFactory
+from tests.factories.quotes import make_vendor, process, stocked_product, submit_request
+
+pytestmark = pytest.mark.django_db
+
+CAP = settings.QUOTES_STEP_MAX_ATTEMPTS
+
+
+class SmtpServer:
+    """A real SMTP server on loopback (stdlib ``smtpd``), collecting what it receives."""
+
+    def __init__(self, port: int):
+        import asyncore
+
+        self.received: list[tuple[str, list[str]]] = []
+        outer = self
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                outer.received.append((mailfrom, rcpttos))
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.server = Sink(("127.0.0.1", port), None)
+        self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1}, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture
+def smtp_port():
+    port = free_port()
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_TIMEOUT=2,
+    ):
+        yield port
+
+
+@pytest.fixture
+def vendor_quote():
+    partner, vendor = make_vendor("甲")
+    qr = process(submit_request(lines=[(stocked_product(vendors=[(partner, "100.00")]), 1)]))
+    vq = VendorQuote.objects.get(request=qr)
+    assert (vq.vendor_mail_state, vq.pdf_state) == ("pending", "pending")
+    return vq
+
+
+def test_a_mail_step_failing_below_the_cap_is_sent_once_when_smtp_is_back(smtp_port, vendor_quote):
+    # given no SMTP server: each attempt fails and asks for a retry
+    for attempt in range(1, CAP):
+        with pytest.raises(OSError):
+            services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk)
+        vendor_quote.refresh_from_db()
+        assert (vendor_quote.vendor_mail_state, vendor_quote.vendor_mail_attempts) == ("pending", attempt)
+        assert "通知供应商" in vendor_quote.last_error
+    # when the server is up for the last allowed attempt
+    server = SmtpServer(smtp_port)
+    try:
+        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "done"
+        # then a re-delivered task sends nothing more
+        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "skipped"
+    finally:
+        server.close()
+    vendor_quote.refresh_from_db()
+    assert vendor_quote.vendor_mail_state == "done"
+    assert [rcpts for _, rcpts in server.received] == [[vendor_quote.partner.users.get().email]]
+
+
+def test_a_mail_step_failing_at_the_cap_is_marked_failed_logged_shown_and_retried_by_an_operator(
+    smtp_port, vendor_quote, caplog, client
+):
+    # given SMTP stays down for every allowed attempt
+    with caplog.at_level(logging.ERROR, logger="shop.quotes"):
+        for _ in range(CAP - 1):
+            with pytest.raises(OSError):
+                services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk)
+        # then the last one gives up: the row is failed, not retried again
+        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "failed"
+    vendor_quote.refresh_from_db()
+    assert (vendor_quote.vendor_mail_state, vendor_quote.vendor_mail_attempts) == ("failed", CAP)
+    # and it is logged, recorded as an event, and skipped by the sweep (no endless loop)
+    assert any("failed after" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    assert vendor_quote.events.filter(kind="failed").count() == 1
+    assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "skipped"
+    assert services.quotes_sweep(grace_seconds=0)["vendor_quote_mail_vendor"] == 0
+    # and the operator sees it on the request's dashboard page
+    operator = OperatorFactory(is_superuser=True)
+    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(reverse("dashboard:quotes-detail", kwargs={"pk": vendor_quote.request_id}))
+    assert page.status_code == 200
+    assert "失败" in page.content.decode()
+    # when the operator retries it with SMTP back, it is sent exactly once
+    assert services.quote_steps_retry(quote_request=vendor_quote.request, actor=operator) >= 1
+    server = SmtpServer(smtp_port)
+    try:
+        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "done"
+    finally:
+        server.close()
+    assert len(server.received) == 1
+
+
+def test_a_pdf_step_fails_while_storage_is_broken_and_renders_once_it_is_fixed(vendor_quote, tmp_path):
+    # given a private storage root that is a file: every write fails
+    broken = tmp_path / "not-a-directory"
+    broken.write_text("x")
+    with override_settings(PRIVATE_MEDIA_ROOT=broken):
+        for attempt in range(1, CAP):
+            with pytest.raises(OSError):
+                services.vendor_quote_render_pdf(vendor_quote_id=vendor_quote.pk)
+            vendor_quote.refresh_from_db()
+            assert (vendor_quote.pdf_state, vendor_quote.pdf_attempts) == ("pending", attempt)
+    # when storage works again, the last allowed attempt renders it, once
+    assert services.vendor_quote_render_pdf(vendor_quote_id=vendor_quote.pk) == "done"
+    assert services.vendor_quote_render_pdf(vendor_quote_id=vendor_quote.pk) == "skipped"
+    vendor_quote.refresh_from_db()
+    assert (vendor_quote.pdf_state, vendor_quote.pdf_rendered_version) == ("done", 1)
+    assert vendor_quote.pdf.read().startswith(b"%PDF-")
+
+
+def test_a_pdf_step_failing_at_the_cap_is_marked_failed(vendor_quote, tmp_path):
+    broken = tmp_path / "not-a-directory"
+    broken.write_text("x")
+    with override_settings(PRIVATE_MEDIA_ROOT=broken):
+        for _ in range(CAP - 1):
+            with pytest.raises(OSError):
+                services.vendor_quote_render_pdf(vendor_quote_id=vendor_quote.pk)
+        assert services.vendor_quote_render_pdf(vendor_quote_id=vendor_quote.pk) == "failed"
+    vendor_quote.refresh_from_db()
+    assert vendor_quote.pdf_state == "failed"
+    assert vendor_quote.events.filter(kind="failed").count() == 1
+    assert "生成报价单 PDF" in vendor_quote.last_error
+
+
+def test_the_step_tasks_retry_with_a_cap_and_back_off():
+    from shop.quotes import tasks
+
+    for task in (
+        tasks.vendor_quote_render_pdf,
+        tasks.vendor_quote_mail_vendor,
+        tasks.quote_request_mail_buyer,
+    ):
+        assert task.max_retries >= CAP
+        assert task.acks_late is True
