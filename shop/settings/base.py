@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI from our own static files (CSP: no CDN)
     "axes",
     # 湘慧商城 domain apps
     "shop.core",
@@ -269,6 +270,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "询价、OEM 定制与目录接口",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # one name for the OEM status set (the order's status and a transition's target)
+    "ENUM_NAME_OVERRIDES": {"OemStatusEnum": "shop.oem.models.OemStatus"},
 }
 
 # --- Security -----------------------------------------------------------------------------
