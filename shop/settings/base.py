@@ -288,6 +288,9 @@ RATE_LIMITS = {
     "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "oem:create": env.str("RATE_LIMIT_OEM", default="20/h"),
     "vendors:apply": env.str("RATE_LIMIT_VENDOR_APPLY", default="5/h"),
+    # the same submissions through the API (POST to the list routes creates)
+    "api:quote-request-list": env.str("RATE_LIMIT_QUOTES", default="20/h"),
+    "api:oem-order-list": env.str("RATE_LIMIT_OEM", default="20/h"),
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
