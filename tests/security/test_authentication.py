@@ -210,3 +210,20 @@ def test_language_switch_never_redirects_off_site(target):
     )
     assert response.status_code == 302
     assert_safe(response["Location"])
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_adding_to_the_quote_list_never_redirects_off_site(target):
+    from tests.factories.quotes import make_vendor, stocked_product
+
+    partner, _ = make_vendor("甲")
+    product = stocked_product(vendors=[(partner, "100.00")])
+    client = Client()
+    client.force_login(UserFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post(
+        "/quotes/list/add/",
+        {"product": product.pk, "quantity": "1", "next": target},
+        HTTP_REFERER=target.strip(),
+    )
+    assert response.status_code == 302
+    assert_safe(response["Location"])
