@@ -58,10 +58,12 @@ redis_start() {
 
 # Our store: production settings (DEBUG off) + /hello/ (bench/settings.py), PostgreSQL, Redis.
 # ours DB CMD...: run CMD in that environment (DB: database name).
+# In a subshell (bg, a pipeline) the command replaces the subshell, so its pid is the one kept.
 ours() {
-  local db=$1
+  local db=$1 run=()
   shift
-  env -C "$ROOT" DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$PG_URL/$db" REDIS_URL="$REDIS_URL" \
+  [ "$BASH_SUBSHELL" -gt 0 ] && run=(exec)
+  "${run[@]}" env -C "$ROOT" DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$PG_URL/$db" REDIS_URL="$REDIS_URL" \
     VAR_DIR="$B/var" STATIC_ROOT="$B/static" MEDIA_ROOT="$B/media" PRIVATE_MEDIA_ROOT="$B/private" \
     EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}" \
     DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \

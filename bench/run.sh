@@ -76,7 +76,9 @@ if [ ! -x "$PEER_VENV/bin/gunicorn" ]; then
   "$PEER_VENV/bin/pip" install -q django-oscar==4.2.1 gunicorn 'psycopg[binary]' whitenoise sorl-thumbnail whoosh
 fi
 peer() {
-  env -C "$PEER_SRC" PYTHONDONTWRITEBYTECODE=1 PEER_DB="$PG_URL/peer" PEER_WHOOSH="$B/peer-whoosh" \
+  local run=()
+  [ "$BASH_SUBSHELL" -gt 0 ] && run=(exec)
+  "${run[@]}" env -C "$PEER_SRC" PYTHONDONTWRITEBYTECODE=1 PEER_DB="$PG_URL/peer" PEER_WHOOSH="$B/peer-whoosh" \
     PEER_STATIC="$B/peer-static" PEER_SQLITE="$B/peer.sqlite3" "$@"
 }
 PEER_MARK="$B/peer-loaded"
