@@ -29,7 +29,9 @@ class BootstrapMixin:
 class BankTransferForm(BootstrapMixin, forms.Form):
     payer_name = forms.CharField(label=_("汇款单位（付款账户名）"), max_length=120)
     amount = forms.DecimalField(label=_("汇款金额（元）"), max_digits=14, decimal_places=2, min_value=0.01)
-    remitted_on = forms.DateField(label=_("汇款日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    remitted_on = forms.DateField(
+        label=_("汇款日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     slip = forms.FileField(
         label=_("汇款凭证（回单照片或 PDF）"),
         help_text=_("支持 PDF、PNG、JPEG，单个文件不超过 10 MB。"),
@@ -136,7 +138,9 @@ class ReviewForm(BootstrapMixin, forms.Form):
 class IssueInvoiceForm(BootstrapMixin, forms.Form):
     partner = forms.TypedChoiceField(label=_("开票供应商"), coerce=int)
     number = forms.CharField(label=_("发票号码"), max_length=32)
-    issued_on = forms.DateField(label=_("开票日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(
+        label=_("开票日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     tax_rate = forms.ChoiceField(label=_("税率"))
     amount = forms.DecimalField(label=_("金额（不含税，元）"), max_digits=14, decimal_places=2)
     tax = forms.DecimalField(label=_("税额（元）"), max_digits=14, decimal_places=2)

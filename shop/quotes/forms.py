@@ -61,7 +61,7 @@ class QuoteSubmitForm(OrganisationInvoiceFormMixin, forms.ModelForm):
         model = QuoteRequest
         fields = list(REQUEST_INPUT_FIELDS)
         widgets = {
-            "needed_by": forms.DateInput(attrs={"type": "date"}),
+            "needed_by": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "remark": forms.Textarea(attrs={"rows": 3}),
             "procurement_method": forms.RadioSelect,
         }
@@ -113,7 +113,8 @@ class VendorAnswerForm(forms.Form):
     )
     valid_until = forms.DateField(
         label=_("报价有效期至"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # <input type="date"> only takes ISO dates; zh-hans would render 2026/12/02 (then empty)
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("请填写报价有效期。")},
     )
     terms = forms.CharField(

@@ -178,6 +178,9 @@ def test_detail_compares_quotes_and_accept_twice_is_a_message_not_an_error(clien
     first = client.post(url, follow=True)
     qr.refresh_from_db()
     assert _messages(first) == [f"已接受 乙 的报价，订单 {qr.order.number} 已生成，请按订单付款。"]
+    # and the detail page sends the buyer to the order's payment page (Oscar's has no payment)
+    pay_url = reverse("payments:order-detail", kwargs={"number": qr.order.number})
+    assert f'<a href="{pay_url}" id="quote-order-link">查看订单并付款</a>' in first.content.decode()
     second = client.post(url, follow=True)
     assert second.status_code == 200
     assert _messages(second) == ["询价单当前状态为“已下单”，不能再处理报价。"]
@@ -235,7 +238,11 @@ def test_a_vendor_answers_in_the_dashboard(client):
     line = vq.lines.get()
     client.force_login(ua)
     url = reverse("dashboard:quotes-answer", kwargs={"pk": both.pk, "vq": vq.pk})
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # the suggested validity is an ISO date, the only format <input type="date"> shows
+    valid_until = timezone.localtime(vq.valid_until).date().isoformat()
+    assert f'name="valid_until" value="{valid_until}"' in page.content.decode()
     response = client.post(
         url,
         {
