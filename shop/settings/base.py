@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
     "oscar.apps.order.apps.OrderConfig",
-    "oscar.apps.customer.apps.CustomerConfig",
+    "shop.apps.customer.apps.CustomerConfig",  # no GET changes data (wish lists, alerts, addresses)
     "shop.apps.search.apps.SearchConfig",  # database search (shop.storefront.search)
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
@@ -218,6 +218,7 @@ OSCAR_ALLOW_ANON_CHECKOUT = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "line1", "line4", "country")
 OSCAR_PRODUCTS_PER_PAGE = 20
 OSCAR_RECENTLY_VIEWED_PRODUCTS = 0  # no cookie write per product view
+OSCAR_HIDDEN_FEATURES = ["wishlists"]  # buyers keep products on the quote list (询价单) instead
 OSCAR_HOMEPAGE = "/"
 OSCAR_DASHBOARD_NAVIGATION = list(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405  extended in shop/apps/dashboard
 # Order pipeline (values are what buyers and vendors see).

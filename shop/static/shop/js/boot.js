@@ -16,12 +16,17 @@
     }
   }
 
-  // "Cancel"/"back" links (Oscar used onclick="history.go(-1)").
+  // "Cancel"/"back" links (Oscar used onclick="history.go(-1)"), "print" links (onclick="window.print()").
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-history-back]");
     if (link) {
       event.preventDefault();
       window.history.back();
+    }
+    var print = event.target.closest && event.target.closest("[data-print-page]");
+    if (print) {
+      event.preventDefault();
+      window.print();
     }
   });
 
@@ -56,6 +61,25 @@
 
   ready(function () {
     document.documentElement.classList.remove("no-js");
+    // Forms that record something about opening a page (a notification read): GETs change
+    // nothing, so the page posts the form in the background once it is shown.
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-post-on-load]"), function (form) {
+      if (!window.fetch) {
+        return;
+      }
+      window
+        .fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch" },
+        })
+        .then(function (response) {
+          if (response.ok) {
+            form.hidden = true;
+          }
+        });
+    });
     var oscar = window.oscar;
     if (!oscar) {
       return;
@@ -77,11 +101,36 @@
       doc.write(preview.textContent);
       doc.close();
     }
+    // Page set-up named in the oscar_init block: "a.module" runs its init(), "a.module.fn" runs
+    // that function, "modal:#id" opens a Bootstrap modal (Oscar did so when a search form had
+    // errors). Options come from <script type="application/json" id="oscar-init-options">
+    // ({"a.module": {...}}), for the set-ups Oscar called with arguments.
+    var options = {};
+    var optionsNode = document.getElementById("oscar-init-options");
+    if (optionsNode) {
+      try {
+        options = JSON.parse(optionsNode.textContent) || {};
+      } catch (e) {
+        options = {};
+      }
+    }
     var extra = (document.body.getAttribute("data-oscar-init") || "").split(/\s+/);
     extra.forEach(function (path) {
-      var module = path && lookup(path);
-      if (module && typeof module.init === "function") {
-        module.init();
+      if (!path) {
+        return;
+      }
+      if (path.indexOf("modal:") === 0) {
+        if (window.jQuery && window.jQuery.fn.modal) {
+          window.jQuery(path.slice(6)).modal("show");
+        }
+        return;
+      }
+      var target = lookup(path);
+      if (typeof target === "function") {
+        var owner = lookup(path.split(".").slice(0, -1).join("."));
+        target.call(owner, options[path]);
+      } else if (target && typeof target.init === "function") {
+        target.init(options[path]);
       }
     });
   });

@@ -1,0 +1,33 @@
+"""Oscar's account views where a GET used to change data.
+
+- Setting a default address is a POST (Oscar set it on GET, from a link).
+- Opening a notification no longer marks it read: the page posts that back (boot.js, or the
+  button when scripts are off)."""
+
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.timezone import now
+from oscar.apps.communication.notifications import views as notification_views
+from oscar.apps.customer import views as oscar_views
+from oscar.apps.customer.views import *  # noqa: F401,F403
+
+
+class AddressChangeStatusView(oscar_views.AddressChangeStatusView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationDetailView(notification_views.DetailView):
+    def get_object(self, queryset=None):
+        # the parent's parent: Oscar's own get_object saves date_read on every GET
+        return super(notification_views.DetailView, self).get_object(queryset)
+
+    def post(self, request, *args, **kwargs):
+        notification = self.get_object()
+        if not notification.date_read:
+            notification.date_read = now()
+            notification.save(update_fields=["date_read"])
+        if request.headers.get("X-Requested-With") == "fetch":
+            return HttpResponse(status=204)
+        return HttpResponseRedirect(request.path)
