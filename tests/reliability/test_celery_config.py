@@ -97,3 +97,54 @@ def test_beat_sweeps_re_enqueue_unprocessed_work_every_sweep_interval(module):
         assert entry["task"] in tasks, f"beat entry {key} names an unregistered task"
     for key, entry in sweeps.items():
         assert _seconds(entry["schedule"]) <= settings.SWEEP_INTERVAL_SECONDS, key
+
+
+def test_expiry_and_reminders_run_from_beat_not_from_countdowns():
+    """Expiry, reminders and unpaid-order cancellation are beat jobs reading database
+    timestamps; nothing waits in the broker for days."""
+    tasks = {entry["task"] for entry in _schedule_entries().values()}
+    for name in (
+        "shop.quotes.tasks.quotes_expire",
+        "shop.quotes.tasks.quotes_remind_vendors",
+        "oem.remind_pending_offers",
+        "oem.warn_overdue",
+        "shop.payments.tasks.remind_unpaid_orders",
+        "shop.payments.tasks.cancel_unpaid_orders",
+    ):
+        assert name in tasks, name
+
+
+@pytest.mark.django_db
+def test_the_submit_and_process_flows_send_no_task_with_an_eta(django_capture_on_commit_callbacks, own_redis):
+    from celery.signals import before_task_publish
+
+    from tests.factories.accounts import UserFactory
+    from tests.factories.oem import make_oem_product, submit_oem_order
+    from tests.factories.quotes import make_vendor, process, stocked_product, submit_request
+
+    from .conftest import celery_broker
+
+    sent = []
+
+    def record(sender=None, headers=None, **kwargs):
+        sent.append((sender, (headers or {}).get("eta"), (headers or {}).get("expires")))
+
+    partner, _ = make_vendor("甲")
+    buyer = UserFactory()
+    before_task_publish.connect(record)
+    try:
+        with celery_broker(own_redis.url):
+            with django_capture_on_commit_callbacks(execute=True):
+                qr = submit_request(buyer=buyer, lines=[(stocked_product(vendors=[(partner, "100.00")]), 1)])
+            with django_capture_on_commit_callbacks(execute=True):
+                process(qr)
+            with django_capture_on_commit_callbacks(execute=True):
+                submit_oem_order(buyer=buyer, product=make_oem_product(partner=partner))
+    finally:
+        before_task_publish.disconnect(record)
+    assert {name for name, _, _ in sent} >= {
+        "shop.quotes.tasks.quote_request_process",
+        "shop.quotes.tasks.vendor_quote_render_pdf",
+        "oem.order_process",
+    }
+    assert [(name, eta, expires) for name, eta, expires in sent if eta or expires] == []
