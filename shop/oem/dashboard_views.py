@@ -64,7 +64,11 @@ def _render_detail(request, order, *, offer_form=None, status=200):
             "events": selectors.oem_order_timeline(order=order),
             "stages": selectors.oem_payment_stages(order=order),
             "offer_form": (offer_form or OfferForm(order=order)) if can_offer else None,
-            "next_states": [(s, MOVE_LABELS[s]) for s in services.vendor_next_states(order)],
+            "next_states": [
+                # already sampling: the same move means a new sample after the buyer's rejection
+                (s, _lazy("重新打样") if s == order.status == OemStatus.SAMPLING else MOVE_LABELS[s])
+                for s in services.vendor_next_states(order)
+            ],
             "note_form": NoteForm(),
         },
         status=status,

@@ -106,13 +106,17 @@ class OemOrderDetailView(LoginRequiredMixin, View):
 
     def get(self, request, number):
         order = get_object_or_404(selectors.oem_orders_for_buyer(user=request.user), number=number)
+        stages = selectors.oem_payment_stages(order=order)
+        payable = order.status not in (OemStatus.CANCELLED, OemStatus.REJECTED)
         return render(
             request,
             self.template_name,
             {
                 "order": order,
                 "events": selectors.oem_order_timeline(order=order),
-                "stages": selectors.oem_payment_stages(order=order),
+                "stages": stages,
+                # the stage the buyer pays next (定金, then 尾款): the pay button names it
+                "next_stage": next((s for s in stages if s.status == "due"), None) if payable else None,
                 "note_form": NoteForm(),
                 "S": OemStatus,
             },

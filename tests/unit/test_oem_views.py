@@ -156,6 +156,29 @@ def test_buyer_accepts_the_offer_from_the_detail_page(client, world):
     assert f'href="/payments/orders/{order.oscar_order.number}/"' in html
 
 
+def test_after_the_deposit_the_detail_page_says_so_and_offers_the_balance(client, world):
+    from shop.payments import services as payments
+
+    order = offered_oem_order(buyer=world["buyer"], product=world["product"], vendor=world["vendor"])
+    client.force_login(world["buyer"])
+    client.post(reverse("oem:action", args=[order.number, "accept"]))
+    order.refresh_from_db()
+    url = reverse("oem:detail", args=[order.number])
+    pay_url = reverse("payments:order-detail", args=[order.oscar_order.number])
+    # given a confirmed order: the deposit is due
+    page = client.get(url).content.decode()
+    assert '<span class="badge badge-info">已确认（待付定金）</span>' in page
+    assert f'id="oem-pay" href="{pay_url}">去支付定金</a>' in page
+    # when the deposit arrives (the payments app's real service)
+    deposit = order.oscar_order.payment_stages.get(sequence=1)
+    payments.stage_mark_paid(stage=deposit, method="bank_transfer", reference="HX20261125002")
+    # then the page no longer asks for the deposit: it says it arrived and offers the balance
+    page = client.get(url).content.decode()
+    assert '<span class="badge badge-info">已确认（定金已到账）</span>' in page
+    assert f'id="oem-pay" href="{pay_url}">去支付尾款</a>' in page
+    assert "去支付定金" not in page
+
+
 def test_illegal_buyer_action_shows_a_clear_message(client, world):
     order = reviewed_oem_order(buyer=world["buyer"], product=world["product"])
     client.force_login(world["buyer"])
@@ -197,6 +220,25 @@ def test_vendor_makes_an_offer_and_bad_figures_are_refused(client, world):
     assert good.status_code == 302
     order.refresh_from_db()
     assert (order.status, order.offer_total) == (OemStatus.OFFERED, 95000)
+
+
+def test_vendor_of_an_order_in_sampling_is_offered_a_new_sample_not_start_sampling(client, world):
+    from shop.oem import services
+    from shop.payments import services as payments
+
+    order = offered_oem_order(
+        buyer=world["buyer"], product=world["product"], vendor=world["vendor"], sample_required=True
+    )
+    order = services.oem_order_accept_offer(order=order, actor=world["buyer"])
+    deposit = order.oscar_order.payment_stages.get(sequence=1)
+    payments.stage_mark_paid(stage=deposit, method="bank_transfer", reference="HX20261125003")
+    client.force_login(world["vendor"])
+    url = reverse("dashboard:oem-detail", args=[order.number])
+    assert 'id="oem-move-sampling">开始打样</button>' in client.get(url).content.decode()
+    services.oem_order_vendor_move(order=order, actor=world["vendor"], to=OemStatus.SAMPLING)
+    page = client.get(url).content.decode()
+    assert 'id="oem-move-sampling">重新打样</button>' in page
+    assert "开始打样</button>" not in page
 
 
 def test_vendor_illegal_move_is_a_chinese_message_not_an_error_page(client, world):
