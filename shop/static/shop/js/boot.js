@@ -75,8 +75,8 @@
           headers: { "X-Requested-With": "fetch" },
         })
         .then(function (response) {
-          if (response.ok) {
-            form.hidden = true;
+          if (response.ok && form.parentNode) {
+            form.parentNode.removeChild(form);
           }
         });
     });

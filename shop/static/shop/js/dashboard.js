@@ -1,5 +1,6 @@
-/* Dashboard behaviour Oscar's templates wrote as inline handlers (forbidden by the CSP) and
-   that boot.js does not cover: "cancel" links of pop-up windows close the window. */
+/* Dashboard behaviour Oscar's templates wrote as inline handlers or scripts (forbidden by the
+   CSP) and that boot.js does not cover: "cancel" links of pop-up windows close the window; the
+   layout's tab-by-hash. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -9,4 +10,17 @@
       window.close();
     }
   });
+  // Oscar's dashboard layout (its inline onbodyload): open the tab named in the address's
+  // hash, and keep the hash in step with the tab shown, so a reload stays on the same tab.
+  if (window.jQuery) {
+    window.jQuery(function ($) {
+      var hash = window.location.hash;
+      if (/^#[\w-]+$/.test(hash)) {
+        $('.bs-docs-sidenav a[href="' + hash + '"]').tab("show");
+      }
+      $(".nav-list a").on("shown.bs.tab", function (event) {
+        window.location.hash = event.target.hash;
+      });
+    });
+  }
 })();
