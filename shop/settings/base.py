@@ -152,8 +152,9 @@ _cache_url = REDIS_URL.replace("redis+socket://", "unix://")
 
 CACHES = {
     "default": {
-        # a miss instead of a server error while Redis is down (shop/core/cache.py)
-        "BACKEND": "shop.core.cache.ResilientRedisCache",
+        # a miss instead of a server error while Redis is down (shop/core/cache.py), one
+        # redis client per pool instead of one per call (shop/storefront/redis_cache.py)
+        "BACKEND": "shop.storefront.redis_cache.StorefrontRedisCache",
         "LOCATION": _cache_url,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         "KEY_PREFIX": "xh",
