@@ -116,7 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oscar.apps.search.context_processors.search_form",
                 "oscar.apps.checkout.context_processors.checkout",
-                "oscar.apps.communication.notifications.context_processors.notifications",
+                "shop.storefront.context_processors.notifications",  # cached count (storefront)
                 "oscar.core.context_processors.metadata",
                 "shop.core.context_processors.mall",
             ],

@@ -13,6 +13,9 @@ class StorefrontConfig(AppConfig):
         from django.conf import settings
 
         from . import lookups, receivers  # noqa: F401
+        from .personal import connect_receivers
+
+        connect_receivers()
 
         if getattr(settings, "STOREFRONT_WARM_SEARCH", False):
             # Loading jieba's dictionary takes a second or two: do it before the first search.

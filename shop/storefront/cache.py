@@ -1,4 +1,5 @@
-"""Storefront caching: one catalogue version, anonymous full pages and shared fragments.
+"""Storefront caching: one catalogue version, shared whole pages with personal regions, and
+shared fragments.
 
 Design
 - Everything the storefront caches is keyed by the **catalogue version**, an integer in the
@@ -7,13 +8,20 @@ Design
   after the transaction commits, so no page rendered from old data survives the commit.
   Bulk writes that bypass signals (``bulk_create``, ``QuerySet.update``) must call
   ``catalogue_changed()`` themselves.
-- **Anonymous full pages**: a GET from a visitor carrying no cookie except the CSRF and
-  language cookies (so: no session, no basket, no messages) is served from the cache. The
-  stored HTML holds a placeholder instead of any CSRF token; every hit gets a fresh token of
-  its own (and the CSRF cookie), so no visitor ever sees another's token or messages.
+- **Whole pages, one shared copy**: a storefront page is rendered once per catalogue version
+  as an anonymous visitor sees it, with the **personal regions** of the header (account
+  links, basket and 询价单 counts, the other apps' nav links, messages) left as markers, and
+  with a placeholder instead of any CSRF token. A visitor carrying no cookie except the CSRF
+  and language cookies gets the copy with the anonymous regions (stored alongside); a
+  logged-in buyer or a visitor with a session gets it with their own regions rendered from
+  small templates and their cached counts (``personal.py``) — no catalogue query, no
+  template of the page. Every response gets its own CSRF token. Staff (who may see hidden
+  products) and a buyer still carrying an anonymous basket cookie (Oscar merges it when the
+  page loads the basket) get the page rendered in full. A render that added a message or
+  wrote to the session is served but not stored.
 - **Fragments** (category navigation, product listings, the product body): shared, non-personal
-  HTML reused by logged-in pages too. Nothing user-specific (basket, messages, CSRF, account
-  links, forms) goes into a fragment.
+  HTML reused across pages and by full renders. Nothing user-specific (basket, messages,
+  CSRF, account links, forms) goes into a fragment.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 VERSION_KEY = "sf:catalogue-version"
 CSRF_PLACEHOLDER = "__xh_csrf_token__"
@@ -114,7 +122,14 @@ def cached_fragment(name: str, parts: tuple, render: Callable[[], str]) -> str:
     return html
 
 
-# --- anonymous full pages -------------------------------------------------------------------
+# --- whole pages: one shared copy, personal regions filled per request --------------------
+
+SHELL_ATTR = "_xh_render_shared"
+_REGION_RE = re.compile(r"<!--xh:personal:([a-z_]+)-->")
+
+
+def region_marker(name: str) -> str:
+    return f"<!--xh:personal:{name}-->"
 
 
 def _harmless_cookies() -> set[str]:
@@ -126,6 +141,22 @@ def request_is_cacheable(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     return set(request.COOKIES) <= _harmless_cookies()
+
+
+def _visitor_kind(request: HttpRequest) -> str | None:
+    """ "anonymous" (cookieless: the whole page from the cache), "personal" (the shared page
+    with this visitor's regions), or None (rendered in full: staff, who may see what buyers
+    cannot, and a buyer still carrying an anonymous basket cookie, whose baskets Oscar merges
+    when the full page loads the basket)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    if request_is_cacheable(request):
+        return "anonymous"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        if user.is_staff or request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN):
+            return None
+    return "personal"
 
 
 def _page_key(request: HttpRequest) -> str:
@@ -157,17 +188,64 @@ def _personal_state_written(request: HttpRequest) -> bool:
     return bool(session is not None and session.modified)
 
 
-def _from_cache(request: HttpRequest, entry: dict) -> HttpResponse:
-    html = entry["html"]
+def fill_regions(html: str, visitor) -> str:
+    """The shared page with the visitor's own regions in place of the markers."""
+    from .personal import render_region
+
+    return _REGION_RE.sub(lambda m: render_region(m.group(1), visitor), html)
+
+
+def _rendered(response):
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    return response
+
+
+def _render_shared(view_func, request, *args, **kwargs):
+    """Render the page as every visitor shares it: for an anonymous visitor, personal regions
+    left as markers. Returns the response and the cache entry, or no entry when the page is
+    not shareable (not a plain HTML 200, or rendering wrote a message or to the session)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from .personal import Visitor
+
+    user = request.user
+    request.user = AnonymousUser()
+    setattr(request, SHELL_ATTR, True)
+    try:
+        response = _rendered(view_func(request, *args, **kwargs))
+    finally:
+        request.user = user
+        delattr(request, SHELL_ATTR)
+    shared_state_written = _personal_state_written(request)
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or shared_state_written
+        or not response.get("Content-Type", "").startswith("text/html")
+    ):
+        return response, None
+    shell = _strip_tokens(response.content.decode(response.charset), request)
+    entry = {
+        "shell": shell,
+        "anonymous": fill_regions(shell, Visitor()),
+        "content_type": response["Content-Type"],
+    }
+    return response, entry
+
+
+def _page_response(request: HttpRequest, html: str, content_type: str, state: str) -> HttpResponse:
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    response = HttpResponse(html, content_type=entry["content_type"])
-    response["X-Storefront-Cache"] = "hit"
+    response = HttpResponse(html, content_type=content_type)
+    response["X-Storefront-Cache"] = state
     return response
 
 
 def anonymous_page_cache(view_func):
-    """Serve and store whole pages for cookieless anonymous GETs (see module docstring)."""
+    """Serve every storefront GET from one shared copy of the page (see module docstring):
+    cookieless visitors get it whole, everyone else with their own regions filled in."""
 
     @wraps(view_func)
     def wrapped(request, *args, **kwargs):
@@ -177,32 +255,40 @@ def anonymous_page_cache(view_func):
     return wrapped
 
 
-def _rendered(response):
-    if hasattr(response, "render") and callable(response.render):
-        response = response.render()
-    return response
-
-
 def _serve(view_func, request, *args, **kwargs):
-    if not request_is_cacheable(request):
+    from .personal import visitor_for
+
+    kind = _visitor_kind(request)
+    if kind is None:
         response = _rendered(view_func(request, *args, **kwargs))
         patch_vary_headers(response, ["Cookie"])
         return response
     key = _page_key(request)
-    entry = cache.get(key)
-    if entry is not None:
-        response = _from_cache(request, entry)
+    visitor = visitor_for(request) if kind == "personal" else None
+    if visitor is not None and visitor.header_keys:
+        found = cache.get_many([key, *visitor.header_keys])  # the page and the header at once
+        visitor.prime(found)
+        entry = found.get(key)
     else:
-        response = _rendered(view_func(request, *args, **kwargs))
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not _personal_state_written(request)
-        ):
-            html = _strip_tokens(response.content.decode(response.charset), request)
-            cache.set(key, {"html": html, "content_type": response["Content-Type"]}, page_seconds())
-            response["X-Storefront-Cache"] = "miss"
+        entry = cache.get(key)
+    state = "hit"
+    if entry is None:
+        response, entry = _render_shared(view_func, request, *args, **kwargs)
+        if entry is None:  # this visitor's page only: fill it in, store nothing
+            if not response.streaming and _REGION_RE.search(
+                content := response.content.decode(response.charset)
+            ):
+                response.content = fill_regions(content, visitor_for(request))
+            patch_vary_headers(response, ["Cookie"])
+            return response
+        cache.set(key, entry, page_seconds())
+        state = "miss"
+    if kind == "anonymous":
+        response = _page_response(request, entry["anonymous"], entry["content_type"], state)
+    else:
+        html = fill_regions(entry["shell"], visitor)
+        response = _page_response(request, html, entry["content_type"], state)
+        patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response
 

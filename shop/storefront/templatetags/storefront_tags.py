@@ -1,4 +1,4 @@
-"""Template helpers for the storefront: ¥ formatting, tax rates, the cached category menu."""
+"""Template helpers for the storefront: ¥ formatting, tax rates, the cached category menu,\nthe personal regions of the header."""
 
 import html
 import re
@@ -10,7 +10,8 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from shop.storefront import selectors
-from shop.storefront.cache import cached_fragment
+from shop.storefront.cache import SHELL_ATTR, cached_fragment, region_marker
+from shop.storefront.personal import render_region, visitor_for
 
 register = template.Library()
 
@@ -50,6 +51,17 @@ def primary_image(product):
     """The first prefetched image of a product, or None (no query when prefetched)."""
     images = list(product.images.all())
     return images[0] if images else None
+
+
+@register.simple_tag(takes_context=True)
+def personal_region(context, name: str):
+    """A region of the page that differs per visitor (see shop.storefront.personal).
+
+    While the shared copy of a page is rendered it is only a marker, filled in per request."""
+    request = context.get("request")
+    if request is not None and getattr(request, SHELL_ATTR, False):
+        return mark_safe(region_marker(name))
+    return mark_safe(render_region(name, visitor_for(request)))
 
 
 @register.simple_tag

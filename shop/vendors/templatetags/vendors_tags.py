@@ -1,6 +1,5 @@
 from django import template
 
-from shop.core.access import is_operator, is_vendor
 from shop.vendors import selectors
 
 register = template.Library()
@@ -8,14 +7,13 @@ register = template.Library()
 
 @register.simple_tag
 def vendor_nav_state(user) -> str:
-    """'vendor', 'applicant' (has an application), 'operator' or '' for the header link."""
+    """'vendor', 'applicant' (has an application), 'operator' or '' for the header link; from
+    the user's cached header counts (invalidated on every change, shop.storefront.personal)."""
     if not (user and user.is_authenticated):
         return ""
-    if is_operator(user):
-        return "operator"
-    if is_vendor(user):
-        return "vendor"
-    return "applicant" if selectors.latest_application_for_user(user) is not None else ""
+    from shop.storefront.personal import counts_for_user
+
+    return counts_for_user(user).vendor_nav
 
 
 @register.simple_tag
