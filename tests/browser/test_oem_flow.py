@@ -103,7 +103,7 @@ def test_oem_form_to_confirmed_order_answered_in_the_dashboard(
 
     # the buyer sees the offer and accepts it
     page.reload()
-    assert page.locator("#oem-offer-total").inner_text() == "¥111600.00"
+    assert page.locator("#oem-offer-total").inner_text() == "¥111,600.00"
     page.click("#oem-accept")
     page.wait_for_selector("#oem-shop-order")
     order.refresh_from_db()

@@ -32,7 +32,7 @@ def test_buyer_pays_an_accepted_quote_by_card_in_the_browser(page, live_server, 
     card.get_by_label("卡号").fill("4000 0027 6000 3184")
     card.get_by_label("有效期（月/年）").fill("12/30")
     card.get_by_label("安全码（CVC）").fill("123")
-    card.get_by_role("button", name="立即支付 ¥23600.00").click()
+    card.get_by_role("button", name="立即支付 ¥23,600.00").click()
     page.get_by_role("button", name="完成验证").click()
     # then the page shows the payment and the order is paid
     page.wait_for_selector("#all-paid")
@@ -52,7 +52,7 @@ def test_a_declined_card_is_explained_in_the_browser(page, live_server, localstr
     card.get_by_label("卡号").fill("4000 0000 0000 0341")
     card.get_by_label("有效期（月/年）").fill("12/30")
     card.get_by_label("安全码（CVC）").fill("123")
-    card.get_by_role("button", name="立即支付 ¥3000.00").click()
+    card.get_by_role("button", name="立即支付 ¥3,000.00").click()
     assert page.locator("#payment-error").inner_text() == (
         "银行卡被发卡行拒绝，本次未扣款。请更换银行卡，或改用对公转账。"
     )

@@ -88,6 +88,13 @@ def test_transfer_from_slip_upload_to_vendor_confirmation(client, settings, worl
     assert set(order.lines.values_list("status", flat=True)) == {"已付款"}
     kinds = list(PaymentAuditEvent.objects.filter(transfer=transfer).values_list("kind", "to_status"))
     assert kinds == [("transfer_submitted", "submitted"), ("transfer_confirmed", "confirmed")]
+    # and the dashboard's 操作记录 says it in Chinese, not in codes
+    events = client.get(reverse("dashboard:payments-order", kwargs={"number": order.number})).content.decode()
+    events = events.split('id="payment-events"')[1]
+    assert "<td>确认到账</td><td>待确认到账 → 已确认到账</td>" in events
+    assert "<td>对公转账已收款</td><td>待支付 → 已支付</td>" in events
+    assert "<td>订单状态变更</td><td>待付款 → 已付款</td>" in events
+    assert "transfer_confirmed" not in events and "submitted" not in events
     # when the vendor confirms again (double click, second tab), nothing changes
     _confirm(client, transfer)
     order.refresh_from_db()
@@ -185,7 +192,7 @@ def test_deposit_then_balance_moves_the_order_through_partial_payment(client, wo
     order.refresh_from_db()
     assert order.status == "部分付款"
     client.force_login(buyer)
-    assert "本次应付：尾款 ¥70000.00" in client.get(_detail(order)).content.decode()
+    assert "本次应付：尾款 ¥70,000.00" in client.get(_detail(order)).content.decode()
     _upload(client, order, sequence=2)
     client.force_login(vendor)
     _confirm(client, BankTransfer.objects.get(stage__sequence=2))

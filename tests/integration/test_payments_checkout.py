@@ -64,8 +64,8 @@ def test_basket_checkout_places_a_direct_order_with_one_stage_and_the_invoice_re
     )
     assert order.sources.count() == 0  # nothing is charged before the buyer pays
     page = client.get(placed.url).content.decode()
-    assert "本次应付：全款 ¥6000.00" in page
-    assert '<td>6%</td><td class="text-right">¥5660.38</td><td class="text-right">¥339.62</td>' in page
+    assert "本次应付：全款 ¥6,000.00" in page
+    assert '<td>6%</td><td class="text-right">¥5,660.38</td><td class="text-right">¥339.62</td>' in page
 
 
 def test_checkout_rejects_an_incomplete_special_invoice_in_chinese(client, consulting_day):

@@ -37,8 +37,8 @@ def test_order_shows_the_invoice_request_and_the_split_by_tax_rate(client, mixed
     client.force_login(buyer)
     html = client.get(_detail(order)).content.decode()
     assert "增值税普通发票" in html and "长沙市某局" in html
-    assert '<td>13%</td><td class="text-right">¥10442.48</td><td class="text-right">¥1357.52</td>' in html
-    assert '<td>6%</td><td class="text-right">¥5660.38</td><td class="text-right">¥339.62</td>' in html
+    assert '<td>13%</td><td class="text-right">¥10,442.48</td><td class="text-right">¥1,357.52</td>' in html
+    assert '<td>6%</td><td class="text-right">¥5,660.38</td><td class="text-right">¥339.62</td>' in html
 
 
 def test_buyer_switches_to_a_special_invoice_and_must_give_bank_details(client, mixed_order):
@@ -71,7 +71,7 @@ def test_vendor_records_issued_invoices_per_tax_rate_and_the_buyer_sees_them(cli
     dashboard = client.get(
         reverse("dashboard:payments-order", kwargs={"number": order.number})
     ).content.decode()
-    assert "¥10442.48" in dashboard and "¥5660.38" in dashboard
+    assert "¥10,442.48" in dashboard and "¥5,660.38" in dashboard
     goods = {
         "partner": partner.pk,
         "number": "24432000000012345678",

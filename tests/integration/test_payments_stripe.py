@@ -198,7 +198,7 @@ def test_amount_above_the_stripe_cap_is_explained_instead_of_charged(client):
     page = _pay_page(client, order)
     html = page.content.decode()
     assert 'id="card-limit"' in html and 'id="card-form"' not in html
-    assert "超过在线支付单笔上限 ¥999999.99" in html
+    assert "超过在线支付单笔上限 ¥999,999.99" in html
     assert 'id="transfer-form"' in html
     # a hand-made POST is refused the same way, before Stripe is called
     response = _card_post(client, order, CARD_OK, token="t1")
@@ -214,7 +214,7 @@ def test_staged_large_order_can_pay_each_stage_within_the_cap_by_card(client):
     )
     client.force_login(buyer)
     html = _pay_page(client, order).content.decode()
-    assert "本次应付：定金 ¥358200.00" in html
+    assert "本次应付：定金 ¥358,200.00" in html
     assert 'id="card-form"' in html
 
 

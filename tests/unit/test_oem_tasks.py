@@ -49,8 +49,8 @@ def test_offer_mail_shows_the_figures(world):
     order = offered_oem_order(buyer=world["buyer"], product=world["product"], vendor=world["vendor"])
     notifications.oem_event_notify(event_id=order.events.get(kind="offer").pk)
     body = mail.outbox[0].body
-    assert "单价 ¥900.00（含税），开模/设置费 ¥5000.00" in body
-    assert "合计：¥95000.00，定金：¥30000.00，尾款：¥65000.00" in body
+    assert "单价 ¥900.00（含税），开模/设置费 ¥5,000.00" in body
+    assert "合计：¥95,000.00，定金：¥30,000.00，尾款：¥65,000.00" in body
 
 
 def test_submit_enqueues_the_review_after_commit_only(world, django_capture_on_commit_callbacks):

@@ -147,12 +147,12 @@ def test_buyer_accepts_the_offer_from_the_detail_page(client, world):
     order = offered_oem_order(buyer=world["buyer"], product=world["product"], vendor=world["vendor"])
     client.force_login(world["buyer"])
     page = client.get(reverse("oem:detail", args=[order.number])).content.decode()
-    assert "¥95000.00" in page and "接受报价并生成订单" in page
+    assert '<strong id="oem-offer-total">¥95,000.00</strong>' in page and "接受报价并生成订单" in page
     response = client.post(reverse("oem:action", args=[order.number, "accept"]), follow=True)
     order.refresh_from_db()
     assert order.status == OemStatus.CONFIRMED
     html = response.content.decode()
-    assert order.oscar_order.number in html and "定金" in html and "¥30000.00" in html
+    assert order.oscar_order.number in html and "定金" in html and "¥30,000.00 · 待支付" in html
     assert f'href="/payments/orders/{order.oscar_order.number}/"' in html
 
 
