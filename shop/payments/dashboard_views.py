@@ -77,7 +77,7 @@ def dashboard_order_context(request, order, **overrides) -> dict:
         "issued_invoices": list(issued),
         "invoice_form": IssueInvoiceForm(partners=partners, rates=rates),
         "review_form": ReviewForm(),
-        "events": list(selectors.order_audit_events(order)) if can_confirm else [],
+        "events": selectors.order_audit_events(order) if can_confirm else [],
         "error": "",
     }
     ctx.update(overrides)

@@ -9,13 +9,21 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.money import TAX_RATE_GOODS, q2, split_tax_inclusive
 
 from .gateway import STRIPE_MAX_AMOUNT_FEN, amount_to_fen
-from .models import BankTransfer, IssuedInvoice, PaymentAuditEvent, PaymentStage, StripePayment
+from .models import (
+    BankTransfer,
+    IssuedInvoice,
+    PaymentAuditEvent,
+    PaymentStage,
+    StripeEvent,
+    StripePayment,
+)
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -105,14 +113,51 @@ def open_stripe_payment(stage: PaymentStage) -> StripePayment | None:
     )
 
 
-def order_audit_events(order):
-    return (
+# What the dashboard's 操作记录 says for each audit event kind (the codes stay in the table).
+EVENT_KIND_LABELS = {
+    "order_placed": _("下单"),
+    "order_status": _("订单状态变更"),
+    "transfer_submitted": _("提交汇款凭证"),
+    "transfer_confirmed": _("确认到账"),
+    "transfer_rejected": _("驳回汇款凭证"),
+    "paid_bank_transfer": _("对公转账已收款"),
+    "paid_stripe": _("在线支付已收款"),
+    "stage_cancelled": _("款项取消"),
+    "stripe_attempt": _("发起在线支付"),
+    "stripe_status": _("在线支付状态更新"),
+    "stripe_flagged": _("在线支付异常"),
+    "stripe_event": _("Stripe 通知"),
+    "invoice_request_created": _("提交开票信息"),
+    "invoice_request_updated": _("修改开票信息"),
+    "invoice_issued": _("登记发票"),
+    "unpaid_reminded": _("催付提醒"),
+    "unpaid_cancelled": _("逾期未付款取消"),
+}
+# Which state names an event's from/to codes are, by the row it is about (orders: already Chinese).
+_SUBJECT_STATES = (
+    ("transfer_id", BankTransfer.Status),
+    ("stripe_payment_id", StripePayment.Status),
+    ("stripe_event_id", StripeEvent.Status),
+    ("stage_id", PaymentStage.Status),
+)
+
+
+def order_audit_events(order) -> list[PaymentAuditEvent]:
+    """The order's payment events, oldest first, each with ``kind_label``, ``from_label`` and
+    ``to_label`` in Chinese for the dashboard."""
+    events = list(
         PaymentAuditEvent.objects.filter(
             Q(order=order) | Q(stage__order=order) | Q(transfer__order=order) | Q(stripe_payment__order=order)
         )
         .select_related("actor", "stage")
         .order_by("created_at", "pk")
     )
+    for event in events:
+        states = next((dict(st.choices) for fk, st in _SUBJECT_STATES if getattr(event, fk)), {})
+        event.kind_label = EVENT_KIND_LABELS.get(event.kind, event.kind)
+        event.from_label = states.get(event.from_status, event.from_status)
+        event.to_label = states.get(event.to_status, event.to_status)
+    return events
 
 
 # --- tax splits -------------------------------------------------------------------------------
