@@ -243,6 +243,5 @@ class Vendor(SignedIn):
 def _write_results(environment, **kwargs):
     with open(os.environ["LOAD_RESULTS"], "w", encoding="utf-8") as fh:
         json.dump(SUBMITTED, fh)
-    ratio = environment.stats.total.fail_ratio
-    if ratio >= 0.01:
-        environment.process_exit_code = 1
+    # The scenario passes with under 1% failed requests (locust alone fails on any failure).
+    environment.process_exit_code = 1 if environment.stats.total.fail_ratio >= 0.01 else 0
