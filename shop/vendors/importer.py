@@ -261,6 +261,10 @@ def _category(value: str, errors: list):
     if not text:
         errors.append("“商品分类”为必填项。")
         return None
+    # A name first: the mall's own categories have "/" in them (党政企会议/教育一体机).
+    exact = list(Category.objects.filter(name=text)[:2])
+    if len(exact) == 1:
+        return exact[0]
     parts = [p.strip() for p in text.replace("＞", ">").replace("/", ">").split(">") if p.strip()]
     if len(parts) > 1:
         nodes = Category.objects.get_root_nodes().filter(name=parts[0])

@@ -176,6 +176,33 @@ def test_gbk_csv_from_excel_is_read(catalogue_setup):
     assert list(product_import.rows.values_list("ok", flat=True)) == [True]
 
 
+def test_a_category_whose_name_has_a_slash_is_found_by_its_name(catalogue_setup):
+    # given the mall's own category 党政企会议/教育一体机 (a "/" in its name, not a path)
+    displays = root_category("党政企会议/教育一体机")
+    vendor, _partner = make_vendor_user()
+    row = [
+        "星辰 75 寸会议平板",
+        "智慧城市设备",
+        "党政企会议/教育一体机",
+        "XC-75",
+        "10800",
+        "5",
+        "",
+        "",
+        "",
+        "",
+    ]
+    # when a vendor imports a product into it, and another one by the "A > B" path
+    path_row = ["路灯网关", "智慧城市设备", "智慧城市/智慧照明", "LG-1", "99", "1", "", "", "", ""]
+    product_import = run_import(vendor, csv_upload([row, path_row]))
+    # then both rows are imported into their categories
+    assert [(r.ok, r.errors) for r in product_import.rows.order_by("row_number")] == [(True, []), (True, [])]
+    assert [c.name for c in Product.objects.get(title="星辰 75 寸会议平板").categories.all()] == [
+        displays.name
+    ]
+    assert [c.name for c in Product.objects.get(title="路灯网关").categories.all()] == ["智慧照明"]
+
+
 def test_running_the_import_twice_imports_each_row_once(catalogue_setup):
     vendor, _partner = make_vendor_user()
     product_import = run_import(vendor, csv_upload(rows_good_and_bad()))
