@@ -3,12 +3,10 @@ marked failed, shown to operators, logged, and left alone by the sweep until an 
 retries it. Nothing is dropped silently.
 
 The failures are real: e-mail goes over SMTP to a loopback port where no server listens (then
-a real SMTP server is started there); the PDF is written under a storage root that is a file."""
+a real SMTP server is started there, one written here); the PDF is written under a storage root that is a file."""
 
 import logging
-import smtpd  # noqa: F401  (Python 3.11: the stdlib SMTP server)
 import threading
-import warnings
 
 import pytest
 from django.conf import settings
@@ -27,26 +25,54 @@ CAP = settings.QUOTES_STEP_MAX_ATTEMPTS
 
 
 class SmtpServer:
-    """A real SMTP server on loopback (stdlib ``smtpd``), collecting what it receives."""
+    """A minimal real SMTP server on loopback (EHLO, MAIL, RCPT, DATA, QUIT), collecting what
+    it receives; written here because the stdlib's ``smtpd`` is gone from Python 3.12."""
 
     def __init__(self, port: int):
-        import asyncore
+        import socketserver
 
         self.received: list[tuple[str, list[str]]] = []
         outer = self
 
-        class Sink(smtpd.SMTPServer):
-            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-                outer.received.append((mailfrom, rcpttos))
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str):
+                self.wfile.write((line + "\r\n").encode())
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.server = Sink(("127.0.0.1", port), None)
-        self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1}, daemon=True)
+            def handle(self):
+                sender, rcpts = "", []
+                self.reply("220 xh-test ESMTP")
+                while line := self.rfile.readline().decode("utf-8", "replace"):
+                    verb = line.strip().split(" ", 1)[0].upper()
+                    if verb in ("EHLO", "HELO"):
+                        self.reply("250 xh-test")
+                    elif verb == "MAIL":
+                        sender, rcpts = line.split(":", 1)[1].strip().strip("<>"), []
+                        self.reply("250 OK")
+                    elif verb == "RCPT":
+                        rcpts.append(line.split(":", 1)[1].strip().strip("<>"))
+                        self.reply("250 OK")
+                    elif verb == "DATA":
+                        self.reply("354 end with .")
+                        while self.rfile.readline() not in (b".\r\n", b".\n", b""):
+                            pass
+                        outer.received.append((sender, rcpts))
+                        self.reply("250 OK")
+                    elif verb == "QUIT":
+                        self.reply("221 bye")
+                        return
+                    else:
+                        self.reply("250 OK")
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def close(self):
-        self.server.close()
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture
