@@ -101,3 +101,45 @@ def test_quote_only_product_cannot_be_checked_out(client):
     assert response.redirect_chain[-1][0] == reverse("basket:summary")
     assert "“城市运行管理平台”仅支持询价采购，不能直接下单" in response.content.decode()
     assert Order.objects.count() == 0
+
+
+def test_shipping_address_step_asks_for_a_chinese_address(client):
+    # given a buyer with a device (it needs delivery) in the basket
+    devices = ProductClassFactory(name="会议平板", slug="panel", requires_shipping=True, track_stock=False)
+    panel = ProductFactory(title="65 寸会议平板", product_class=devices, price=Decimal("8800.00"))
+    buyer = UserFactory()
+    client.force_login(buyer)
+    client.post(reverse("basket:add", kwargs={"pk": panel.pk}), {"quantity": 1})
+    # the address form is 收货人, 省份, 城市, 详细地址 … (Oscar's said 姓, 国家 for the state, 介绍)
+    page = client.get(reverse("checkout:shipping-address"))
+    form = page.context["form"]
+    assert [str(form.fields[name].label) for name in form.fields] == [
+        "收货人",
+        "省份",
+        "城市",
+        "详细地址",
+        "地址补充（选填）",
+        "邮政编码（选填）",
+        "手机号码",
+        "配送说明（选填）",
+    ]
+    # a province and a phone are needed to deliver
+    missing = client.post(
+        reverse("checkout:shipping-address"),
+        {"first_name": "王敏", "line4": "长沙市", "line1": "麓谷大道 100 号"},
+    )
+    assert set(missing.context["form"].errors) == {"state", "phone_number"}
+    # when the buyer fills it in, the checkout moves on with that address
+    response = client.post(
+        reverse("checkout:shipping-address"),
+        {
+            "first_name": "王敏",
+            "state": "湖南省",
+            "line4": "长沙市",
+            "line1": "岳麓区麓谷大道 100 号",
+            "phone_number": "13812345678",
+            "notes": "工作日送达",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("checkout:shipping-method")
