@@ -204,6 +204,22 @@ def test_vendor_change_to_an_approved_product_takes_it_off_the_storefront_until_
     assert product.stockrecords.get().price == Decimal("280.00")
 
 
+def test_product_form_and_saved_message_read_right_for_a_vendor(client):
+    vendor, _partner = make_vendor_user()
+    client.force_login(vendor)
+    # the form: OEM options as a plain list of checkboxes, the promotions box named for what it is
+    page = client.get(create_url(product_class())).content.decode()
+    assert '<div class="xh-checkbox-list"><div id="id_oem_customisations">' in page
+    assert 'class="form-control" id="id_oem_customisations_0"' not in page
+    assert "参与商城优惠活动" in page and "此标记指示此产品是否可用于报价" not in page
+    # after saving, a product waiting for review is said to wait, with no link to a page not yet public
+    product = vendor_creates_product(client)
+    listing = client.get(reverse("dashboard:catalogue-product-list")).content.decode()
+    assert f"已创建商品“{product.title}”。" in listing
+    assert "商品已提交平台审核，审核通过后在商城上架。" in listing
+    assert "在网站上查看" not in listing
+
+
 def test_operator_edits_need_no_review(client):
     _vendor, partner = make_vendor_user()
     product = make_vendor_product(partner=partner, title="智能水表")
@@ -219,6 +235,9 @@ def test_operator_edits_need_no_review(client):
         True,
     )
     assert product.review_events.count() == 0
+    # and the saved message links to the public page
+    listing = client.get(reverse("dashboard:catalogue-product-list")).content.decode()
+    assert f'<a href="{product.get_absolute_url()}" class="btn btn-success">在网站上查看</a>' in listing
 
 
 def test_vendor_cannot_make_its_product_public_itself(client):

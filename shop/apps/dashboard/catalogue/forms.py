@@ -47,6 +47,14 @@ class ProductForm(oscar_forms.ProductForm):
     def __init__(self, product_class, *args, user=None, **kwargs):
         super().__init__(product_class, *args, **kwargs)
         self.user = user
+        # Oscar's Chinese catalogue calls "offers" 报价 here, which reads as if the box decided
+        # whether the product can be quoted; it is about the mall's promotions.
+        if "is_discountable" in self.fields:
+            self.fields["is_discountable"].label = _("参与商城优惠活动")
+            self.fields["is_discountable"].help_text = _("勾选后，该商品可参加商城的促销和优惠券活动。")
+        if "upc" in self.fields:
+            self.fields["upc"].label = _("商品编号")
+            self.fields["upc"].help_text = _("全平台唯一的商品编号（条形码/UPC），如 XH-DISP-75；可留空。")
         if user is not None and not is_operator(user):
             self.fields.pop("is_public", None)
         if self.instance.pk and self.instance.tax_rate is not None:
