@@ -19,7 +19,6 @@ ProductAlert = oscar_views.ProductAlert
 class AlertActionView(View):
     """GET: a confirmation page; POST: the change. Subclasses set ``action`` and the texts."""
 
-    http_method_names = ["get", "post"]
     template_name = "oscar/customer/alerts/alert_action.html"
     action = ""  # "confirm" or "cancel"
 
