@@ -36,6 +36,8 @@ def test_database_url() -> str:
 
 def subprocess_env(**extra) -> dict:
     env = os.environ.copy()
+    # set in this process for Playwright's live server only; a deploy check of a child fails on it
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(
         DJANGO_SETTINGS_MODULE="shop.settings.test",
         DATABASE_URL=test_database_url(),
