@@ -41,7 +41,9 @@ def test_reviewed_event_mails_buyer_and_vendor_once_in_chinese(world):
         ),
         ([world["vendor"].email], f"【湘慧商城】OEM 订单 {order.number}：您有一笔新的 OEM 订单待报价"),
     ]
-    assert "预计交期：15 天" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert f"\n{order.review_note}\n" in body and order.review_note.startswith("预计交期 15 天（基础交期")
+    assert body.count("预计交期") == 1  # said once, not as a figure and again in the note
     assert f"/dashboard/oem/{order.number}/" in mail.outbox[1].body
 
 
