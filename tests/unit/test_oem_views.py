@@ -169,6 +169,8 @@ def test_after_the_deposit_the_detail_page_says_so_and_offers_the_balance(client
     page = client.get(url).content.decode()
     assert '<span class="badge badge-info">已确认（待付定金）</span>' in page
     assert f'id="oem-pay" href="{pay_url}">去支付定金</a>' in page
+    back = f'<a href="{url}" id="order-origin-link">{order.number}</a>'
+    assert back in client.get(pay_url).content.decode()  # the payment page links back
     # when the deposit arrives (the payments app's real service)
     deposit = order.oscar_order.payment_stages.get(sequence=1)
     payments.stage_mark_paid(stage=deposit, method="bank_transfer", reference="HX20261125002")

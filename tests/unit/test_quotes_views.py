@@ -181,6 +181,9 @@ def test_detail_compares_quotes_and_accept_twice_is_a_message_not_an_error(clien
     # and the detail page sends the buyer to the order's payment page (Oscar's has no payment)
     pay_url = reverse("payments:order-detail", kwargs={"number": qr.order.number})
     assert f'<a href="{pay_url}" id="quote-order-link">查看订单并付款</a>' in first.content.decode()
+    # and the payment page links back to the request it came from
+    back = f'<a href="{reverse("quotes:detail", kwargs={"number": qr.number})}" id="order-origin-link">'
+    assert back + f"{qr.number}</a>" in client.get(pay_url).content.decode()
     second = client.post(url, follow=True)
     assert second.status_code == 200
     assert _messages(second) == ["询价单当前状态为“已下单”，不能再处理报价。"]
