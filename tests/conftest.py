@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,30 @@ class CeleryWorker:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@contextmanager
+def celery_broker(url: str):
+    """Point this process's Celery app (and settings) at ``url``; restore afterwards."""
+    from shop.celery import app
+
+    def reset_pools():
+        # kombu keeps one global pool per broker URL: reset the registry, not just our handle,
+        # or the next test would acquire from a closed pool.
+        from kombu import pools
+
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old_conf, old_setting = app.conf.broker_url, settings.CELERY_BROKER_URL
+    app.conf.broker_url = settings.CELERY_BROKER_URL = url
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url, settings.CELERY_BROKER_URL = old_conf, old_setting
+        reset_pools()
 
 
 def purge_broker():

@@ -4,7 +4,6 @@ a request submitted while Redis is down is saved and processed once Redis is bac
 
 import subprocess
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from django.urls import reverse
 from shop.core.redis_server import redis_argv
 from shop.quotes import services
 from shop.quotes.models import QuoteRequest, VendorQuote
-from tests.conftest import CeleryWorker, purge_broker, wait_until
+from tests.conftest import CeleryWorker, celery_broker, purge_broker, wait_until
 from tests.factories.accounts import UserFactory
 from tests.factories.quotes import form_data, make_vendor, stocked_product, submit_request
 
@@ -128,30 +127,6 @@ class OwnRedis:
             self.proc.terminate()
             self.proc.wait(10)
         wait_until(lambda: not self._ping(), timeout=5, message="own redis down")
-
-
-@contextmanager
-def celery_broker(url: str):
-    """Point this process's Celery app (and settings) at ``url``; restore afterwards."""
-    from shop.celery import app
-
-    def reset_pools():
-        # kombu keeps one global pool per broker URL: reset the registry, not just our handle,
-        # or the next test would acquire from a closed pool.
-        from kombu import pools
-
-        pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    old_conf, old_setting = app.conf.broker_url, settings.CELERY_BROKER_URL
-    app.conf.broker_url = settings.CELERY_BROKER_URL = url
-    reset_pools()
-    try:
-        yield
-    finally:
-        app.conf.broker_url, settings.CELERY_BROKER_URL = old_conf, old_setting
-        reset_pools()
 
 
 def test_a_request_submitted_while_redis_is_down_is_processed_once_redis_is_back(

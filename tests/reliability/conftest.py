@@ -14,7 +14,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -294,27 +293,6 @@ def http(method: str, url: str, *, data: bytes | None = None, headers: dict | No
             return resp.status, dict(resp.headers), resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), err.read().decode("utf-8", "replace")
-
-
-@contextmanager
-def celery_broker(url: str):
-    """Point this process's Celery app at ``url`` (its own Redis); restore afterwards."""
-    from shop.celery import app
-
-    def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    old_conf, old_setting = app.conf.broker_url, settings.CELERY_BROKER_URL
-    app.conf.broker_url = settings.CELERY_BROKER_URL = url
-    reset_pools()
-    try:
-        yield
-    finally:
-        app.conf.broker_url, settings.CELERY_BROKER_URL = old_conf, old_setting
-        reset_pools()
 
 
 FAST_SETTINGS = "tests.reliability.fast_sweep_settings"

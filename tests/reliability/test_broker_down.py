@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from shop.oem.models import OemOrder
 from shop.quotes.models import QuoteRequest, VendorQuote
-from tests.conftest import CeleryWorker, wait_until
+from tests.conftest import CeleryWorker, celery_broker, wait_until
 from tests.factories.accounts import UserFactory
 from tests.factories.oem import make_oem_product, organisation, png_bytes
 from tests.factories.quotes import form_data, make_vendor, stocked_product
 
-from .conftest import FAST_SETTINGS, Gunicorn, RedisServer, celery_broker, short_tmpdir
+from .conftest import FAST_SETTINGS, Gunicorn, RedisServer, short_tmpdir
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -118,11 +118,10 @@ def test_expiry_and_reminders_run_from_beat_not_from_countdowns():
 def test_the_submit_and_process_flows_send_no_task_with_an_eta(django_capture_on_commit_callbacks, own_redis):
     from celery.signals import before_task_publish
 
+    from tests.conftest import celery_broker
     from tests.factories.accounts import UserFactory
     from tests.factories.oem import make_oem_product, submit_oem_order
     from tests.factories.quotes import make_vendor, process, stocked_product, submit_request
-
-    from .conftest import celery_broker
 
     sent = []
 

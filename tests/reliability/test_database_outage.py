@@ -5,12 +5,12 @@ import time
 import pytest
 import requests
 
-from tests.conftest import CeleryWorker, test_database_url, wait_until
+from tests.conftest import CeleryWorker, celery_broker, test_database_url, wait_until
 from tests.factories.accounts import UserFactory
 from tests.factories.oem import make_oem_product, submit_oem_order
 from tests.factories.quotes import make_vendor, stocked_product, submit_request
 
-from .conftest import Gunicorn, RedisServer, celery_broker, http, pg_rows
+from .conftest import Gunicorn, RedisServer, http, pg_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
