@@ -7,6 +7,7 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 
 from tests.factories.accounts import OperatorFactory
+from tests.factories.catalogue import ProductFactory
 from tests.factories.storefront import add_bulk_products, load_real_catalogue
 
 Product = get_model("catalogue", "Product")
@@ -219,6 +220,39 @@ def test_search_ranks_title_matches_before_description_matches(client, catalogue
     titles = search_titles(client, "远程医疗")
 
     assert titles == ["远程医疗平台", "交通大脑"]
+
+
+def test_short_chinese_words_need_their_characters_together_and_rank_titles_first(client):
+    ProductFactory(title="银河麒麟服务器", description="<p>国产操作系统。</p>")
+    ProductFactory(title="信创终端", description="<p>预装麒麟操作系统。</p>")
+    ProductFactory(title="麒 系列 麟 终端")  # both characters, never together
+    ProductFactory(title="会议平板", description="<p>屏幕 86 寸。</p>")
+
+    assert search_titles(client, "麒麟") == ["银河麒麟服务器", "信创终端"]
+    assert search_titles(client, "屏") == ["会议平板"]
+    assert search_titles(client, "麒麟 终端") == ["信创终端"]
+
+
+def test_short_chinese_words_are_looked_up_in_the_character_index(catalogue):
+    """The search must render the index expression of migration 0003 exactly, or the planner
+    cannot use the index and every two-character search scans the table again. PostgreSQL
+    prints both the same way when they are the same expression."""
+    from django.db import connection
+
+    from shop.storefront.search import search_queryset
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    sql, params = search_queryset("麒麟").values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('xh_product_hanzi'::regclass)")
+        indexdef = cursor.fetchone()[0]
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    expression = indexdef.split(" USING gin (", 1)[1].rsplit(") WHERE ", 1)[0]
+    assert expression.startswith("string_to_array(regexp_replace(")
+    assert f"{expression} @> '{{麒,麟}}'::text[]" in plan
 
 
 def test_search_page_talks_chinese_for_empty_and_unmatched_queries(client, catalogue):

@@ -76,7 +76,8 @@ def text_of(response) -> str:
 
 # --- query counts --------------------------------------------------------------------------
 
-ANONYMOUS_COLD = {"home": 8, "catalogue": 7, "category": 9, "product": 8, "search": 6}
+# search: matches are ranked on narrow rows (ids and the total), then the page's 20 are loaded
+ANONYMOUS_COLD = {"home": 8, "catalogue": 7, "category": 9, "product": 8, "search": 7}
 
 
 def test_anonymous_query_counts_are_exact_and_do_not_grow_with_the_catalogue(client, catalogue):
