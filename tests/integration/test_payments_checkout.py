@@ -143,3 +143,17 @@ def test_shipping_address_step_asks_for_a_chinese_address(client):
     )
     assert response.status_code == 302
     assert response.url == reverse("checkout:shipping-method")
+
+
+def test_the_account_order_page_sends_the_buyer_to_the_payment_page(client, consulting_day):
+    buyer = UserFactory()
+    client.force_login(buyer)
+    client.post(reverse("basket:add", kwargs={"pk": consulting_day.pk}), {"quantity": 1})
+    client.get(reverse("checkout:index"), follow=True)
+    client.post(reverse("checkout:preview"), {"action": "place_order"})
+    order = Order.objects.get(user=buyer)
+    # Oscar's 订单历史 page has no payment: it links to the order's payment page instead of 再次购买
+    page = client.get(reverse("customer:order", kwargs={"order_number": order.number})).content.decode()
+    pay_url = reverse("payments:order-detail", kwargs={"number": order.number})
+    assert f'id="order-payment-link" href="{pay_url}">付款、汇款凭证与发票</a>' in page
+    assert f'id="order_form_{order.id}"' not in page  # no 再次购买所有商品 at list price
