@@ -134,7 +134,8 @@ measure() {
   [ "$visitor" = buyer ] && hdr=(-H "Cookie: ${COOKIE[$site]}")
   local status
   status=$(curl -s -o /dev/null -m 60 -w '%{http_code}' "${hdr[@]}" "$url" || echo 000)
-  curl -s -o /dev/null -m 60 "${hdr[@]}" "$url" || true
+  local single
+  single=$(curl -s -o /dev/null -m 60 -w '%{time_total}' "${hdr[@]}" "$url" || echo "")
   local r
   r=$(wrk -t2 -c"$CONN" -d"${DUR}s" --timeout 30s --latency "${hdr[@]}" "$url" 2>&1)
   local rps p50 p99 non2xx errors
@@ -143,8 +144,8 @@ measure() {
   p99=$(awk '$1=="99%" {print $2}' <<<"$r")
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$r")
   errors=$(awk '/Socket errors/ {gsub(",","");s=0;for(i=4;i<=NF;i+=2)s+=$i;print s}' <<<"$r")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99" \
-    "${non2xx:-0}" "${errors:-0}" >>"$OUT/wrk.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99" \
+    "${non2xx:-0}" "${errors:-0}" "$single" >>"$OUT/wrk.tsv"
   printf '  %-5s %-22s %-9s %s  %8s req/s  p50 %8s  p99 %8s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99"
   wait_idle "${BASE[$site]}"
 }
