@@ -204,7 +204,9 @@ def _rendered(response):
 def _render_shared(view_func, request, *args, **kwargs):
     """Render the page as every visitor shares it: for an anonymous visitor, personal regions
     left as markers. Returns the response and the cache entry, or no entry when the page is
-    not shareable (not a plain HTML 200, or rendering wrote a message or to the session)."""
+    not shareable (not a plain HTML 200, or rendering wrote a message or to the session).
+    Two entries: the shell (markers) and the copy for cookieless visitors (regions filled),
+    stored apart so that each visitor fetches only the one it needs."""
     from django.contrib.auth.models import AnonymousUser
 
     from .personal import Visitor
@@ -227,12 +229,12 @@ def _render_shared(view_func, request, *args, **kwargs):
     ):
         return response, None
     shell = _strip_tokens(response.content.decode(response.charset), request)
-    entry = {
-        "shell": shell,
-        "anonymous": fill_regions(shell, Visitor()),
-        "content_type": response["Content-Type"],
+    content_type = response["Content-Type"]
+    entries = {
+        "shell": {"html": shell, "content_type": content_type},
+        "anonymous": {"html": fill_regions(shell, Visitor()), "content_type": content_type},
     }
-    return response, entry
+    return response, entries
 
 
 def _page_response(request: HttpRequest, html: str, content_type: str, state: str) -> HttpResponse:
@@ -264,30 +266,29 @@ def _serve(view_func, request, *args, **kwargs):
         patch_vary_headers(response, ["Cookie"])
         return response
     key = _page_key(request)
+    variant = "anonymous" if kind == "anonymous" else "shell"
     visitor = visitor_for(request) if kind == "personal" else None
     if visitor is not None and visitor.header_keys:
-        found = cache.get_many([key, *visitor.header_keys])  # the page and the header at once
+        found = cache.get_many([f"{key}:shell", *visitor.header_keys])  # page and header at once
         visitor.prime(found)
-        entry = found.get(key)
+        entry = found.get(f"{key}:shell")
     else:
-        entry = cache.get(key)
+        entry = cache.get(f"{key}:{variant}")
     state = "hit"
     if entry is None:
-        response, entry = _render_shared(view_func, request, *args, **kwargs)
-        if entry is None:  # this visitor's page only: fill it in, store nothing
+        response, entries = _render_shared(view_func, request, *args, **kwargs)
+        if entries is None:  # this visitor's page only: fill it in, store nothing
             if not response.streaming and _REGION_RE.search(
                 content := response.content.decode(response.charset)
             ):
                 response.content = fill_regions(content, visitor_for(request))
             patch_vary_headers(response, ["Cookie"])
             return response
-        cache.set(key, entry, page_seconds())
-        state = "miss"
-    if kind == "anonymous":
-        response = _page_response(request, entry["anonymous"], entry["content_type"], state)
-    else:
-        html = fill_regions(entry["shell"], visitor)
-        response = _page_response(request, html, entry["content_type"], state)
+        cache.set_many({f"{key}:{name}": e for name, e in entries.items()}, page_seconds())
+        entry, state = entries[variant], "miss"
+    html = entry["html"] if visitor is None else fill_regions(entry["html"], visitor)
+    response = _page_response(request, html, entry["content_type"], state)
+    if visitor is not None:
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response
