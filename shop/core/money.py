@@ -11,6 +11,11 @@ def q2(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def rmb(value) -> str:
+    """¥1,034,000.00: how every money figure is shown to people (pages, messages, e-mails)."""
+    return f"¥{q2(value):,}"
+
+
 def split_tax_inclusive(amount_incl_tax: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
     """(excl_tax, tax) of a tax-inclusive amount; excl + tax == incl exactly."""
     incl = q2(amount_incl_tax)

@@ -23,7 +23,7 @@ from oscar.core.loading import get_model
 
 from shop.buyers.models import INVOICE_FIELDS
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
-from shop.core.money import q2
+from shop.core.money import q2, rmb
 from shop.core.transitions import transition
 from shop.core.uploads import check_upload
 
@@ -699,12 +699,12 @@ def invoice_issue(
     if tax_rate not in share:
         raise DomainError(_("该订单中本供应商没有税率为 %(r)s 的商品。") % {"r": f"{tax_rate * 100:.0f}%"})
     if abs(q2(amount * tax_rate) - tax) > Decimal("0.05"):
-        raise DomainError(_("税额与金额 × 税率不符（应约为 ¥%(t)s）。") % {"t": q2(amount * tax_rate)})
+        raise DomainError(_("税额与金额 × 税率不符（应约为 %(t)s）。") % {"t": rmb(amount * tax_rate)})
     already = selectors.invoiced_by_rate(order, partner.pk).get(tax_rate, Decimal("0.00"))
     if already + amount + tax > share[tax_rate].amount_incl:
         raise DomainError(
-            _("价税合计超出该税率商品的订单金额（剩余可开 ¥%(left)s）。")
-            % {"left": share[tax_rate].amount_incl - already}
+            _("价税合计超出该税率商品的订单金额（剩余可开 %(left)s）。")
+            % {"left": rmb(share[tax_rate].amount_incl - already)}
         )
     number = number.strip()
     if IssuedInvoice.objects.filter(partner=partner, number=number).exists():

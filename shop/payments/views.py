@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
 from shop.core.exceptions import DomainError
+from shop.core.money import rmb
 
 from . import gateway, selectors, services
 from .forms import BankTransferForm, CardForm, InvoiceRequestForm
@@ -140,7 +141,8 @@ def _after_attempt(request, order, attempt: StripePayment):
     if attempt.status == StripePayment.Status.SUCCEEDED:
         messages.success(
             request,
-            _("支付成功：%(label)s ¥%(amount)s。") % {"label": attempt.stage.label, "amount": attempt.amount},
+            _("支付成功：%(label)s %(amount)s。")
+            % {"label": attempt.stage.label, "amount": rmb(attempt.amount)},
         )
     elif attempt.status == StripePayment.Status.REQUIRES_ACTION:
         if selectors.card_form_mode() == "server":

@@ -27,7 +27,7 @@ def test_buyer_pays_an_accepted_quote_by_card_in_the_browser(page, live_server, 
     page.goto("/payments/orders/")
     page.get_by_role("link", name="去付款").click()
     assert page.locator("#order-status").inner_text() == "待付款"
-    assert "询价成交 XJ202611250007" in page.content()
+    assert "询价成交 XJ202611250007" in page.inner_text("body")
     card = page.locator("#card-form")
     card.get_by_label("卡号").fill("4000 0027 6000 3184")
     card.get_by_label("有效期（月/年）").fill("12/30")
@@ -37,7 +37,7 @@ def test_buyer_pays_an_accepted_quote_by_card_in_the_browser(page, live_server, 
     # then the page shows the payment and the order is paid
     page.wait_for_selector("#all-paid")
     assert page.locator("#order-status").inner_text() == "已付款"
-    assert "支付成功：全款 ¥23600.00。" in page.content()
+    assert "支付成功：全款 ¥23,600.00。" in page.content()
     assert page.locator("#payment-stages tr[data-stage='1'] .stage-status").inner_text() == "已支付"
     assert PaymentStage.objects.get(order=order).paid_via == "stripe"
     assert page.js_errors == []

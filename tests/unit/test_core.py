@@ -95,3 +95,17 @@ def test_svg_with_script_is_rejected_and_clean_svg_passes():
         check_svg(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     with pytest.raises(ValidationError):
         check_svg(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+
+
+def test_rmb_shows_money_with_thousands_separators_and_two_decimals():
+    from shop.core.money import rmb
+    from shop.core.templatetags.shop_money import rmb as rmb_filter
+
+    assert rmb(Decimal("1034000")) == "¥1,034,000.00"
+    assert rmb(Decimal("5660.375")) == "¥5,660.38"
+    assert [rmb_filter(v) for v in (Decimal("999999.99"), "23600", None, "")] == [
+        "¥999,999.99",
+        "¥23,600.00",
+        "—",
+        "—",
+    ]

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from shop.core.money import q2
+from shop.core.money import rmb as format_rmb
 
 register = template.Library()
 
@@ -15,6 +15,6 @@ def rmb(value) -> str:
     if value in (None, ""):
         return "—"
     try:
-        return f"¥{q2(Decimal(str(value))):,}"
+        return format_rmb(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return str(value)
