@@ -22,7 +22,7 @@ from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
 from shop.buyers.services import buyer_organisation_remember
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
 from shop.core.models import next_document_number
-from shop.core.money import q2
+from shop.core.money import q2, rmb
 from shop.core.transitions import transition
 
 from . import validators as v
@@ -446,7 +446,10 @@ def oem_order_make_offer(
     )
     kind = "offer_revised" if order.status == S.OFFERED else "offer"
     total = q2(Decimal(unit_price) * order.quantity + Decimal(tooling_fee))
-    summary = f"单价 ¥{q2(unit_price)}，开模/设置费 ¥{q2(tooling_fee)}，合计 ¥{total}，定金 ¥{q2(deposit)}，交期 {lead_days} 天。"
+    summary = (
+        f"单价 {rmb(unit_price)}，开模/设置费 {rmb(tooling_fee)}，合计 {rmb(total)}，"
+        f"定金 {rmb(deposit)}，交期 {lead_days} 天。"
+    )
     return _move(
         order=order,
         to=S.OFFERED,
@@ -572,7 +575,7 @@ def oem_order_deposit_received(*, order: OemOrder) -> OemOrder:
         actor=None,
         allowed=PAYMENT_MOVES["deposit_paid"],
         kind="deposit_paid",
-        note=f"{stage.label} ¥{stage.amount} 已到账（商城订单 {order.oscar_order.number}）。",
+        note=f"{stage.label} {rmb(stage.amount)} 已到账（商城订单 {order.oscar_order.number}）。",
     )
 
 

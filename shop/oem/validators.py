@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.apps.catalogue.models import OemCustomisation, ReviewStatus
+from shop.core.money import rmb
 from shop.core.uploads import CheckedUpload, check_upload
 
 LOGO_KINDS = {"png", "svg", "pdf"}
@@ -124,7 +125,7 @@ def validate_offer(*, quantity: int, unit_price, tooling_fee, deposit, lead_days
     if not errors:
         total = Decimal(unit_price) * quantity + Decimal(tooling_fee)
         if deposit is None or Decimal(deposit) <= 0 or Decimal(deposit) > total:
-            errors["deposit"] = _("定金必须大于零且不超过订单总额 ¥%(total)s。") % {"total": f"{total:.2f}"}
+            errors["deposit"] = _("定金必须大于零且不超过订单总额 %(total)s。") % {"total": rmb(total)}
     if lead_days is None or not (1 <= int(lead_days) <= 730):
         errors["lead_days"] = _("交期须在 1 至 730 天之间。")
     if errors:

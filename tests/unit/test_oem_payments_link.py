@@ -35,7 +35,7 @@ def test_deposit_paid_by_transfer_is_on_the_timeline_once_and_unlocks_production
     payments.stage_mark_paid(stage=deposit, method="bank_transfer", reference="HX20261125001")
     # then the OEM timeline says so, once, and the vendor may start production
     event = order.events.get(kind="deposit_paid")
-    assert event.note == f"定金 ¥30000.00 已到账（商城订单 {order.oscar_order.number}）。"
+    assert event.note == f"定金 ¥30,000.00 已到账（商城订单 {order.oscar_order.number}）。"
     assert services.oem_order_deposit_received(order=order).events.filter(kind="deposit_paid").count() == 1
     services.oem_order_vendor_move(order=order, actor=vendor, to=OemStatus.IN_PRODUCTION)
     order.refresh_from_db()

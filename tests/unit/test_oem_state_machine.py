@@ -212,7 +212,7 @@ def test_offer_rules_are_checked_before_anything_changes(world):
             lead_days=0,
         )
     assert exc.value.message_dict == {
-        "deposit": ["定金必须大于零且不超过订单总额 ¥1000.00。"],
+        "deposit": ["定金必须大于零且不超过订单总额 ¥1,000.00。"],
         "lead_days": ["交期须在 1 至 730 天之间。"],
     }
     assert OemOrder.objects.get(pk=order.pk).status == S.REVIEWING

@@ -214,7 +214,7 @@ def test_vendor_makes_an_offer_and_bad_figures_are_refused(client, world):
     url = reverse("dashboard:oem-offer", args=[order.number])
     bad = client.post(url, {"unit_price": "900", "tooling_fee": "0", "deposit": "999999", "lead_days": "30"})
     assert bad.status_code == 400
-    assert "定金必须大于零且不超过订单总额 ¥90000.00。" in bad.content.decode()
+    assert "定金必须大于零且不超过订单总额 ¥90,000.00。" in bad.content.decode()
     assert OemOrder.objects.get(pk=order.pk).status == OemStatus.REVIEWING
     good = client.post(
         url, {"unit_price": "900", "tooling_fee": "5000", "deposit": "30000", "lead_days": "30"}
