@@ -783,18 +783,18 @@ def unpaid_orders_remind(*, now: datetime | None = None) -> list[str]:
             if order.email:
                 deadline = timezone.localtime(order.date_placed + timedelta(days=cancel_on))
                 body = _(
-                    "您好：\n\n您在湘慧商城的订单 %(n)s（应付 ¥%(t)s）尚未付款。\n"
+                    "您好：\n\n您在湘慧商城的订单 %(n)s（应付 %(t)s）尚未付款。\n"
                     "请在 %(d)s 前完成付款（对公转账或在线支付），逾期订单将自动取消。\n\n"
-                    "付款页面：%(url)s\n"
+                    "付款页面：%(url)s\n\n此邮件由系统自动发送，请勿直接回复。\n湘慧商城\n"
                 ) % {
                     "n": order.number,
-                    "t": order.total_incl_tax,
+                    "t": rmb(order.total_incl_tax),
                     "d": f"{deadline:%Y-%m-%d %H:%M}",
                     "url": _order_url(order),
                 }
                 transaction.on_commit(
                     lambda o=order, b=body: send_mail(
-                        _("订单 %(n)s 待付款提醒") % {"n": o.number}, b, None, [o.email]
+                        _("【湘慧商城】订单 %(n)s 待付款提醒") % {"n": o.number}, b, None, [o.email]
                     )
                 )
             reminded.append(order.number)
@@ -827,11 +827,11 @@ def unpaid_orders_cancel(*, now: datetime | None = None) -> list[str]:
             if order.email:
                 body = _(
                     "您好：\n\n您在湘慧商城的订单 %(n)s 超过 %(d)s 天未付款，已自动取消。\n"
-                    "如仍需采购，请重新下单或联系供应商。\n"
+                    "如仍需采购，请重新下单或联系供应商。\n\n此邮件由系统自动发送，请勿直接回复。\n湘慧商城\n"
                 ) % {"n": order.number, "d": settings.UNPAID_ORDER_CANCEL_DAYS}
                 transaction.on_commit(
                     lambda o=order, b=body: send_mail(
-                        _("订单 %(n)s 已取消") % {"n": o.number}, b, None, [o.email]
+                        _("【湘慧商城】订单 %(n)s 已取消") % {"n": o.number}, b, None, [o.email]
                     )
                 )
             cancelled.append(order.number)

@@ -238,7 +238,11 @@ def test_unpaid_orders_are_reminded_once_then_cancelled(settings, world, django_
         assert unpaid_orders_remind(now=placed + timedelta(hours=25)) == [order.number]
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert (message.to, message.subject) == ([world["buyer"].email], f"订单 {order.number} 待付款提醒")
+    assert (message.to, message.subject) == (
+        [world["buyer"].email],
+        f"【湘慧商城】订单 {order.number} 待付款提醒",
+    )
+    assert f"订单 {order.number}（应付 ¥23,600.00）尚未付款" in message.body
     assert "请在 2026-11-08 09:00 前完成付款" in message.body
     assert f"/payments/orders/{order.number}/" in message.body
     # the reminder is not repeated
@@ -252,7 +256,7 @@ def test_unpaid_orders_are_reminded_once_then_cancelled(settings, world, django_
     assert order.status == "已取消"
     assert order.payment_stages.get().status == "cancelled"
     assert type(order).objects.get(pk=fresh.pk).status == "待付款"
-    assert mail.outbox[-1].subject == f"订单 {order.number} 已取消"
+    assert mail.outbox[-1].subject == f"【湘慧商城】订单 {order.number} 已取消"
     # running the job again changes nothing
     assert unpaid_orders_cancel(now=placed + timedelta(days=8)) == []
 
