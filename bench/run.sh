@@ -127,17 +127,19 @@ wait_idle() {
   done
 }
 
-# wrk one page of one site: site page visitor path -> a line of wrk.tsv
+# wrk one page of one site: site page visitor path -> a line of wrk.tsv. A page named
+# "… (uncached)" gets a different URL on every request (bench/tools/uncached.lua).
 measure() {
-  local site=$1 page=$2 visitor=$3 path=$4 url hdr=()
+  local site=$1 page=$2 visitor=$3 path=$4 url hdr=() script=()
   url="${BASE[$site]}$path"
   [ "$visitor" = buyer ] && hdr=(-H "Cookie: ${COOKIE[$site]}")
+  [[ "$page" == *"(uncached)" ]] && script=(-s "$ROOT/bench/tools/uncached.lua")
   local status
   status=$(curl -s -o /dev/null -m 60 -w '%{http_code}' "${hdr[@]}" "$url" || echo 000)
   local single
   single=$(curl -s -o /dev/null -m 60 -w '%{time_total}' "${hdr[@]}" "$url" || echo "")
   local r
-  r=$(wrk -t2 -c"$CONN" -d"${DUR}s" --timeout 30s --latency "${hdr[@]}" "$url" 2>&1)
+  r=$(wrk -t2 -c"$CONN" -d"${DUR}s" --timeout 30s --latency "${script[@]}" "${hdr[@]}" "$url" 2>&1)
   local rps p50 p99 non2xx errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$r")
   p50=$(awk '$1=="50%" {print $2}' <<<"$r")
@@ -160,6 +162,9 @@ for visitor in $VISITORS; do
     if [ -n "$PAGES" ] && ! grep -qw -- "${page%% *}" <<<"$PAGES"; then continue; fi
     if [ $((i % 2)) = 0 ]; then order=(ours peer); else order=(peer ours); fi
     for site in "${order[@]}"; do measure "$site" "$page" "$visitor" "$(page_path "$site" "$page")"; done
+    # Our pages come from a page cache; the peer has none. Search once more with a new URL per
+    # request, so every request runs the query (compared with the peer's same search).
+    case "$page" in search*) measure ours "$page (uncached)" "$visitor" "$(page_path ours "$page")" ;; esac
     i=$((i + 1))
   done <<<"$ALL_PAGES"
 done
@@ -200,6 +205,7 @@ if [ "$BENCH_SEARCH_100K" = 1 ]; then
     while IFS= read -r page; do
       case "$page" in search*) ;; *) continue ;; esac
       measure big "$page" "$visitor" "$(page_path 100k "$page")"
+      measure big "$page (uncached)" "$visitor" "$(page_path 100k "$page")"
     done <<<"$("$PY" -c 'import json,sys;print("\n".join(json.load(open(sys.argv[1]))["pages"]))' "$OUT/setup-100k.json")"
   done
   mv "$OUT/wrk.tsv" "$OUT/search100k.tsv"; mv "$OUT/wrk-main.tsv" "$OUT/wrk.tsv"

@@ -71,7 +71,9 @@ def main(out: Path) -> int:
     ]
 
     def sql(site, page, visitor):
-        q = queries.get((site, page, visitor))
+        q = queries.get((site, page, visitor)) or queries.get(
+            (site, page.removesuffix(" (uncached)"), visitor)
+        )
         if not q:
             return "–"
         return f"{q[0]}" + (f" ({q[1]} write{'s' if q[1] > 1 else ''})" if q[1] else "")
@@ -94,7 +96,8 @@ def main(out: Path) -> int:
     findings = []
     for page, visitor in pages:
         o = wrk.get(("ours", page, visitor), {})
-        p = wrk.get(("peer", page, visitor), {})
+        # the peer has no page cache: its row for the same page is the uncached comparison
+        p = wrk.get(("peer", page.removesuffix(" (uncached)"), visitor), {})
         ratio = f"{o['rps'] / p['rps']:,.1f}×" if o.get("rps") and p.get("rps") else "–"
         share = o["rps"] / ceiling["ours"] if o.get("rps") and ceiling["ours"] else None
         flag = lambda d: " ⚠" if d.get("bad") or (d.get("status") and d["status"] != "200") else ""  # noqa: E731
