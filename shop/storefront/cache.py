@@ -159,6 +159,16 @@ def _visitor_kind(request: HttpRequest) -> str | None:
     return "personal"
 
 
+# The query parameters storefront pages read; a URL with any other (tracking tags, cache
+# busters) is rendered from the shared fragments but not stored, so made-up URLs cannot fill
+# the cache with copies of the same page.
+PAGE_PARAMETERS = frozenset({"q", "page", "sort"})
+
+
+def _storable(request: HttpRequest) -> bool:
+    return set(request.GET) <= PAGE_PARAMETERS
+
+
 def _page_key(request: HttpRequest) -> str:
     digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return f"sf:page:{catalogue_version()}:{translation.get_language()}:{digest}"
@@ -265,15 +275,15 @@ def _serve(view_func, request, *args, **kwargs):
         response = _rendered(view_func(request, *args, **kwargs))
         patch_vary_headers(response, ["Cookie"])
         return response
-    key = _page_key(request)
-    variant = "anonymous" if kind == "anonymous" else "shell"
+    storable, base = _storable(request), _page_key(request)
     visitor = visitor_for(request) if kind == "personal" else None
-    if visitor is not None and visitor.header_keys:
-        found = cache.get_many([f"{key}:shell", *visitor.header_keys])  # page and header at once
+    variant = "anonymous" if visitor is None else "shell"
+    key = f"{base}:{variant}"
+    keys = ([key] if storable else []) + (visitor.header_keys if visitor is not None else [])
+    found = cache.get_many(keys) if keys else {}  # the page and the header in one round trip
+    if visitor is not None:
         visitor.prime(found)
-        entry = found.get(f"{key}:shell")
-    else:
-        entry = cache.get(f"{key}:{variant}")
+    entry = found.get(key)
     state = "hit"
     if entry is None:
         response, entries = _render_shared(view_func, request, *args, **kwargs)
@@ -284,8 +294,9 @@ def _serve(view_func, request, *args, **kwargs):
                 response.content = fill_regions(content, visitor_for(request))
             patch_vary_headers(response, ["Cookie"])
             return response
-        cache.set_many({f"{key}:{name}": e for name, e in entries.items()}, page_seconds())
-        entry, state = entries[variant], "miss"
+        if storable:
+            cache.set_many({f"{base}:{name}": e for name, e in entries.items()}, page_seconds())
+        entry, state = entries[variant], "miss" if storable else "not-stored"
     html = entry["html"] if visitor is None else fill_regions(entry["html"], visitor)
     response = _page_response(request, html, entry["content_type"], state)
     if visitor is not None:

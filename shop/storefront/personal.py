@@ -245,7 +245,9 @@ def _application_changed(sender, instance, **kwargs):
     personal_changed(instance.user_id)
 
 
-def _user_changed(sender, instance, **kwargs):
+def _user_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # every login saves last_login; the header does not show it
     personal_changed(instance.pk)
 
 

@@ -10,7 +10,9 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -154,6 +156,18 @@ def test_the_vendor_link_appears_on_the_next_page_after_joining_a_partner(produc
     PartnerFactory().users.add(user)
 
     assert 'id="vendor-dashboard-link"' in buyer.get("/").content.decode()
+
+
+def test_logging_in_again_keeps_the_cached_header(product):
+    user = UserFactory()
+    buyer_client(user).get("/")  # the header is cached
+
+    again = buyer_client(user)  # a new login saves last_login
+    with CaptureQueriesContext(connection) as ctx:
+        page = again.get("/")
+
+    assert page["X-Storefront-Cache"] == "hit"
+    assert len(ctx.captured_queries) == 1  # the user; the header comes from the cache
 
 
 def test_staff_get_the_page_rendered_in_full_with_hidden_products(product):

@@ -260,3 +260,17 @@ def test_messages_and_accounts_never_reach_the_shared_page_cache(catalogue):
     assert "退出" not in text_of(visitor_page)
     assert "登录/注册" in text_of(visitor_page)
     assert "xh-badge-count" not in visitor_page.content.decode()
+
+
+def test_made_up_query_parameters_are_served_from_the_fragments_but_never_stored(client, catalogue):
+    url = pages()["search"]
+    client.get(url)  # the results fragment is cached
+
+    first = client.get(url + "&nocache=1")
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(url + "&nocache=2")
+
+    assert (first["X-Storefront-Cache"], second["X-Storefront-Cache"]) == ("not-stored", "not-stored")
+    assert len(ctx.captured_queries) == 0
+    assert text_of(second) == text_of(client.get(url))
+    assert client.get(url + "&nocache=1")["X-Storefront-Cache"] == "not-stored"
