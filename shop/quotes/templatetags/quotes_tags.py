@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from shop.core.money import rmb_upper
+from shop.core.templatetags import shop_money
 
 register = template.Library()
 
@@ -40,9 +41,7 @@ def pct(value) -> str:
 
 @register.filter
 def rmb(value) -> str:
-    if value in (None, ""):
-        return "—"
-    return f"¥{Decimal(value):,.2f}"
+    return shop_money.rmb(value)
 
 
 @register.filter
