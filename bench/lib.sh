@@ -66,7 +66,7 @@ ours() {
   "${run[@]}" env -C "$ROOT" DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$PG_URL/$db" REDIS_URL="$REDIS_URL" \
     VAR_DIR="$B/var" STATIC_ROOT="$B/static" MEDIA_ROOT="$B/media" PRIVATE_MEDIA_ROOT="$B/private" \
     EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}" \
-    DJANGO_SECRET_KEY=bench-only-not-secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
+    DJANGO_SECRET_KEY=bench-only-not-secret STRIPE_WEBHOOK_SECRET=whsec_bench_only_not_secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
     DJANGO_SECURE_SSL_REDIRECT=False "$@"
 }
 

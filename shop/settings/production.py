@@ -1,10 +1,28 @@
 """Production: PostgreSQL, Redis, SMTP, real Stripe keys, all from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import DEV_SECRET_KEY, FAKE_STRIPE_WEBHOOK_SECRET, env
+
+
+def required_secret(name: str, *, fakes: tuple[str, ...]) -> str:
+    """The value of environment variable ``name``; refuse to start when it is unset, empty or
+    one of the development / localstripe defaults (a known webhook secret lets anyone forge
+    Stripe events, a known secret key lets anyone sign sessions)."""
+    value = env.str(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set: production needs a real secret in the environment.")
+    if value in fakes:
+        raise ImproperlyConfigured(
+            f"{name} is the development/localstripe default: set a real secret in the environment."
+        )
+    return value
+
 
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+SECRET_KEY = required_secret("DJANGO_SECRET_KEY", fakes=(DEV_SECRET_KEY,))
+STRIPE_WEBHOOK_SECRET = required_secret("STRIPE_WEBHOOK_SECRET", fakes=(FAKE_STRIPE_WEBHOOK_SECRET,))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

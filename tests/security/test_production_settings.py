@@ -107,3 +107,76 @@ def test_production_forces_https_sends_hsts_and_secure_cookies():
     assert out["csrf"] == {"secure": True, "httponly": "", "samesite": "Lax"}
     assert out["login"][0] == 302, out
     assert out["session"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+
+
+SETTINGS_PROBE = "import json; from django.conf import settings as s; print('PROBE' + json.dumps({k: str(getattr(s, k)) for k in %r}))"
+
+
+def _import_settings(env, *names):
+    return subprocess.run(
+        [sys.executable, "-c", SETTINGS_PROBE % (list(names),)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "name,value,message",
+    [
+        ("DJANGO_SECRET_KEY", None, "DJANGO_SECRET_KEY is not set"),
+        ("DJANGO_SECRET_KEY", "", "DJANGO_SECRET_KEY is not set"),
+        ("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me", "DJANGO_SECRET_KEY is the development"),
+        ("STRIPE_WEBHOOK_SECRET", None, "STRIPE_WEBHOOK_SECRET is not set"),
+        ("STRIPE_WEBHOOK_SECRET", "  ", "STRIPE_WEBHOOK_SECRET is not set"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_localstripe", "STRIPE_WEBHOOK_SECRET is the development"),
+    ],
+)
+def test_production_settings_refuse_a_missing_or_fake_secret(name, value, message, tmp_path):
+    # given production settings with one secret missing or left at the dev / localstripe default
+    env = production_env(DJANGO_ENV_FILE=tmp_path / "none.env")
+    if value is None:
+        del env[name]
+    else:
+        env[name] = value
+    # when the settings are imported
+    done = _import_settings(env, "SECRET_KEY")
+    # then start-up stops with ImproperlyConfigured naming the variable
+    assert done.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured: " + message in done.stderr
+    assert "PROBE" not in done.stdout
+
+
+def test_production_settings_use_the_secrets_from_the_environment(tmp_path):
+    # given real-looking secrets in the environment
+    env = production_env(DJANGO_ENV_FILE=tmp_path / "none.env")
+    env.update(DJANGO_SECRET_KEY="k" * 60, STRIPE_WEBHOOK_SECRET="whsec_real_0123")
+    # when the production settings are imported
+    done = _import_settings(env, "SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "DEBUG")
+    # then they start with exactly those values and DEBUG off
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.split("PROBE", 1)[1])
+    assert out == {"SECRET_KEY": "k" * 60, "STRIPE_WEBHOOK_SECRET": "whsec_real_0123", "DEBUG": "False"}
+
+
+def test_var_dir_and_secrets_are_read_from_the_env_file(tmp_path):
+    # given a .env file naming VAR_DIR and the secrets, and none of them in the environment
+    env_file = tmp_path / "prod.env"
+    env_file.write_text(
+        f"VAR_DIR={tmp_path / 'state'}\nDJANGO_SECRET_KEY={'s' * 60}\nSTRIPE_WEBHOOK_SECRET=whsec_from_file\n"
+    )
+    env = production_env(DJANGO_ENV_FILE=env_file)
+    for name in ("VAR_DIR", "DJANGO_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STATIC_ROOT"):
+        env.pop(name, None)
+    # when the production settings are imported
+    done = _import_settings(env, "VAR_DIR", "STATIC_ROOT", "STRIPE_WEBHOOK_SECRET")
+    # then VAR_DIR (and what derives from it) and the secrets come from the file
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.split("PROBE", 1)[1])
+    assert out == {
+        "VAR_DIR": str(tmp_path / "state"),
+        "STATIC_ROOT": str(tmp_path / "state" / "static"),
+        "STRIPE_WEBHOOK_SECRET": "whsec_from_file",
+    }
