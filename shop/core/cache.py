@@ -6,9 +6,18 @@ error. Redis is also the broker: a broker outage must not stop buyers from submi
 database keeps every submission and the sweeps enqueue them later). Here a read is a miss, a
 write is dropped and ``add``/``delete`` report failure; each failure is logged. ``incr`` and
 ``decr`` still raise (``ValueError``), as they do for a missing key, so counters fail open
-where their callers decide (see shop.core.ratelimit)."""
+where their callers decide (see shop.core.ratelimit).
+
+"Unreachable" means any Redis error, not only a lost connection: a Redis at ``maxmemory``
+with ``noeviction`` answers writes with ``OutOfMemoryError`` (a ``ResponseError``), and that
+must be a dropped write too, never a server error on a storefront page or a form.
+
+``set_bounded`` stores entries that anyone can multiply by making up URLs (search pages) in
+a bounded group: an index of at most ``limit`` keys, the oldest dropped when a new one comes,
+so such entries can never fill the cache."""
 
 import logging
+import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -19,7 +28,7 @@ logger = logging.getLogger("shop.cache")
 def _failures():
     import redis
 
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+    return (redis.exceptions.RedisError, OSError)
 
 
 class ResilientRedisCache(RedisCache):
@@ -99,3 +108,27 @@ class ResilientRedisCache(RedisCache):
             return super().clear()
         except _failures() as exc:
             self._down("clear", exc)
+
+    def set_bounded(self, data: dict, timeout=DEFAULT_TIMEOUT, *, group: str, limit: int) -> None:
+        """``set_many(data)``, keeping at most ``limit`` keys of ``group`` in the cache: every
+        key is recorded in a sorted set by the time it was stored; keys beyond the newest
+        ``limit`` are deleted with their index entries in the same round trip."""
+        try:
+            client = self._cache.get_client(write=True)
+            index = self.make_and_validate_key(f"bounded:{group}")
+            keys = {self.make_and_validate_key(k): v for k, v in data.items()}
+            expiry = self.get_backend_timeout(timeout)
+            if expiry == 0:
+                return
+            now = time.time()
+            pipe = client.pipeline()
+            for key, value in keys.items():
+                pipe.set(key, self._cache._serializer.dumps(value), ex=expiry)
+            pipe.zadd(index, dict.fromkeys(keys, now))
+            pipe.zrange(index, 0, -(limit + 1))
+            pipe.zremrangebyrank(index, 0, -(limit + 1))
+            old = pipe.execute()[-2]
+            if old:
+                client.delete(*old)
+        except _failures() as exc:
+            self._down("set_bounded", exc)

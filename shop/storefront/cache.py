@@ -169,6 +169,17 @@ def _storable(request: HttpRequest) -> bool:
     return set(request.GET) <= PAGE_PARAMETERS
 
 
+def _store_page(entries: dict, request: HttpRequest) -> None:
+    """Store a page's entries. Search pages are as many as the words anyone types, so they go
+    into a bounded group (the newest ``STOREFRONT_SEARCH_CACHE_PAGES`` pages): distinct
+    searches can never fill the cache."""
+    if "q" in request.GET:
+        limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
+        cache.set_bounded(entries, page_seconds(), group="search-pages", limit=limit)
+    else:
+        cache.set_many(entries, page_seconds())
+
+
 def _page_key(request: HttpRequest) -> str:
     digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return f"sf:page:{catalogue_version()}:{translation.get_language()}:{digest}"
@@ -295,7 +306,7 @@ def _serve(view_func, request, *args, **kwargs):
             patch_vary_headers(response, ["Cookie"])
             return response
         if storable:
-            cache.set_many({f"{base}:{name}": e for name, e in entries.items()}, page_seconds())
+            _store_page({f"{base}:{name}": e for name, e in entries.items()}, request)
         entry, state = entries[variant], "miss" if storable else "not-stored"
     html = entry["html"] if visitor is None else fill_regions(entry["html"], visitor)
     response = _page_response(request, html, entry["content_type"], state)

