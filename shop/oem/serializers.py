@@ -10,6 +10,7 @@ from rest_framework import serializers
 from shop.apps.catalogue.models import OemCustomisation
 from shop.buyers.forms import clean_invoice_wish
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
+from shop.storefront.selectors import visible_products
 
 from .models import BUYER_INPUT_FIELDS, OemOrder, OemOrderEvent, OemStatus
 
@@ -127,9 +128,9 @@ class OemOrderSerializer(serializers.ModelSerializer):
 
 
 class OemOrderCreateSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all(), help_text=_("基础产品 ID"))
+    product = serializers.PrimaryKeyRelatedField(queryset=visible_products(), help_text=_("基础产品 ID"))
     variant = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.all(), required=False, allow_null=True, help_text=_("规格型号（子产品）ID")
+        queryset=visible_products(), required=False, allow_null=True, help_text=_("规格型号（子产品）ID")
     )
     logo = serializers.FileField(help_text=_("品牌 Logo：PNG、SVG 或 PDF"))
     customisations = CustomisationListField(required=False, default=list)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.apps.catalogue.models import OemCustomisation, ReviewStatus
+from shop.apps.catalogue.models import OemCustomisation
 from shop.core.money import rmb
 from shop.core.uploads import CheckedUpload, check_upload
 
@@ -25,13 +25,9 @@ def logo_max_bytes() -> int:
 
 def validate_oem_product(product) -> None:
     """The base product must be public, approved, OEM-capable and not a variant itself."""
-    if (
-        product is None
-        or product.is_child
-        or not product.supports_oem
-        or not product.is_public
-        or product.review_status != ReviewStatus.APPROVED
-    ):
+    from shop.storefront.selectors import product_is_visible  # the one visibility rule
+
+    if product is None or product.is_child or not product.supports_oem or not product_is_visible(product):
         raise ValidationError(_("该产品不支持 OEM 定制。"), code="not_oem")
 
 
@@ -40,7 +36,9 @@ def validate_variant(product, variant) -> None:
     if product.is_parent:
         if variant is None:
             raise ValidationError(_("请选择规格型号。"), code="variant_missing")
-        if variant.parent_id != product.pk or not variant.is_public:
+        from shop.storefront.selectors import product_is_visible
+
+        if variant.parent_id != product.pk or not product_is_visible(variant):
             raise ValidationError(_("所选规格型号不属于该产品。"), code="variant_foreign")
     elif variant is not None:
         raise ValidationError(_("该产品没有可选的规格型号。"), code="variant_unexpected")

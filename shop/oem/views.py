@@ -13,6 +13,7 @@ from django.views.generic import ListView
 from oscar.core.loading import get_model
 
 from shop.core.exceptions import DomainError
+from shop.storefront.selectors import visible_product
 
 from . import selectors, services
 from .forms import NoteForm, OemOrderForm
@@ -24,7 +25,9 @@ LOGO_CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "applic
 
 
 def oem_product_or_404(pk: int):
-    product = get_object_or_404(Product.objects.select_related("parent"), pk=pk)
+    product = visible_product(pk=pk)  # the storefront's one visibility rule
+    if product is None:
+        raise Http404(_("该产品不支持 OEM 定制。"))
     return product
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from shop.buyers.forms import clean_invoice_wish
 from shop.core.exceptions import DomainError
+from shop.storefront.selectors import visible_products
 
 from . import selectors, services
 from .models import (
@@ -70,6 +71,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ProductSerializer
     permission_classes = [permissions.AllowAny]
+    lookup_value_regex = r"[0-9]{1,18}"  # any other id is a 404, never a database error
 
     def get_queryset(self):
         return (
@@ -85,7 +87,12 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class LineInputSerializer(serializers.Serializer):
-    product = serializers.IntegerField(help_text="商品 ID")
+    product = serializers.IntegerField(
+        help_text="商品 ID",
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={"min_value": _("商品 ID 无效。"), "max_value": _("商品 ID 无效。")},
+    )
     quantity = serializers.IntegerField(
         min_value=1,
         max_value=MAX_LINE_QUANTITY,
@@ -117,7 +124,8 @@ class QuoteRequestCreateSerializer(serializers.ModelSerializer):
         if not value:
             raise serializers.ValidationError(_("询价单是空的，请至少添加一项商品。"))
         ids = [line["product"] for line in value]
-        products = Product.objects.select_related("parent").in_bulk(ids)
+        # only products a buyer may see: any other id is answered exactly like a missing one
+        products = visible_products().select_related("parent").in_bulk(ids)
         missing = [str(i) for i in ids if i not in products]
         if missing:
             raise serializers.ValidationError(_("商品不存在：%(ids)s。") % {"ids": ", ".join(missing)})

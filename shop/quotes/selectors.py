@@ -11,6 +11,7 @@ from oscar.core.loading import get_model
 
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.exceptions import DomainError
+from shop.storefront.selectors import product_is_visible, visible_products
 
 from .models import (
     EVENT_KIND_LABELS,
@@ -35,11 +36,11 @@ INQUIRY_MIN_VENDORS = 3
 
 
 def product_quote_problem(product) -> str | None:
-    """Why ``product`` cannot be put in a quote list, or None when it can."""
-    if product is None:
-        return _("商品不存在。")
-    if not product.is_public or getattr(product, "review_status", "approved") != "approved":
-        return _("商品“%(title)s”未上架，不能询价。") % {"title": product.get_title()}
+    """Why ``product`` cannot be put in a quote list, or None when it can. A product the buyer
+    cannot see (the storefront's visibility rule) gets the very answer of a missing one: no
+    title, no hint that it exists."""
+    if product is None or not product_is_visible(product):
+        return _("商品不存在或已下架。")
     if product.is_parent:
         return _("“%(title)s”有多个规格，请先选择具体规格再加入询价单。") % {"title": product.get_title()}
     if not StockRecord.objects.filter(product=product).exists():
@@ -48,13 +49,9 @@ def product_quote_problem(product) -> str | None:
 
 
 def quotable_products() -> QuerySet:
-    """Public, approved products that are not parents and have at least one vendor."""
-    return (
-        Product.objects.filter(is_public=True, review_status="approved")
-        .exclude(structure=Product.PARENT)
-        .filter(stockrecords__isnull=False)
-        .distinct()
-    )
+    """Visible products (variants of unapproved parents are not) that are not parents and
+    have at least one vendor."""
+    return visible_products().exclude(structure=Product.PARENT).filter(stockrecords__isnull=False).distinct()
 
 
 # --- routing --------------------------------------------------------------------------------

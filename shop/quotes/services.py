@@ -227,7 +227,10 @@ def quote_list_update(*, quote_list: QuoteList, changes: dict[int, tuple[int, st
 
 
 def quote_list_remove(*, quote_list: QuoteList, line_id: int) -> None:
-    deleted, _ = QuoteListLine.objects.filter(quote_list=quote_list, pk=line_id).delete()
+    """Remove one line of this list; another list's line reads like a missing one."""
+    deleted = 0
+    if 0 < line_id < 2**63:  # beyond a database integer: no such line (not a database error)
+        deleted, _per_model = QuoteListLine.objects.filter(quote_list=quote_list, pk=line_id).delete()
     if not deleted:
         raise DomainError(_("询价单中没有这一行。"))
 

@@ -9,16 +9,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
-from oscar.core.loading import get_model
 
 from shop.buyers.forms import initial_from_organisation
 from shop.core.exceptions import DomainError
+from shop.storefront.selectors import visible_product
 
 from . import selectors, services
 from .forms import NoteForm, QuoteListAddForm, QuoteSubmitForm, RevisionRequestForm
 from .models import ProcurementMethod, QuoteAttachment, RequestStatus, VendorQuote
-
-Product = get_model("catalogue", "Product")
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -84,7 +82,7 @@ class QuoteListAddView(View):
             for errors in form.errors.values():
                 messages.error(request, errors[0])
             return HttpResponseRedirect(_safe_next(request, fallback))
-        product = Product.objects.filter(pk=form.cleaned_data["product"]).first()
+        product = visible_product(pk=form.cleaned_data["product"])
         if product is None:
             messages.error(request, _("商品不存在或已下架。"))
             return HttpResponseRedirect(_safe_next(request, fallback))

@@ -66,13 +66,51 @@ def clean_page(value: str | None) -> int:
 # --- product querysets -------------------------------------------------------------------
 
 
+# The one visibility rule for buyers (storefront, basket, quote list, API, OEM): a product is
+# visible when it is public and approved; a variant (child) also needs its PARENT public and
+# approved. Moderation (商品审核) moves only the parent, so the parent's state decides for every
+# one of its variants (Oscar checks ``is_public`` per product only).
+LISTED_Q = Q(is_public=True, review_status=ReviewStatus.APPROVED)
+PARENT_LISTED_Q = Q(parent__isnull=True) | Q(
+    parent__is_public=True, parent__review_status=ReviewStatus.APPROVED
+)
+
+
+def visible_products(*, variants: bool = True) -> QuerySet:
+    """Every product a buyer may see, put in a basket or a quote list, or read in the API.
+
+    ``variants=False``: parents and standalones only (listings), which have no parent to
+    check, so their query needs no join."""
+    if not variants:
+        return Product.objects.filter(LISTED_Q, structure__in=[Product.STANDALONE, Product.PARENT])
+    return Product.objects.filter(LISTED_Q & PARENT_LISTED_Q)
+
+
+def visible_product(*, pk) -> object | None:
+    """The visible product with ``pk`` (its parent loaded), or None: a product the caller cannot
+    see is answered exactly like one that does not exist."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return visible_products().select_related("parent").filter(pk=pk).first()
+
+
+def product_is_visible(product) -> bool:
+    """The rule of ``visible_products`` for a loaded product (a variant reads its parent)."""
+    if product is None or not (product.is_public and product.review_status == ReviewStatus.APPROVED):
+        return False
+    if product.parent_id is None:
+        return True
+    parent = product.parent
+    return bool(parent.is_public and parent.review_status == ReviewStatus.APPROVED)
+
+
 def browsable_products() -> QuerySet:
-    """Products a buyer may see in listings: public, approved, parents and standalones."""
-    return Product.objects.filter(
-        is_public=True,
-        review_status=ReviewStatus.APPROVED,
-        structure__in=[Product.STANDALONE, Product.PARENT],
-    )
+    """Products a buyer may see in listings: visible parents and standalones."""
+    return visible_products(variants=False)
 
 
 def with_listing_data(queryset: QuerySet) -> QuerySet:
@@ -354,12 +392,8 @@ def product_by_pk(pk: int):
 
 
 def product_is_viewable(product, *, staff: bool) -> bool:
-    if staff:
-        return True
-    base = product.parent if product.is_child else product
-    if product.is_child and not product.is_public:
-        return False
-    return bool(base.is_public and base.review_status == ReviewStatus.APPROVED)
+    """The product page: staff see everything, buyers what ``product_is_visible`` allows."""
+    return True if staff else product_is_visible(product)
 
 
 @dataclass

@@ -2,9 +2,12 @@
 
 - Setting a default address is a POST (Oscar set it on GET, from a link).
 - Opening a notification no longer marks it read: the page posts that back (boot.js, or the
-  button when scripts are off)."""
+  button when scripts are off).
+- An order line that is not a line of the buyer's own order is a 404 (Oscar's ``.get()`` gave
+  a 500)."""
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.timezone import now
 from oscar.apps.communication.notifications import views as notification_views
 from oscar.apps.customer import views as oscar_views
@@ -31,3 +34,14 @@ class NotificationDetailView(notification_views.DetailView):
         if request.headers.get("X-Requested-With") == "fetch":
             return HttpResponse(status=204)
         return HttpResponseRedirect(request.path)
+
+
+class OrderLineView(oscar_views.OrderLineView):
+    def get_object(self, queryset=None):
+        order = get_object_or_404(
+            oscar_views.Order, user=self.request.user, number=self.kwargs["order_number"]
+        )
+        line_id = self.kwargs["line_id"]
+        if not 0 < line_id < 2**63:  # the URL takes any digits; no such line, not a database error
+            raise Http404
+        return get_object_or_404(order.lines.all(), id=line_id)

@@ -31,9 +31,6 @@ from oscar.core.loading import get_model
 
 from shop.core.money import q2, split_tax_inclusive
 
-APPROVED = "approved"  # catalogue.models.ReviewStatus.APPROVED
-
-
 # --- prices -------------------------------------------------------------------------------
 
 
@@ -115,6 +112,14 @@ class NotListed(availability.Unavailable):
 # --- strategy -----------------------------------------------------------------------------
 
 
+def _is_visible(product) -> bool:
+    """The storefront's one visibility rule: a variant of a parent waiting for review (or
+    rejected) is not listed, whatever its own flags say; nothing unlisted can be bought."""
+    from shop.storefront.selectors import product_is_visible  # the selector imports this module
+
+    return product_is_visible(product)
+
+
 class Selector(CoreSelector):
     def strategy(self, request=None, user=None, **kwargs):
         return ChinaTaxInclusive(request)
@@ -177,8 +182,10 @@ class ChinaTaxInclusive(Structured):
         return self._availability(product, stockrecord, self._tracks_stock(product))
 
     def parent_availability_policy(self, product, children_stock):
-        if product.review_status != APPROVED:
+        if not _is_visible(product):
             return NotListed()
+        for child, _record in children_stock:
+            type(child).parent.field.set_cached_value(child, product)  # no query per child
         if product.quote_only:
             return QuoteOnly()
         track_stock = self._tracks_stock(product)
@@ -190,7 +197,7 @@ class ChinaTaxInclusive(Structured):
         return availability.Unavailable()
 
     def _availability(self, product, stockrecord, track_stock: bool):
-        if product.review_status != APPROVED:
+        if not _is_visible(product):
             return NotListed()
         if product.quote_only:
             return QuoteOnly()
