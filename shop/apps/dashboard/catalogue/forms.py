@@ -44,9 +44,10 @@ class ProductForm(oscar_forms.ProductForm):
     class Meta(oscar_forms.ProductForm.Meta):
         fields = oscar_forms.ProductForm.Meta.fields + MALL_PRODUCT_FIELDS
 
-    def __init__(self, product_class, *args, user=None, **kwargs):
+    def __init__(self, product_class, *args, user=None, read_only: bool = False, **kwargs):
         super().__init__(product_class, *args, **kwargs)
         self.user = user
+        self.read_only = read_only
         # Oscar's Chinese catalogue calls "offers" 报价 here, which reads as if the box decided
         # whether the product can be quoted; it is about the mall's promotions.
         if "is_discountable" in self.fields:
@@ -59,6 +60,10 @@ class ProductForm(oscar_forms.ProductForm):
             self.fields.pop("is_public", None)
         if self.instance.pk and self.instance.tax_rate is not None:
             self.initial["tax_rate"] = Decimal(self.instance.tax_rate).quantize(Decimal("0.01"))
+        if read_only:
+            # a vendor on a product it does not own (a mall product it stocks): shown, not changed
+            for field in self.fields.values():
+                field.disabled = True
 
     def delete_non_child_fields(self):
         super().delete_non_child_fields()

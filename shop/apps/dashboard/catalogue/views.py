@@ -1,15 +1,22 @@
 """Oscar's catalogue dashboard, closed for a multi-vendor mall.
 
 - Visibility for non-staff users comes from ``utils.partner_product_visibility_q`` (vendor
-  ownership), used by Oscar's list, edit, delete and bulk-action views.
+  ownership), used by Oscar's list, edit and bulk-action views.
+- Only a product's owner deletes it (``utils.partner_product_ownership_q``). On a mall product a
+  vendor merely stocks (shared with other vendors) it edits its own stock record and nothing
+  else: the product form is read-only and not saved, and the listing is not sent to review.
 - A variant can only be added to a product the vendor owns (Oscar loads the parent unfiltered).
 - The product lookup returns only the vendor's own products.
 - A vendor's save sends the listing to review (待审核, off the storefront); operators' saves don't.
 """
 
+from django.contrib import messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from oscar.apps.dashboard.catalogue import views as oscar_views
 from oscar.apps.dashboard.catalogue.views import *  # noqa: F401,F403
 from oscar.core.loading import get_model
@@ -19,6 +26,7 @@ from shop.vendors import services
 from shop.vendors.selectors import products_for_user, vendor_owned_product_q
 
 from .mixins import allowed_bulk_actions
+from .utils import partner_product_ownership_q, user_owns_product
 
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
@@ -50,6 +58,9 @@ class ProductBulkActionConfirmView(oscar_views.ProductBulkActionConfirmView):
 
 
 class ProductCreateUpdateView(oscar_views.ProductCreateUpdateView):
+    # a vendor on a product it stocks but does not own: only its own stock record is saved
+    shared = False
+
     def get_object(self, queryset=None):
         user = self.request.user
         parent_pk = self.kwargs.get("parent_pk")
@@ -60,15 +71,34 @@ class ProductCreateUpdateView(oscar_views.ProductCreateUpdateView):
             self.parent = get_object_or_404(owned, pk=parent_pk)
             self.product_class = self.parent.product_class
             return None
-        return super().get_object(queryset)
+        product = super().get_object(queryset)
+        self.shared = product is not None and not user_owns_product(user, product)
+        return product
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["user"] = self.request.user
+        kwargs["read_only"] = self.shared
         return kwargs
+
+    def process_all_forms(self, form):
+        if not self.shared:
+            return super().process_all_forms(form)
+        # a shared product: the posted product fields and its other formsets are ignored
+        formset = self.stockrecord_formset(
+            self.product_class, self.request.user, self.request.POST, self.request.FILES, instance=self.object
+        )
+        if not formset.is_valid():
+            return self.forms_invalid(form, {"stockrecord_formset": formset})
+        formset.save()
+        messages.success(self.request, _("已保存您在该商品上的库存和价格。"))
+        return HttpResponseRedirect(reverse("dashboard:catalogue-product-list"))
+
+    form_valid = form_invalid = process_all_forms
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        ctx["shared_product"] = self.shared
         product = self.object
         top = self.parent or product
         ctx["review_product"] = top
@@ -101,6 +131,17 @@ class ProductCreateUpdateView(oscar_views.ProductCreateUpdateView):
             if partner is not None and partner.pk in ids:
                 return partner.pk
         return ids[0]
+
+
+class ProductDeleteView(oscar_views.ProductDeleteView):
+    def get_queryset(self):
+        """Only the owner deletes a product (deleting it deletes every stock record on it): a
+        vendor's own products and their variants; another's product, or a mall product it only
+        stocks, is a 404."""
+        user = self.request.user
+        if is_operator(user):
+            return super().get_queryset()
+        return Product.objects.filter(partner_product_ownership_q(user))
 
 
 class ProductLookupView(oscar_views.ProductLookupView):
