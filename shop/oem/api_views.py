@@ -1,21 +1,18 @@
 """JSON API for OEM orders (``/api/oem-orders/``), in the OpenAPI schema.
 
 Buyers create, read and act on their own orders; vendors read and act on orders routed to
-their partners; operators see all. Any other id is a 404. Domain errors answer with a Chinese
-``detail``: 400 (rule), 403 (not yours to do), 409 (illegal state change)."""
+their partners; operators see all. Any other id is a 404. Errors answer in the API's one shape
+(shop.api.exceptions): 400 (rule), 403 (not yours to do), 409 (illegal state change)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
-from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
 
 from . import selectors, services
 from .serializers import (
@@ -33,16 +30,6 @@ ERRORS = {
     404: OpenApiResponse(description="订单不存在或不属于当前用户"),
     409: OpenApiResponse(description="当前状态不允许此操作"),
 }
-
-
-def _domain_response(exc: DomainError) -> Response:
-    if isinstance(exc, PermissionDenied):
-        code = status.HTTP_403_FORBIDDEN
-    elif isinstance(exc, IllegalTransition):
-        code = status.HTTP_409_CONFLICT
-    else:
-        code = status.HTTP_400_BAD_REQUEST
-    return Response({"detail": exc.message}, status=code)
 
 
 @extend_schema_view(
@@ -71,12 +58,7 @@ class OemOrderViewSet(
 
     def _act(self, fn, **kwargs) -> Response:
         order = self.get_object()
-        try:
-            fn(order=order, actor=self.request.user, **kwargs)
-        except DomainError as exc:
-            return _domain_response(exc)
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        fn(order=order, actor=self.request.user, **kwargs)  # errors: shop.api.exceptions
         order.refresh_from_db()
         return Response(OemOrderSerializer(order, context=self.get_serializer_context()).data)
 
@@ -90,27 +72,22 @@ class OemOrderViewSet(
         serializer = OemOrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            order = services.oem_order_submit(
-                buyer=request.user,
-                product=data["product"],
-                variant=data.get("variant"),
-                quantity=data["quantity"],
-                brand_name=data["brand_name"],
-                logo=data["logo"],
-                customisations=data.get("customisations") or [],
-                sample_required=data.get("sample_required", False),
-                target_date=data["target_date"],
-                delivery_contact=data["delivery_contact"],
-                delivery_phone=data["delivery_phone"],
-                delivery_address=data["delivery_address"],
-                organisation={f: data.get(f, "") for f in ORG_FIELDS + INVOICE_FIELDS},
-                remarks=data.get("remarks", ""),
-            )
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-        except DomainError as exc:
-            return _domain_response(exc)
+        order = services.oem_order_submit(
+            buyer=request.user,
+            product=data["product"],
+            variant=data.get("variant"),
+            quantity=data["quantity"],
+            brand_name=data["brand_name"],
+            logo=data["logo"],
+            customisations=data.get("customisations") or [],
+            sample_required=data.get("sample_required", False),
+            target_date=data["target_date"],
+            delivery_contact=data["delivery_contact"],
+            delivery_phone=data["delivery_phone"],
+            delivery_address=data["delivery_address"],
+            organisation={f: data.get(f, "") for f in ORG_FIELDS + INVOICE_FIELDS},
+            remarks=data.get("remarks", ""),
+        )
         return Response(OemOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

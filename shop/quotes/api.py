@@ -8,14 +8,13 @@ from django.db.models import Min
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from oscar.core.loading import get_model
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shop.buyers.forms import clean_invoice_wish
-from shop.core.exceptions import DomainError
 from shop.storefront.selectors import visible_products
 
 from . import selectors, services
@@ -248,17 +247,13 @@ class AcceptResultSerializer(serializers.Serializer):
     order_number = serializers.CharField()
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 @extend_schema_view(
     list=extend_schema(summary="我的询价"),
     retrieve=extend_schema(summary="询价详情（状态与各供应商报价）"),
     create=extend_schema(
         summary="提交询价",
         request=QuoteRequestCreateSerializer,
-        responses={201: QuoteRequestSerializer, 400: OpenApiResponse(ErrorSerializer)},
+        responses={201: QuoteRequestSerializer},
     ),
 )
 class QuoteRequestViewSet(
@@ -288,21 +283,14 @@ class QuoteRequestViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         lines = data.pop("lines")
-        try:
-            qr = services.quote_request_submit(user=request.user, data=data, lines=lines)
-        except DomainError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        qr = services.quote_request_submit(user=request.user, data=data, lines=lines)
         qr = self.get_queryset().get(pk=qr.pk)
         return Response(QuoteRequestSerializer(qr).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="接受一家供应商的报价（生成订单）",
         request=AcceptSerializer,
-        responses={
-            200: AcceptResultSerializer,
-            400: OpenApiResponse(ErrorSerializer),
-            404: OpenApiResponse(ErrorSerializer),
-        },
+        responses={200: AcceptResultSerializer},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, number=None):
@@ -314,25 +302,19 @@ class QuoteRequestViewSet(
             pk=serializer.validated_data["vendor_quote"],
             request=qr,
         )
-        try:
-            order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
-        except DomainError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
         qr.refresh_from_db()
         return Response({"number": qr.number, "status": qr.status, "order_number": order.number})
 
     @extend_schema(
         summary="取消询价",
         request=None,
-        responses={200: QuoteRequestSerializer, 400: OpenApiResponse(ErrorSerializer)},
+        responses={200: QuoteRequestSerializer},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, number=None):
         qr = self.get_object()
-        try:
-            services.quote_request_cancel(
-                quote_request=qr, actor=request.user, note=str(request.data.get("note", ""))[:1000]
-            )
-        except DomainError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
+        services.quote_request_cancel(
+            quote_request=qr, actor=request.user, note=str(request.data.get("note", ""))[:1000]
+        )
         return Response(QuoteRequestSerializer(self.get_queryset().get(pk=qr.pk)).data)

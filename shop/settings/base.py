@@ -277,6 +277,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # one error shape for every API error: {"code", "detail", "fields"} (shop/api/exceptions.py)
+    "EXCEPTION_HANDLER": "shop.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "湘慧商城 API",
@@ -288,6 +290,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # one name for the OEM status set (the order's status and a transition's target)
     "ENUM_NAME_OVERRIDES": {"OemStatusEnum": "shop.oem.models.OemStatus"},
+    # the Error component, referenced by every operation's 4xx responses
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop.api.schema.add_error_responses",
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------

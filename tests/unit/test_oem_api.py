@@ -84,7 +84,11 @@ def test_bad_input_is_a_400_with_chinese_errors_and_saves_nothing(world, overrid
     response = api(world["buyer"]).post(
         "/api/oem-orders/", create_payload(world["product"], **overrides), format="multipart"
     )
-    assert (response.status_code, response.json()) == (400, errors)
+    detail = next(iter(errors.values()))[0]
+    assert (response.status_code, response.json()) == (
+        400,
+        {"code": "invalid", "detail": detail, "fields": errors},
+    )
     assert OemOrder.objects.count() == 0
 
 
@@ -127,12 +131,18 @@ def test_illegal_and_forbidden_actions_answer_with_chinese_detail(world):
     illegal = buyer.post(f"/api/oem-orders/{order.pk}/approve-sample/")
     assert (illegal.status_code, illegal.json()) == (
         409,
-        {"detail": "当前状态为“已报价”，不能变更为“样品已确认”。"},
+        {"code": "conflict", "detail": "当前状态为“已报价”，不能变更为“样品已确认”。", "fields": {}},
     )
     forbidden = vendor.post(f"/api/oem-orders/{order.pk}/accept-offer/")
-    assert (forbidden.status_code, forbidden.json()) == (403, {"detail": "只有下单的采购人可以进行此操作。"})
+    assert (forbidden.status_code, forbidden.json()) == (
+        403,
+        {"code": "forbidden", "detail": "只有下单的采购人可以进行此操作。", "fields": {}},
+    )
     no_reason = vendor.post(f"/api/oem-orders/{order.pk}/transition/", {"to": "rejected"}, format="json")
-    assert (no_reason.status_code, no_reason.json()) == (400, {"detail": "请填写拒绝原因。"})
+    assert (no_reason.status_code, no_reason.json()) == (
+        400,
+        {"code": "invalid", "detail": "请填写拒绝原因。", "fields": {}},
+    )
     assert OemOrder.objects.get(pk=order.pk).status == OemStatus.OFFERED
 
 

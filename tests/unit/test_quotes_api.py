@@ -94,7 +94,8 @@ def test_bad_input_is_400_in_chinese_and_saves_nothing(overrides, quantity, fiel
         reverse("api:quote-request-list"), _payload(product, quantity, **overrides), format="json"
     )
     assert response.status_code == 400
-    assert message in str(response.json()[field])
+    assert response.json()["code"] == "invalid"
+    assert message in str(response.json()["fields"][field])
     assert QuoteRequest.objects.count() == 0
 
 
@@ -105,7 +106,10 @@ def test_unknown_products_and_too_few_inquiry_vendors_are_400():
     unknown = _payload(product)
     unknown["lines"][0]["product"] = 999999
     response = client.post(reverse("api:quote-request-list"), unknown, format="json")
-    assert (response.status_code, response.json()) == (400, {"lines": ["商品不存在：999999。"]})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"code": "invalid", "detail": "商品不存在：999999。", "fields": {"lines": ["商品不存在：999999。"]}},
+    )
     response = client.post(
         reverse("api:quote-request-list"), _payload(product, procurement_method="inquiry"), format="json"
     )
