@@ -280,3 +280,17 @@ def test_a_product_page_of_a_hidden_variant_is_a_404(client):
     response = client.get(children[0].get_absolute_url())
     # then it does not exist for a buyer
     assert response.status_code == 404
+
+
+def test_a_stock_alert_on_a_hidden_product_is_a_404_and_reveals_nothing(client):
+    # given an unpublished product whose address carries its title
+    secret = ProductFactory(title="未公开的机密商品", is_public=False, review_status="pending")
+    ProductAlert = get_model("customer", "ProductAlert")
+    client.force_login(UserFactory())
+    url = reverse("customer:alert-create", args=[secret.pk])
+    # when its alert page is opened and an alert posted
+    opened = client.get(url)
+    posted = client.post(url, {"email": ""})
+    # then both are 404 (no redirect to its address) and no alert is saved
+    assert (opened.status_code, posted.status_code) == (404, 404)
+    assert ProductAlert.objects.count() == 0

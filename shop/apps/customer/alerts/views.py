@@ -2,7 +2,11 @@
 
 Oscar confirms and cancels an alert on GET (the links in its e-mails) and follows any ``next``
 address after cancelling. Here a GET shows a page with one button that posts; the POST changes
-the alert and goes back to the product (or to a ``next`` on this site only)."""
+the alert and goes back to the product (or to a ``next`` on this site only).
+
+An alert is created only on a product a buyer may see (the storefront's visibility rule):
+Oscar's create view redirected to any product's address (its title in the slug) and saved
+alerts on unpublished products."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -13,7 +17,16 @@ from django.views import View
 from oscar.apps.customer.alerts import views as oscar_views
 from oscar.apps.customer.alerts.views import *  # noqa: F401,F403
 
+from shop.storefront.selectors import visible_product
+
 ProductAlert = oscar_views.ProductAlert
+
+
+class ProductAlertCreateView(oscar_views.ProductAlertCreateView):
+    def dispatch(self, request, *args, **kwargs):
+        if visible_product(pk=kwargs["pk"]) is None:
+            raise Http404(_("商品不存在或已下架。"))
+        return super().dispatch(request, *args, **kwargs)
 
 
 class AlertActionView(View):
