@@ -16,6 +16,7 @@ from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
 
 from . import selectors, services
 from .serializers import (
+    AcceptOfferSerializer,
     NoteSerializer,
     OemOrderCreateSerializer,
     OemOrderSerializer,
@@ -93,12 +94,14 @@ class OemOrderViewSet(
     @extend_schema(
         summary="采购方接受报价（生成商城订单，待付定金）",
         tags=["OEM定制"],
-        request=None,
+        request=AcceptOfferSerializer,
         responses={200: OemOrderSerializer, **ERRORS},
     )
     @action(detail=True, methods=["post"], url_path="accept-offer")
     def accept_offer(self, request, pk=None):
-        return self._act(services.oem_order_accept_offer)
+        ser = AcceptOfferSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return self._act(services.oem_order_accept_offer, offer_revision=ser.validated_data["offer_revision"])
 
     @extend_schema(
         summary="采购方确认样品",

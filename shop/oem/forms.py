@@ -9,6 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.buyers.forms import OrganisationInvoiceFormMixin, initial_from_organisation
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
+from shop.core.limits import (
+    AMOUNT_TOO_LARGE,
+    MAX_AMOUNT,
+    MAX_OEM_LEAD_DAYS,
+    MAX_OEM_QUANTITY,
+    MAX_UNIT_PRICE,
+    PRICE_TOO_LARGE,
+    limit_text,
+)
 
 from . import validators as v
 from .models import BUYER_INPUT_FIELDS, OemOrder
@@ -44,7 +53,8 @@ class OemOrderForm(OrganisationInvoiceFormMixin, forms.ModelForm):
         self.moq = moq
         quantity = self.fields["quantity"]
         quantity.min_value = moq
-        quantity.widget.attrs.update({"min": moq, "step": 1})
+        # the upper bound (MAX_OEM_QUANTITY) is checked by clean_quantity → validate_quantity
+        quantity.widget.attrs.update({"min": moq, "max": MAX_OEM_QUANTITY, "step": 1})
         quantity.help_text = _("最小起订量 %(moq)s %(unit)s") % {"moq": moq, "unit": product.unit}
         self.initial.setdefault("quantity", moq)
         self.fields["target_date"].widget.attrs["min"] = (
@@ -125,13 +135,41 @@ class OemOrderForm(OrganisationInvoiceFormMixin, forms.ModelForm):
         return {f: self.cleaned_data.get(f, "") for f in ORG_FIELDS + INVOICE_FIELDS}
 
 
-class OfferForm(forms.Form):
-    unit_price = forms.DecimalField(label=_("单价（含税，元）"), max_digits=12, decimal_places=2, min_value=0)
-    tooling_fee = forms.DecimalField(
-        label=_("开模/设置费（元）"), max_digits=12, decimal_places=2, min_value=0, initial=0
+def _money_field(*, label, limit, message, **kwargs) -> forms.DecimalField:
+    """A yuan amount from zero up to ``limit`` (shop.core.limits), with Chinese messages."""
+    too_large = message % {"limit": limit_text(limit)}
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=limit,
+        error_messages={
+            "max_value": too_large,
+            "max_digits": too_large,
+            "max_whole_digits": too_large,
+            "min_value": _("金额不能为负数。"),
+            "max_decimal_places": _("金额最多两位小数。"),
+        },
+        **kwargs,
     )
-    deposit = forms.DecimalField(label=_("定金（元）"), max_digits=14, decimal_places=2, min_value=0)
-    lead_days = forms.IntegerField(label=_("交期（天）"), min_value=1, max_value=730)
+
+
+class OfferForm(forms.Form):
+    unit_price = _money_field(label=_("单价（含税，元）"), limit=MAX_UNIT_PRICE, message=PRICE_TOO_LARGE)
+    tooling_fee = _money_field(
+        label=_("开模/设置费（元）"), limit=MAX_AMOUNT, message=AMOUNT_TOO_LARGE, initial=0
+    )
+    deposit = _money_field(label=_("定金（元）"), limit=MAX_AMOUNT, message=AMOUNT_TOO_LARGE)
+    lead_days = forms.IntegerField(
+        label=_("交期（天）"),
+        min_value=1,
+        max_value=MAX_OEM_LEAD_DAYS,
+        error_messages={
+            "min_value": _("交期须在 1 至 %(max)s 天之间。") % {"max": MAX_OEM_LEAD_DAYS},
+            "max_value": _("交期须在 1 至 %(max)s 天之间。") % {"max": MAX_OEM_LEAD_DAYS},
+        },
+    )
     note = forms.CharField(label=_("报价说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, order, **kwargs):

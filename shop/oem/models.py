@@ -9,11 +9,19 @@ vendor moves it through sampling and production. Every state change goes through
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.buyers.models import InvoiceWish, OrganisationSnapshot
+from shop.core.limits import (
+    MAX_AMOUNT,
+    MAX_ESTIMATED_LEAD_DAYS,
+    MAX_OEM_LEAD_DAYS,
+    MAX_OEM_QUANTITY,
+    MAX_UNIT_PRICE,
+)
 from shop.core.models import AuditEvent
 from shop.core.uploads import PrivateUploadTo, private_storage
 
@@ -97,7 +105,10 @@ class OemOrder(OrganisationSnapshot, InvoiceWish):
         blank=True,
         related_name="+",
     )
-    quantity = models.PositiveIntegerField(_("数量"))
+    quantity = models.PositiveIntegerField(
+        _("数量"),
+        validators=[MaxValueValidator(MAX_OEM_QUANTITY, message=_("数量不能超过 %(limit_value)s。"))],
+    )
     brand_name = models.CharField(_("品牌名称"), max_length=60)
     logo = models.FileField(
         _("Logo 文件"), storage=private_storage, upload_to=PrivateUploadTo("oem/logos"), blank=True
@@ -141,6 +152,9 @@ class OemOrder(OrganisationSnapshot, InvoiceWish):
     offer_lead_days = models.PositiveIntegerField(_("承诺交期（天）"), null=True, blank=True)
     offer_note = models.TextField(_("报价说明"), blank=True)
     offered_at = models.DateTimeField(_("报价时间"), null=True, blank=True)
+    # The offer's version: 0 before any offer, +1 on each offer or revision. The buyer's
+    # acceptance names the version it saw; a newer one refuses it.
+    offer_revision = models.PositiveIntegerField(_("报价版本"), default=0)
     offer_reminded_at = models.DateTimeField(_("最近报价提醒"), null=True, blank=True)
 
     # After acceptance
@@ -165,6 +179,32 @@ class OemOrder(OrganisationSnapshot, InvoiceWish):
         verbose_name_plural = _("OEM 订单")
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="oem_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__lte=MAX_OEM_QUANTITY), name="oem_quantity_max"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__isnull=True)
+                | models.Q(unit_price__gt=0, unit_price__lte=MAX_UNIT_PRICE),
+                name="oem_unit_price_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tooling_fee__gte=0, tooling_fee__lte=MAX_AMOUNT),
+                name="oem_tooling_fee_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deposit__isnull=True) | models.Q(deposit__gt=0, deposit__lte=MAX_AMOUNT),
+                name="oem_deposit_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(offer_lead_days__isnull=True)
+                | models.Q(offer_lead_days__gte=1, offer_lead_days__lte=MAX_OEM_LEAD_DAYS),
+                name="oem_offer_lead_days_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(estimated_lead_days__isnull=True)
+                | models.Q(estimated_lead_days__lte=MAX_ESTIMATED_LEAD_DAYS),
+                name="oem_estimated_lead_days_max",
+            ),
         ]
 
     def __str__(self):

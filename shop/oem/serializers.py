@@ -10,6 +10,16 @@ from rest_framework import serializers
 from shop.apps.catalogue.models import OemCustomisation
 from shop.buyers.forms import clean_invoice_wish
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
+from shop.core.limits import (
+    AMOUNT_TOO_LARGE,
+    MAX_AMOUNT,
+    MAX_OEM_LEAD_DAYS,
+    MAX_OEM_QUANTITY,
+    MAX_UNIT_PRICE,
+    PRICE_TOO_LARGE,
+    QUANTITY_TOO_LARGE,
+    limit_text,
+)
 from shop.storefront.selectors import visible_products
 
 from .models import BUYER_INPUT_FIELDS, OemOrder, OemOrderEvent, OemStatus
@@ -59,6 +69,7 @@ class OemOfferReadSerializer(serializers.Serializer):
     lead_days = serializers.IntegerField()
     note = serializers.CharField()
     offered_at = serializers.DateTimeField()
+    revision = serializers.IntegerField(help_text=_("报价版本：接受报价时原样提交"))
 
 
 class OemOrderSerializer(serializers.ModelSerializer):
@@ -114,6 +125,7 @@ class OemOrderSerializer(serializers.ModelSerializer):
                 "lead_days": obj.offer_lead_days,
                 "note": obj.offer_note,
                 "offered_at": obj.offered_at,
+                "revision": obj.offer_revision,
             }
         ).data
 
@@ -134,6 +146,17 @@ class OemOrderCreateSerializer(serializers.ModelSerializer):
     )
     logo = serializers.FileField(help_text=_("品牌 Logo：PNG、SVG 或 PDF"))
     customisations = CustomisationListField(required=False, default=list)
+    quantity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_OEM_QUANTITY,
+        help_text=_("数量（不少于最小起订量）"),
+        error_messages={
+            "min_value": _("数量至少为 1。"),
+            "max_value": QUANTITY_TOO_LARGE % {"limit": limit_text(MAX_OEM_QUANTITY)},
+            "invalid": _("数量必须是整数。"),
+            "max_string_length": QUANTITY_TOO_LARGE % {"limit": limit_text(MAX_OEM_QUANTITY)},
+        },
+    )
 
     class Meta:
         model = OemOrder
@@ -157,12 +180,52 @@ class OemOrderCreateSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(exc.message_dict)
 
 
+def _money_field(*, limit, message, **kwargs) -> serializers.DecimalField:
+    """A tax-inclusive yuan amount from zero up to ``limit`` (shop.core.limits)."""
+    too_large = message % {"limit": limit_text(limit)}
+    return serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=limit,
+        error_messages={
+            "max_value": too_large,
+            "max_digits": too_large,
+            "max_whole_digits": too_large,
+            "min_value": _("金额不能为负数。"),
+            "invalid": _("请输入有效的金额。"),
+            "max_decimal_places": _("金额最多两位小数。"),
+        },
+        **kwargs,
+    )
+
+
 class OfferSerializer(serializers.Serializer):
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, help_text=_("单价（含税）"))
-    tooling_fee = serializers.DecimalField(max_digits=12, decimal_places=2, default=0)
-    deposit = serializers.DecimalField(max_digits=14, decimal_places=2)
-    lead_days = serializers.IntegerField(help_text=_("交期（天）"))
+    unit_price = _money_field(limit=MAX_UNIT_PRICE, message=PRICE_TOO_LARGE, help_text=_("单价（含税）"))
+    tooling_fee = _money_field(limit=MAX_AMOUNT, message=AMOUNT_TOO_LARGE, default=0)
+    deposit = _money_field(limit=MAX_AMOUNT, message=AMOUNT_TOO_LARGE)
+    lead_days = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_OEM_LEAD_DAYS,
+        help_text=_("交期（天）"),
+        error_messages={
+            "min_value": _("交期须在 1 至 %(max)s 天之间。") % {"max": MAX_OEM_LEAD_DAYS},
+            "max_value": _("交期须在 1 至 %(max)s 天之间。") % {"max": MAX_OEM_LEAD_DAYS},
+        },
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AcceptOfferSerializer(serializers.Serializer):
+    # Optional here so that who may accept is checked first; the service refuses a missing or
+    # stale version with a Chinese message and changes nothing.
+    offer_revision = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text=_("所接受报价的版本（订单详情 offer.revision）；报价已更新时拒绝"),
+    )
 
 
 class NoteSerializer(serializers.Serializer):

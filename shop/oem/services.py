@@ -6,7 +6,6 @@ check, one ``OemOrderEvent``). E-mails are sent by Celery after commit, one per 
 a lost message or a killed worker left behind."""
 
 import logging
-import math
 import os
 import time
 from datetime import timedelta
@@ -21,9 +20,12 @@ from django.utils import timezone
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
 from shop.buyers.services import buyer_organisation_remember
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.limits import MAX_ESTIMATED_LEAD_DAYS
 from shop.core.models import next_document_number
 from shop.core.money import q2, rmb
+from shop.core.tax import product_vat_rate
 from shop.core.transitions import transition
+from shop.core.versions import require_seen_version
 
 from . import validators as v
 from .models import (
@@ -79,14 +81,16 @@ def estimate_lead_days(*, quantity: int, base_lead_days: int, moq: int, sample_r
 
     i.e. the product's base lead time covers the first batch, every further batch adds a
     quarter of it (rounded up), and a sample round adds OEM_SAMPLE_DAYS (default 7).
-    Example: base 15, MOQ 100, 250 units, sample → 15 + 2 × 4 + 7 = 30 days."""
-    base = max(int(base_lead_days or 0), 1)
+    Example: base 15, MOQ 100, 250 units, sample → 15 + 2 × 4 + 7 = 30 days.
+    The result is capped at MAX_ESTIMATED_LEAD_DAYS, so any stored figure (a huge quantity or
+    base lead time) gives a date the calendar can hold; integer arithmetic only (no float)."""
+    base = min(max(int(base_lead_days or 0), 1), MAX_ESTIMATED_LEAD_DAYS)
     batch = max(int(moq or 1), int(_setting("OEM_BATCH_SIZE", 50)), 1)
-    batches = max(math.ceil(int(quantity) / batch), 1)
-    days = base + (batches - 1) * math.ceil(base / 4)
+    batches = max(-(-max(int(quantity or 0), 0) // batch), 1)
+    days = base + (batches - 1) * (-(-base // 4))
     if sample_required:
-        days += int(_setting("OEM_SAMPLE_DAYS", 7))
-    return days
+        days += max(int(_setting("OEM_SAMPLE_DAYS", 7)), 0)
+    return min(days, MAX_ESTIMATED_LEAD_DAYS)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -444,27 +448,31 @@ def oem_order_make_offer(
         deposit=deposit,
         lead_days=lead_days,
     )
-    kind = "offer_revised" if order.status == S.OFFERED else "offer"
     total = q2(Decimal(unit_price) * order.quantity + Decimal(tooling_fee))
     summary = (
         f"单价 {rmb(unit_price)}，开模/设置费 {rmb(tooling_fee)}，合计 {rmb(total)}，"
         f"定金 {rmb(deposit)}，交期 {lead_days} 天。"
     )
-    return _move(
-        order=order,
-        to=S.OFFERED,
-        actor=actor,
-        kind=kind,
-        note=summary + (f"\n{note.strip()}" if note and note.strip() else ""),
-        extra={
-            "unit_price": q2(unit_price),
-            "tooling_fee": q2(tooling_fee),
-            "deposit": q2(deposit),
-            "offer_lead_days": int(lead_days),
-            "offer_note": (note or "").strip(),
-            "offered_at": timezone.now(),
-        },
-    )
+    with transaction.atomic():
+        # the revision counter is read under the row lock: two revisions never share a number
+        current = OemOrder.objects.select_for_update().get(pk=order.pk)
+        kind = "offer_revised" if current.status == S.OFFERED else "offer"
+        return _move(
+            order=order,
+            to=S.OFFERED,
+            actor=actor,
+            kind=kind,
+            note=summary + (f"\n{note.strip()}" if note and note.strip() else ""),
+            extra={
+                "unit_price": q2(unit_price),
+                "tooling_fee": q2(tooling_fee),
+                "deposit": q2(deposit),
+                "offer_lead_days": int(lead_days),
+                "offer_note": (note or "").strip(),
+                "offered_at": timezone.now(),
+                "offer_revision": current.offer_revision + 1,
+            },
+        )
 
 
 def _deposit_paid(order: OemOrder) -> bool:
@@ -498,13 +506,18 @@ def oem_order_vendor_move(*, order: OemOrder, actor, to: str, note: str = "") ->
 # --- buyer actions --------------------------------------------------------------------------------
 
 
-def oem_order_accept_offer(*, order: OemOrder, actor) -> OemOrder:
-    """The buyer accepts the offer: the order is confirmed and becomes payable — an Oscar order
-    with the agreed unit price, the tooling/setup fee as its own line, and 定金/尾款 stages."""
+def oem_order_accept_offer(*, order: OemOrder, actor, offer_revision: int | None) -> OemOrder:
+    """The buyer accepts the offer it saw (``offer_revision``, the version shown on its page;
+    a revised offer since then is refused and nothing changes): the order is confirmed and
+    becomes payable — an Oscar order with the agreed unit price, the tooling/setup fee as its
+    own line, and 定金/尾款 stages."""
     from shop.payments.orders import OrderLineSpec, order_place
 
     _require_buyer(order, actor)
     with transaction.atomic():
+        current = OemOrder.objects.select_for_update().get(pk=order.pk)
+        if current.status == S.OFFERED:
+            require_seen_version(current=current.offer_revision, seen=offer_revision)
         today = timezone.localdate()
         locked = _move(
             order=order,
@@ -515,7 +528,7 @@ def oem_order_accept_offer(*, order: OemOrder, actor) -> OemOrder:
         )
         locked.promised_date = today + timedelta(days=locked.offer_lead_days or 0)
         product = locked.ordered_product
-        tax_rate = locked.product.tax_rate
+        tax_rate = product_vat_rate(product)
         lines = [
             OrderLineSpec(
                 product=product,

@@ -11,6 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.apps.catalogue.models import OemCustomisation
+from shop.core.limits import (
+    AMOUNT_TOO_LARGE,
+    MAX_AMOUNT,
+    MAX_OEM_LEAD_DAYS,
+    MAX_OEM_QUANTITY,
+    MAX_UNIT_PRICE,
+    PRICE_TOO_LARGE,
+    QUANTITY_TOO_LARGE,
+    TOTAL_TOO_LARGE,
+    limit_text,
+)
 from shop.core.money import rmb
 from shop.core.uploads import CheckedUpload, check_upload
 
@@ -46,6 +57,10 @@ def validate_variant(product, variant) -> None:
 
 def validate_quantity(product, quantity) -> None:
     moq = max(int(product.oem_min_quantity or 1), 1)
+    if quantity is not None and int(quantity) > MAX_OEM_QUANTITY:
+        raise ValidationError(
+            QUANTITY_TOO_LARGE % {"limit": limit_text(MAX_OEM_QUANTITY)}, code="quantity_too_large"
+        )
     if quantity is None or int(quantity) < moq:
         raise ValidationError(
             _("OEM 定制最小起订量为 %(moq)s %(unit)s，当前数量 %(qty)s 不足。")
@@ -113,18 +128,25 @@ def check_logo(upload) -> CheckedUpload:
 
 
 def validate_offer(*, quantity: int, unit_price, tooling_fee, deposit, lead_days) -> None:
-    """Offer figures: a positive unit price, a non-negative tooling fee, a deposit above zero
-    and at most the total, a lead time of 1-730 days."""
+    """Offer figures: a positive unit price up to MAX_UNIT_PRICE, a tooling fee from zero to
+    MAX_AMOUNT, a total up to MAX_AMOUNT, a deposit above zero and at most the total, a lead
+    time of 1 to MAX_OEM_LEAD_DAYS days (bounds: ``shop.core.limits``)."""
     errors = {}
     if unit_price is None or Decimal(unit_price) <= 0:
         errors["unit_price"] = _("单价必须大于零。")
+    elif Decimal(unit_price) > MAX_UNIT_PRICE:
+        errors["unit_price"] = PRICE_TOO_LARGE % {"limit": limit_text(MAX_UNIT_PRICE)}
     if tooling_fee is None or Decimal(tooling_fee) < 0:
         errors["tooling_fee"] = _("开模/设置费不能为负数。")
+    elif Decimal(tooling_fee) > MAX_AMOUNT:
+        errors["tooling_fee"] = AMOUNT_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)}
     if not errors:
         total = Decimal(unit_price) * quantity + Decimal(tooling_fee)
-        if deposit is None or Decimal(deposit) <= 0 or Decimal(deposit) > total:
+        if total > MAX_AMOUNT:
+            errors["unit_price"] = TOTAL_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)}
+        elif deposit is None or Decimal(deposit) <= 0 or Decimal(deposit) > total:
             errors["deposit"] = _("定金必须大于零且不超过订单总额 %(total)s。") % {"total": rmb(total)}
-    if lead_days is None or not (1 <= int(lead_days) <= 730):
-        errors["lead_days"] = _("交期须在 1 至 730 天之间。")
+    if lead_days is None or not (1 <= int(lead_days) <= MAX_OEM_LEAD_DAYS):
+        errors["lead_days"] = _("交期须在 1 至 %(max)s 天之间。") % {"max": MAX_OEM_LEAD_DAYS}
     if errors:
         raise ValidationError(errors)

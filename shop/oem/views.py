@@ -13,6 +13,7 @@ from django.views.generic import ListView
 from oscar.core.loading import get_model
 
 from shop.core.exceptions import DomainError
+from shop.core.versions import parse_version
 from shop.storefront.selectors import visible_product
 
 from . import selectors, services
@@ -131,15 +132,20 @@ class OemOrderActionView(LoginRequiredMixin, View):
 
     http_method_names = ["post"]
     ACTIONS = {
-        "accept": lambda order, user, note: services.oem_order_accept_offer(order=order, actor=user),
-        "approve-sample": lambda order, user, note: services.oem_order_approve_sample(
+        # the offer version the page showed travels in a hidden field
+        "accept": lambda order, user, note, data: services.oem_order_accept_offer(
+            order=order, actor=user, offer_revision=parse_version(data.get("offer_revision"))
+        ),
+        "approve-sample": lambda order, user, note, data: services.oem_order_approve_sample(
             order=order, actor=user, note=note
         ),
-        "reject-sample": lambda order, user, note: services.oem_order_reject_sample(
+        "reject-sample": lambda order, user, note, data: services.oem_order_reject_sample(
             order=order, actor=user, reason=note
         ),
-        "cancel": lambda order, user, note: services.oem_order_cancel(order=order, actor=user, reason=note),
-        "confirm-receipt": lambda order, user, note: services.oem_order_confirm_receipt(
+        "cancel": lambda order, user, note, data: services.oem_order_cancel(
+            order=order, actor=user, reason=note
+        ),
+        "confirm-receipt": lambda order, user, note, data: services.oem_order_confirm_receipt(
             order=order, actor=user
         ),
     }
@@ -159,7 +165,7 @@ class OemOrderActionView(LoginRequiredMixin, View):
         form = NoteForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         try:
-            handler(order, request.user, note)
+            handler(order, request.user, note, request.POST)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -3,18 +3,21 @@
 A buyer sees only its own requests (anyone else's number answers 404). Session and token
 authentication (DRF settings)."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Min
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from oscar.core.loading import get_model
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from shop.buyers.forms import clean_invoice_wish
+from shop.core.limits import BUDGET_TOO_LARGE, MAX_AMOUNT, limit_text
 from shop.storefront.selectors import visible_products
 
 from . import selectors, services
@@ -105,6 +108,22 @@ class LineInputSerializer(serializers.Serializer):
 
 class QuoteRequestCreateSerializer(serializers.ModelSerializer):
     lines = LineInputSerializer(many=True)
+    budget = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        min_value=Decimal("0.01"),
+        max_value=MAX_AMOUNT,
+        help_text="预算（元，含税），可选",
+        error_messages={
+            "min_value": _("预算必须大于零。"),
+            "max_value": BUDGET_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)},
+            "max_digits": BUDGET_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)},
+            "max_whole_digits": BUDGET_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)},
+            "invalid": _("请输入有效的预算金额。"),
+        },
+    )
 
     class Meta:
         model = QuoteRequest
@@ -183,6 +202,7 @@ class VendorQuoteSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "is_indicative",
+            "revision",
             "lead_time_days",
             "valid_until",
             "terms",
@@ -216,8 +236,20 @@ class RequestLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    actor = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    vendor = serializers.CharField()
+
+
 class QuoteRequestSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    timeline = serializers.SerializerMethodField()
     lines = RequestLineSerializer(many=True, read_only=True)
     vendor_quotes = VendorQuoteSerializer(many=True, read_only=True)
     order_number = serializers.CharField(source="order.number", read_only=True, allow_null=True, default=None)
@@ -233,12 +265,30 @@ class QuoteRequestSerializer(serializers.ModelSerializer):
             "lines",
             "vendor_quotes",
             "order_number",
+            "timeline",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TimelineEntrySerializer(many=True))
+    def get_timeline(self, obj):
+        """The history as the requesting user may see it (the same selector as the pages)."""
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        return TimelineEntrySerializer(
+            selectors.quote_request_timeline(quote_request=obj, viewer=viewer), many=True
+        ).data
 
 
 class AcceptSerializer(serializers.Serializer):
     vendor_quote = serializers.IntegerField(help_text="要接受的供应商报价 ID")
+    # the service refuses a missing or stale version with a Chinese message, changing nothing
+    revision = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text="所接受报价的版本（vendor_quotes[].revision）；报价已更新时拒绝",
+    )
 
 
 class AcceptResultSerializer(serializers.Serializer):
@@ -285,7 +335,10 @@ class QuoteRequestViewSet(
         lines = data.pop("lines")
         qr = services.quote_request_submit(user=request.user, data=data, lines=lines)
         qr = self.get_queryset().get(pk=qr.pk)
-        return Response(QuoteRequestSerializer(qr).data, status=status.HTTP_201_CREATED)
+        return Response(
+            QuoteRequestSerializer(qr, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="接受一家供应商的报价（生成订单）",
@@ -302,7 +355,9 @@ class QuoteRequestViewSet(
             pk=serializer.validated_data["vendor_quote"],
             request=qr,
         )
-        order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
+        order = services.vendor_quote_accept(
+            vendor_quote=vq, actor=request.user, revision=serializer.validated_data["revision"]
+        )
         qr.refresh_from_db()
         return Response({"number": qr.number, "status": qr.status, "order_number": order.number})
 
@@ -317,4 +372,8 @@ class QuoteRequestViewSet(
         services.quote_request_cancel(
             quote_request=qr, actor=request.user, note=str(request.data.get("note", ""))[:1000]
         )
-        return Response(QuoteRequestSerializer(self.get_queryset().get(pk=qr.pk)).data)
+        return Response(
+            QuoteRequestSerializer(
+                self.get_queryset().get(pk=qr.pk), context=self.get_serializer_context()
+            ).data
+        )

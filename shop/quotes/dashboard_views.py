@@ -80,7 +80,7 @@ class QuoteRequestDetailView(ScopedRequestMixin, TemplateView):
             comparison=selectors.comparison(
                 quote_request=qr, vendor_quotes=vendor_quotes, only_quoted_lines=not operator
             ),
-            timeline=selectors.quote_request_timeline(quote_request=qr, vendor_quotes=vendor_quotes),
+            timeline=selectors.quote_request_timeline(quote_request=qr, viewer=self.request.user),
             is_operator=operator,
             can_answer=qr.status == RequestStatus.QUOTED,
         )

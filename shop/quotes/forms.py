@@ -6,16 +6,26 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.buyers.forms import OrganisationInvoiceFormMixin
+from shop.core.limits import (
+    BUDGET_TOO_LARGE,
+    MAX_AMOUNT,
+    MAX_QUOTE_LEAD_DAYS,
+    MAX_UNIT_PRICE,
+    PRICE_TOO_LARGE,
+    limit_text,
+)
+from shop.core.tax import parse_vat_rate, vat_rate_choices
 from shop.core.uploads import DOCUMENT_KINDS, check_upload
 from shop.core.validators import validate_cn_mobile
 
 from .models import MAX_LINE_QUANTITY, REQUEST_INPUT_FIELDS, QuoteRequest
 
-TAX_RATE_CHOICES = [("0.13", _("13%（货物）")), ("0.06", _("6%（服务）"))]
+TAX_RATE_CHOICES = vat_rate_choices()
 
 
 class QuoteListAddForm(forms.Form):
@@ -69,7 +79,11 @@ class QuoteSubmitForm(OrganisationInvoiceFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["needed_by"].widget.attrs["min"] = (timezone.localdate() + timedelta(days=1)).isoformat()
-        self.fields["budget"].min_value = Decimal("0.01")
+        budget = self.fields["budget"]
+        too_large = BUDGET_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)}
+        budget.validators.append(MaxValueValidator(MAX_AMOUNT, message=too_large))
+        budget.widget.attrs.update({"min": "0.01", "max": f"{MAX_AMOUNT}"})
+        budget.error_messages.update(max_digits=too_large, max_whole_digits=too_large)
         self.fields["delivery_region"].help_text = _("例如：湖南省长沙市岳麓区")
         self.fields["county"].required = False
 
@@ -109,7 +123,14 @@ class VendorAnswerForm(forms.Form):
     """Per-line 含税单价 and tax rate, plus lead time, validity and terms."""
 
     lead_time_days = forms.IntegerField(
-        label=_("交货期（天）"), min_value=1, max_value=3650, error_messages={"required": _("请填写交货期。")}
+        label=_("交货期（天）"),
+        min_value=1,
+        max_value=MAX_QUOTE_LEAD_DAYS,
+        error_messages={
+            "required": _("请填写交货期。"),
+            "min_value": _("交货期应为 1 到 %(max)s 天。") % {"max": MAX_QUOTE_LEAD_DAYS},
+            "max_value": _("交货期应为 1 到 %(max)s 天。") % {"max": MAX_QUOTE_LEAD_DAYS},
+        },
     )
     valid_until = forms.DateField(
         label=_("报价有效期至"),
@@ -125,20 +146,29 @@ class VendorAnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.vendor_quote = vendor_quote
         self.line_fields = []
+        price_too_large = PRICE_TOO_LARGE % {"limit": limit_text(MAX_UNIT_PRICE)}
         for line in vendor_quote.lines.all():
             price_name, rate_name = f"price_{line.pk}", f"rate_{line.pk}"
             self.fields[price_name] = forms.DecimalField(
                 label=line.request_line.title,
                 required=False,
                 min_value=Decimal("0.01"),
-                max_value=Decimal("9999999999.99"),
+                max_value=MAX_UNIT_PRICE,
                 decimal_places=2,
-                max_digits=12,
+                max_digits=14,
                 initial=line.unit_price_incl_tax,
-                error_messages={"min_value": _("单价必须大于零。")},
+                error_messages={
+                    "min_value": _("单价必须大于零。"),
+                    "max_value": price_too_large,
+                    "max_digits": price_too_large,
+                    "max_whole_digits": price_too_large,
+                },
             )
-            self.fields[rate_name] = forms.ChoiceField(
-                label=_("税率"), choices=TAX_RATE_CHOICES, initial=str(line.tax_rate)
+            self.fields[rate_name] = forms.TypedChoiceField(
+                label=_("税率"),
+                choices=TAX_RATE_CHOICES,
+                coerce=parse_vat_rate,
+                initial=f"{line.tax_rate:.2f}",
             )
             self.line_fields.append((line, price_name, rate_name))
         self.fields["lead_time_days"].initial = vendor_quote.lead_time_days
@@ -167,7 +197,7 @@ class VendorAnswerForm(forms.Form):
         from .services import PriceInput
 
         return {
-            line.pk: PriceInput(self.cleaned_data.get(price), Decimal(self.cleaned_data[rate]))
+            line.pk: PriceInput(self.cleaned_data.get(price), self.cleaned_data[rate])
             for line, price, rate in self.line_fields
         }
 

@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS, InvoiceWish, OrganisationSnapshot
+from shop.core.limits import MAX_AMOUNT, MAX_QUOTE_LEAD_DAYS, MAX_QUOTE_QUANTITY, MAX_UNIT_PRICE
 from shop.core.models import AuditEvent
 from shop.core.money import q2, split_tax_inclusive
+from shop.core.tax import DEFAULT_VAT_RATE, VAT_RATES, validate_vat_rate
 from shop.core.uploads import PrivateUploadTo, private_storage
 
-MAX_LINE_QUANTITY = 100000
+MAX_LINE_QUANTITY = MAX_QUOTE_QUANTITY
 
 
 class QuoteList(models.Model):
@@ -54,7 +56,11 @@ class QuoteListLine(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["quote_list", "product"], name="uniq_quote_list_product")
+            models.UniqueConstraint(fields=["quote_list", "product"], name="uniq_quote_list_product"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUOTE_QUANTITY),
+                name="quote_list_line_quantity_range",
+            ),
         ]
         verbose_name = _("询价单明细")
 
@@ -195,6 +201,12 @@ class QuoteRequest(OrganisationSnapshot, InvoiceWish):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("询价")
         verbose_name_plural = _("询价")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget__isnull=True) | models.Q(budget__gt=0, budget__lte=MAX_AMOUNT),
+                name="quote_request_budget_range",
+            ),
+        ]
 
     def __str__(self):
         return self.number
@@ -221,11 +233,22 @@ class QuoteRequestLine(models.Model):
         _("数量"), validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
     )
     remark = models.CharField(_("备注"), max_length=200, blank=True)
-    tax_rate = models.DecimalField(_("税率"), max_digits=4, decimal_places=2, default=Decimal("0.13"))
+    tax_rate = models.DecimalField(
+        _("税率"), max_digits=4, decimal_places=2, default=DEFAULT_VAT_RATE, validators=[validate_vat_rate]
+    )
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("询价明细")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUOTE_QUANTITY),
+                name="quote_request_line_quantity_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__in=VAT_RATES), name="quote_request_line_vat_rate"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.title} × {self.quantity}"
@@ -262,6 +285,9 @@ class VendorQuote(models.Model):
     )
     is_indicative = models.BooleanField(_("参考价"), default=False)
     lead_time_days = models.PositiveIntegerField(_("交货期（天）"), null=True, blank=True)
+    # The offer's version: 1 for the routed/indicative quote, +1 on each answer or revision.
+    # Acceptance names the version the buyer saw; a newer one refuses it.
+    revision = models.PositiveIntegerField(_("报价版本"), default=1)
     valid_until = models.DateTimeField(_("报价有效期至"), null=True, blank=True, db_index=True)
     terms = models.TextField(_("报价条款"), blank=True)
     revision_note = models.TextField(_("修改要求"), blank=True)
@@ -290,7 +316,12 @@ class VendorQuote(models.Model):
     class Meta:
         ordering = ["request", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "partner"], name="uniq_vendor_quote_request_partner")
+            models.UniqueConstraint(fields=["request", "partner"], name="uniq_vendor_quote_request_partner"),
+            models.CheckConstraint(
+                condition=models.Q(lead_time_days__isnull=True)
+                | models.Q(lead_time_days__gte=0, lead_time_days__lte=MAX_QUOTE_LEAD_DAYS),
+                name="vendor_quote_lead_time_range",
+            ),
         ]
         verbose_name = _("供应商报价")
         verbose_name_plural = _("供应商报价")
@@ -341,7 +372,9 @@ class VendorQuoteLine(models.Model):
     unit_price_incl_tax = models.DecimalField(
         _("含税单价"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    tax_rate = models.DecimalField(_("税率"), max_digits=4, decimal_places=2, default=Decimal("0.13"))
+    tax_rate = models.DecimalField(
+        _("税率"), max_digits=4, decimal_places=2, default=DEFAULT_VAT_RATE, validators=[validate_vat_rate]
+    )
     is_from_price = models.BooleanField(_("起价"), default=False)
 
     class Meta:
@@ -349,7 +382,19 @@ class VendorQuoteLine(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["vendor_quote", "request_line"], name="uniq_vendor_quote_line_request_line"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1, quantity__lte=MAX_QUOTE_QUANTITY),
+                name="vendor_quote_line_quantity_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price_incl_tax__isnull=True)
+                | models.Q(unit_price_incl_tax__gt=0, unit_price_incl_tax__lte=MAX_UNIT_PRICE),
+                name="vendor_quote_line_price_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__in=VAT_RATES), name="vendor_quote_line_vat_rate"
+            ),
         ]
         verbose_name = _("报价明细")
 

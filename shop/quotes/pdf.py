@@ -15,6 +15,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from shop.core.money import rmb_upper
+from shop.core.tax import vat_footnote, vat_rate_percent
 
 FONT = "STSong-Light"
 _registered = False
@@ -33,7 +34,7 @@ def _money(value: Decimal | None) -> str:
 
 
 def _rate(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
+    return vat_rate_percent(value)
 
 
 def render_vendor_quote_pdf(*, vendor_quote) -> bytes:
@@ -151,8 +152,10 @@ def render_vendor_quote_pdf(*, vendor_quote) -> bytes:
     story += [
         Spacer(1, 6 * mm),
         _p(
-            "说明：以上价格为含税价，税率按商品类别适用 13%（货物）或 6%（服务）。"
-            "报价在有效期内有效，逾期需重新报价。",
+            # the rates actually on this quote (shop.core.tax), not a fixed 13%/6% sentence
+            "说明："
+            + vat_footnote(row["rate"] for row in totals["by_rate"])
+            + "报价在有效期内有效，逾期需重新报价。",
             small,
         ),
     ]

@@ -1,7 +1,7 @@
 """Reads of the quote domain: who sees which request, routing, timelines and comparisons."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -227,22 +227,67 @@ def _entry(ev, labels, vendor: str = "") -> TimelineEntry:
     )
 
 
-def quote_request_timeline(*, quote_request, vendor_quotes=None) -> list[TimelineEntry]:
-    """Events of the request and of ``vendor_quotes`` (default: all of its quotes), by time."""
+# Request events a vendor sees: the neutral steps every invited vendor shares. "accepted" and
+# "ordered" name the winning vendor and the order, so only the winner sees their notes; the
+# operator's "failed"/"retried" bookkeeping is not shown to vendors.
+VENDOR_REQUEST_EVENT_KINDS = {
+    "submitted",
+    "processing",
+    "routed",
+    "cancelled",
+    "expired",
+    "accepted",
+    "ordered",
+}
+WINNER_ONLY_NOTE_KINDS = {"accepted", "ordered"}
+
+
+def timeline_viewer_role(*, quote_request, viewer) -> str:
+    """'operator', 'buyer', 'vendor' or '' (may see nothing) for ``viewer`` of a request."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return ""
+    if is_operator(viewer):
+        return "operator"
+    if quote_request.buyer_id == viewer.pk:
+        return "buyer"
+    if user_partner_ids(viewer):
+        return "vendor"
+    return ""
+
+
+def quote_request_timeline(*, quote_request, viewer) -> list[TimelineEntry]:
+    """The request's history as ``viewer`` may see it, by time — the one timeline read used by
+    the buyer's page, the dashboard, the API and e-mails.
+
+    Operator and buyer: every request event and every vendor quote's events. Vendor: its own
+    quotes' events and the neutral request events (never another vendor's name, price or
+    order: the acceptance and order notes only when its own quote won). Anyone else: nothing."""
+    role = timeline_viewer_role(quote_request=quote_request, viewer=viewer)
+    if not role:
+        return []
     req_labels = dict(RequestStatus.choices)
     vq_labels = dict(VendorQuoteStatus.choices)
-    entries = [
-        _entry(ev, req_labels)
-        for ev in QuoteRequestEvent.objects.filter(request=quote_request).select_related("actor")
-    ]
-    vq_ids = (
-        [vq.pk for vq in vendor_quotes]
-        if vendor_quotes is not None
-        else VendorQuote.objects.filter(request=quote_request).values_list("pk", flat=True)
-    )
+    request_events = QuoteRequestEvent.objects.filter(request=quote_request).select_related("actor")
+    quotes = VendorQuote.objects.filter(request=quote_request)
+    if role == "vendor":
+        own = set(user_partner_ids(viewer))
+        quotes = quotes.filter(partner_id__in=own)
+        request_events = request_events.filter(kind__in=VENDOR_REQUEST_EVENT_KINDS)
+        accepted_partner = (
+            VendorQuote.objects.filter(pk=quote_request.accepted_quote_id)
+            .values_list("partner_id", flat=True)
+            .first()
+        )
+        winner = accepted_partner is not None and accepted_partner in own
+    entries = []
+    for ev in request_events:
+        entry = _entry(ev, req_labels)
+        if role == "vendor" and ev.kind in WINNER_ONLY_NOTE_KINDS and not winner:
+            entry = replace(entry, note="")
+        entries.append(entry)
     entries += [
         _entry(ev, vq_labels, ev.vendor_quote.partner.name)
-        for ev in VendorQuoteEvent.objects.filter(vendor_quote_id__in=list(vq_ids)).select_related(
+        for ev in VendorQuoteEvent.objects.filter(vendor_quote__in=quotes).select_related(
             "actor", "vendor_quote__partner"
         )
     ]

@@ -24,11 +24,22 @@ from shop.buyers.models import INVOICE_FIELDS, OrgType
 from shop.buyers.services import buyer_organisation_remember
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.limits import (
+    BUDGET_TOO_LARGE,
+    MAX_AMOUNT,
+    MAX_QUOTE_LEAD_DAYS,
+    MAX_UNIT_PRICE,
+    PRICE_TOO_LARGE,
+    TOTAL_TOO_LARGE,
+    limit_text,
+)
 from shop.core.models import next_document_number
 from shop.core.money import q2
+from shop.core.tax import is_vat_rate, product_vat_rate
 from shop.core.transitions import transition
 from shop.core.uploads import DOCUMENT_KINDS, check_upload
 from shop.core.validators import validate_cn_mobile, validate_uscc
+from shop.core.versions import require_seen_version
 
 from . import selectors
 from .models import (
@@ -59,8 +70,6 @@ Product = get_model("catalogue", "Product")
 Partner = get_model("partner", "Partner")
 OrderLine = get_model("order", "Line")
 
-ALLOWED_TAX_RATES = (Decimal("0.13"), Decimal("0.06"))
-MAX_UNIT_PRICE = Decimal("9999999999.99")
 SESSION_LIST_KEY = "quotes_list_id"
 SESSION_COUNT_KEY = "quotes_list_count"
 TEST_PDF_DELAY_ENV = "XH_TEST_QUOTE_PDF_DELAY"
@@ -288,9 +297,14 @@ def _check_request_data(data: dict) -> dict:
         raise DomainError(_("需求日期必须晚于今天。"))
     budget = values["budget"]
     if budget is not None and budget != "":
-        budget = Decimal(budget)
-        if budget <= 0 or budget > MAX_UNIT_PRICE:
+        try:
+            budget = Decimal(str(budget))
+        except ArithmeticError:
+            raise DomainError(_("请输入有效的预算金额。"))
+        if not budget.is_finite() or budget <= 0:
             raise DomainError(_("预算必须大于零。"))
+        if budget > MAX_AMOUNT:
+            raise DomainError(BUDGET_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)})
         values["budget"] = q2(budget)
     else:
         values["budget"] = None
@@ -356,7 +370,7 @@ def quote_request_submit(
             unit=getattr(product, "unit", "") or "台",
             quantity=int(line.quantity),
             remark=(line.remark or "").strip()[:200],
-            tax_rate=getattr(product, "tax_rate", None) or Decimal("0.13"),
+            tax_rate=product_vat_rate(product),
         )
     for upload, info in checked:
         att = QuoteAttachment(
@@ -642,8 +656,8 @@ def vendor_quote_answer(
     """The vendor's firm quote (or a revision of it): prices per line (by VendorQuoteLine id;
     None = not quoted), lead time, validity and terms. Re-renders the PDF, tells the buyer."""
     _check_vendor_actor(actor=actor, vendor_quote=vendor_quote)
-    if not isinstance(lead_time_days, int) or not 1 <= lead_time_days <= 3650:
-        raise DomainError(_("交货期应为 1 到 3650 天。"))
+    if not isinstance(lead_time_days, int) or not 1 <= lead_time_days <= MAX_QUOTE_LEAD_DAYS:
+        raise DomainError(_("交货期应为 1 到 %(max)s 天。") % {"max": MAX_QUOTE_LEAD_DAYS})
     if not isinstance(valid_until, date) or valid_until < timezone.localdate():
         raise DomainError(_("报价有效期不能早于今天。"))
     with transaction.atomic():
@@ -657,16 +671,26 @@ def vendor_quote_answer(
         if set(prices) - set(lines):
             raise DomainError(_("报价明细与询价单不一致，请刷新后重试。"))
         priced = 0
+        total = Decimal("0.00")
         for line_id, line in lines.items():
             price = prices.get(line_id, PriceInput(None, line.tax_rate))
-            if price.tax_rate not in ALLOWED_TAX_RATES:
-                raise DomainError(_("税率只能是 13% 或 6%。"))
+            if not is_vat_rate(price.tax_rate):
+                raise DomainError(_("税率只能是 0%、1%、3%、6%、9% 或 13%。"))
             if price.unit_price_incl_tax is not None:
-                if price.unit_price_incl_tax <= 0 or price.unit_price_incl_tax > MAX_UNIT_PRICE:
-                    raise DomainError(_("“%(title)s”的单价必须大于零。") % {"title": line.request_line.title})
+                title = line.request_line.title
+                if price.unit_price_incl_tax <= 0:
+                    raise DomainError(_("“%(title)s”的单价必须大于零。") % {"title": title})
+                if price.unit_price_incl_tax > MAX_UNIT_PRICE:
+                    raise DomainError(
+                        _("“%(title)s”：%(error)s")
+                        % {"title": title, "error": PRICE_TOO_LARGE % {"limit": limit_text(MAX_UNIT_PRICE)}}
+                    )
+                total += q2(price.unit_price_incl_tax) * line.quantity
                 priced += 1
         if not priced:
             raise DomainError(_("请至少为一项商品填写报价。"))
+        if total > MAX_AMOUNT:
+            raise DomainError(TOTAL_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)})
         was_answered = vq.status == VQ.ANSWERED
         tz = timezone.get_current_timezone()
         until = timezone.make_aware(
@@ -684,6 +708,7 @@ def vendor_quote_answer(
                 "valid_until": until,
                 "terms": (terms or "").strip()[:2000],
                 "answered_at": timezone.now(),
+                "revision": vq.revision + 1,  # read under the row lock above
                 "pdf_version": vq.pdf_version + 1,
                 "pdf_state": StepState.PENDING,
                 "pdf_attempts": 0,
@@ -693,7 +718,7 @@ def vendor_quote_answer(
         for line_id, line in lines.items():
             price = prices.get(line_id, PriceInput(None, line.tax_rate))
             line.unit_price_incl_tax = q2(price.unit_price_incl_tax) if price.unit_price_incl_tax else None
-            line.tax_rate = price.tax_rate
+            line.tax_rate = Decimal(price.tax_rate).quantize(Decimal("0.01"))
             line.is_from_price = False
             line.save(update_fields=["unit_price_incl_tax", "tax_rate", "is_from_price"])
         _notify_last_event(vq)
@@ -792,9 +817,11 @@ def payment_stages_for(total: Decimal) -> list[tuple[str, Decimal]] | None:
     return [("定金", deposit), ("尾款", total - deposit)]
 
 
-def vendor_quote_accept(*, vendor_quote: VendorQuote, actor):
-    """Accept one vendor's quote: it becomes an Oscar order at the quoted prices (ready for
-    payment), the other open quotes are declined. Returns the order."""
+def vendor_quote_accept(*, vendor_quote: VendorQuote, actor, revision: int | None):
+    """Accept one vendor's quote in the version the buyer saw (``revision``, sent by the page's
+    hidden field or the API; a quote revised since is refused and nothing changes): it becomes
+    an Oscar order at the quoted prices (ready for payment), the other open quotes are
+    declined. Returns the order."""
     from shop.payments.orders import OrderLineSpec, order_place
 
     with transaction.atomic():
@@ -803,6 +830,7 @@ def vendor_quote_accept(*, vendor_quote: VendorQuote, actor):
             raise IllegalTransition(
                 _("报价当前状态为“%(status)s”，不能接受。") % {"status": vq.get_status_display()}
             )
+        require_seen_version(current=vq.revision, seen=revision)
         if vq.valid_until and vq.valid_until < timezone.now():
             raise DomainError(_("该报价已超过有效期，不能接受；可要求供应商修改报价。"))
         lines = list(vq.lines.select_related("request_line__product", "stockrecord__partner"))
@@ -928,27 +956,57 @@ def quotes_expire(*, now: datetime | None = None) -> dict:
         status__in=(VQ.PENDING, VQ.REVISION_REQUESTED),
         request__needed_by__lt=today,
     )
-    for vq in stale.order_by("pk")[:1000]:
-        try:
-            note = (
-                "超过报价有效期。"
-                if vq.status in (VQ.INDICATIVE, VQ.ANSWERED)
-                else "已过采购需求日期，未报价。"
-            )
-            _quote_move(vq, VQ.EXPIRED, kind="expired", note=note)
+    for pk in list(stale.order_by("pk").values_list("pk", flat=True)[:1000]):
+        if vendor_quote_expire(vendor_quote_id=pk, now=now):
             expired_quotes += 1
-        except IllegalTransition:
-            continue
     done = QuoteRequest.objects.filter(status=RS.QUOTED).exclude(
         vendor_quotes__status__in=LIVE_VENDOR_QUOTE_STATUSES
     )
-    for qr in done.order_by("pk")[:1000]:
-        try:
+    for pk in list(done.order_by("pk").values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            qr = QuoteRequest.objects.select_for_update().get(pk=pk)
+            # re-checked under the lock: a quote may have been answered or accepted meanwhile
+            if (
+                qr.status != RS.QUOTED
+                or qr.vendor_quotes.filter(status__in=LIVE_VENDOR_QUOTE_STATUSES).exists()
+            ):
+                continue
             _request_move(qr, RS.EXPIRED, kind="expired", note="所有报价均已失效。")
             expired_requests += 1
-        except IllegalTransition:
-            continue
     return {"quotes": expired_quotes, "requests": expired_requests}
+
+
+def _expiry_note(vq: VendorQuote, *, now: datetime) -> str | None:
+    """Why ``vq`` (a freshly locked row) has expired at ``now``, or None when it has not."""
+    if vq.request.status != RS.QUOTED:
+        return None
+    if vq.status in (VQ.INDICATIVE, VQ.ANSWERED):
+        return "超过报价有效期。" if vq.valid_until is not None and vq.valid_until < now else None
+    if vq.status in (VQ.PENDING, VQ.REVISION_REQUESTED):
+        return "已过采购需求日期，未报价。" if vq.request.needed_by < timezone.localdate(now) else None
+    return None
+
+
+def vendor_quote_expire(*, vendor_quote_id: int, now: datetime) -> bool:
+    """Expire one vendor quote if it is still due: the row and its request are locked and
+    ``valid_until``/status re-read first, so a quote extended, revised or accepted after the
+    candidate query is left alone. Returns whether it expired."""
+    request_id = VendorQuote.objects.filter(pk=vendor_quote_id).values_list("request_id", flat=True).first()
+    if request_id is None:
+        return False
+    with transaction.atomic():
+        # request first, then quote: the order every other writer of a quote locks them in
+        qr = QuoteRequest.objects.select_for_update().get(pk=request_id)
+        vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote_id)
+        vq.request = qr
+        note = _expiry_note(vq, now=now)
+        if note is None:
+            return False
+        try:
+            _quote_move(vq, VQ.EXPIRED, kind="expired", note=note)
+        except IllegalTransition:
+            return False
+    return True
 
 
 def quotes_remind_vendors(*, now: datetime | None = None) -> int:

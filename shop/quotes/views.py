@@ -12,6 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from shop.buyers.forms import initial_from_organisation
 from shop.core.exceptions import DomainError
+from shop.core.versions import parse_version
 from shop.storefront.selectors import visible_product
 
 from . import selectors, services
@@ -189,7 +190,7 @@ class QuoteDetailView(BuyerQuoteMixin, TemplateView):
         ctx.update(
             quote_request=qr,
             comparison=selectors.comparison(quote_request=qr, vendor_quotes=vendor_quotes),
-            timeline=selectors.quote_request_timeline(quote_request=qr),
+            timeline=selectors.quote_request_timeline(quote_request=qr, viewer=self.request.user),
             revision_form=RevisionRequestForm(),
             is_quoted=qr.status == RequestStatus.QUOTED,
         )
@@ -211,7 +212,9 @@ class QuoteActionView(BuyerQuoteMixin, View):
             )
         try:
             if self.action == "accept":
-                order = services.vendor_quote_accept(vendor_quote=vq, actor=request.user)
+                order = services.vendor_quote_accept(
+                    vendor_quote=vq, actor=request.user, revision=parse_version(request.POST.get("revision"))
+                )
                 messages.success(
                     request,
                     _("已接受 %(vendor)s 的报价，订单 %(order)s 已生成，请按订单付款。")

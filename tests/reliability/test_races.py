@@ -73,7 +73,11 @@ def test_twenty_concurrent_quote_acceptances_make_one_order(web):
     qr = process(submit_request(buyer=buyer, lines=[(product, 2)]))
     vq = VendorQuote.objects.get(request=qr)
     # when the buyer's browser sends "accept" twenty times at once
-    results = fire(f"{web.url}/quotes/{qr.number}/quotes/{vq.pk}/accept/", cookies=session_of(buyer))
+    results = fire(
+        f"{web.url}/quotes/{qr.number}/quotes/{vq.pk}/accept/",
+        cookies=session_of(buyer),
+        data={"revision": str(vq.revision)},  # the version the page showed
+    )
     # then no request failed, and exactly one order exists for the request
     assert all(status < 500 for status, _ in results), (results, web.output()[-3000:])
     assert OrderOrigin.objects.filter(source="quote", reference=qr.number).count() == 1
@@ -91,7 +95,11 @@ def test_twenty_concurrent_oem_offer_acceptances_make_one_order(web):
     buyer = UserFactory()
     order = offered_oem_order(buyer=buyer, product=make_oem_product(partner=partner), vendor=vendor)
     # when the buyer accepts it twenty times at once
-    results = fire(f"{web.url}/oem/{order.number}/accept/", cookies=session_of(buyer))
+    results = fire(
+        f"{web.url}/oem/{order.number}/accept/",
+        cookies=session_of(buyer),
+        data={"offer_revision": str(order.offer_revision)},  # the version the page showed
+    )
     # then exactly one mall order and one acceptance
     assert all(status < 500 for status, _ in results), (results, web.output()[-3000:])
     order.refresh_from_db()

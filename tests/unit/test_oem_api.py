@@ -115,7 +115,10 @@ def test_vendor_offers_and_buyer_accepts_through_the_api(world):
     )
     assert offered.status_code == 200
     assert offered.json()["offer"]["total"] == "90000.00"
-    accepted = api(world["buyer"]).post(f"/api/oem-orders/{order.pk}/accept-offer/")
+    revision = offered.json()["offer"]["revision"]
+    accepted = api(world["buyer"]).post(
+        f"/api/oem-orders/{order.pk}/accept-offer/", {"offer_revision": revision}, format="json"
+    )
     body = accepted.json()
     assert (accepted.status_code, body["status"]) == (200, "confirmed")
     assert body["order_number"].startswith("DD")

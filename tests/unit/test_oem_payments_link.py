@@ -24,7 +24,7 @@ def confirmed():
     vendor, partner = make_vendor_user()
     buyer = UserFactory(username="pay-buyer")
     order = offered_oem_order(buyer=buyer, product=make_oem_product(partner=partner), vendor=vendor)
-    order = services.oem_order_accept_offer(order=order, actor=buyer)
+    order = services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     return order, vendor
 
 

@@ -71,7 +71,7 @@ def test_review_rejects_when_the_moq_was_raised_after_submission(world):
 def test_full_path_to_completed_with_one_event_per_move(world):
     buyer, vendor = world["buyer"], world["vendor"]
     order = offered_oem_order(buyer=buyer, product=world["product"], vendor=vendor, sample_required=True)
-    services.oem_order_accept_offer(order=order, actor=buyer)
+    services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     order.refresh_from_db()
     pay_deposit(order)
     services.oem_order_vendor_move(order=order, actor=vendor, to=S.SAMPLING)
@@ -102,7 +102,7 @@ def test_accepting_creates_payable_oscar_order_with_tooling_line_and_deposit_sta
     buyer = world["buyer"]
     order = offered_oem_order(buyer=buyer, product=world["product"], vendor=world["vendor"])
     # when the buyer accepts
-    order = services.oem_order_accept_offer(order=order, actor=buyer)
+    order = services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     # then the Oscar order carries the agreed prices and the stages, linked both ways
     shop_order = order.oscar_order
     assert order.status == S.CONFIRMED
@@ -126,9 +126,9 @@ def test_accepting_twice_is_an_illegal_move_and_creates_no_second_order(world):
 
     buyer = world["buyer"]
     order = offered_oem_order(buyer=buyer, product=world["product"], vendor=world["vendor"])
-    services.oem_order_accept_offer(order=order, actor=buyer)
+    services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     with pytest.raises(IllegalTransition) as exc:
-        services.oem_order_accept_offer(order=order, actor=buyer)
+        services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     assert str(exc.value) == "当前状态为“已确认（待付定金）”，不能变更为“已确认（待付定金）”。"
     assert Order.objects.count() == 1
 
@@ -146,13 +146,15 @@ def test_vendor_cannot_confirm_on_the_buyers_behalf(world):
     with pytest.raises(IllegalTransition, match="供应商不能将订单变更为“已确认（待付定金）”"):
         services.oem_order_vendor_move(order=order, actor=world["vendor"], to=S.CONFIRMED)
     with pytest.raises(PermissionDenied, match="只有下单的采购人可以进行此操作"):
-        services.oem_order_accept_offer(order=order, actor=world["vendor"])
+        services.oem_order_accept_offer(
+            order=order, actor=world["vendor"], offer_revision=order.offer_revision
+        )
 
 
 def test_production_waits_for_the_deposit_and_for_the_sample(world):
     buyer, vendor = world["buyer"], world["vendor"]
     order = offered_oem_order(buyer=buyer, product=world["product"], vendor=vendor, sample_required=True)
-    order = services.oem_order_accept_offer(order=order, actor=buyer)
+    order = services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     with pytest.raises(DomainError, match="需要先打样"):
         services.oem_order_vendor_move(order=order, actor=vendor, to=S.IN_PRODUCTION)
     with pytest.raises(DomainError, match="定金尚未到账"):
@@ -184,7 +186,7 @@ def test_buyer_may_cancel_until_accepting_but_not_after(world):
     assert OemOrder.objects.get(pk=cancelled.pk).status == S.CANCELLED
 
     order = offered_oem_order(buyer=buyer, product=world["product"], vendor=world["vendor"])
-    services.oem_order_accept_offer(order=order, actor=buyer)
+    services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)
     with pytest.raises(IllegalTransition) as exc:
         services.oem_order_cancel(order=order, actor=buyer)
     assert str(exc.value) == "当前状态为“已确认（待付定金）”，已不能取消；如需变更请联系供应商或平台客服。"

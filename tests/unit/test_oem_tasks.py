@@ -106,7 +106,7 @@ def test_overdue_production_is_warned_once(world):
     order = offered_oem_order(
         buyer=world["buyer"], product=world["product"], vendor=world["vendor"], lead_days=10
     )
-    services.oem_order_accept_offer(order=order, actor=world["buyer"])
+    services.oem_order_accept_offer(order=order, actor=world["buyer"], offer_revision=order.offer_revision)
     today = timezone.localdate()
     assert services.oem_warn_overdue(today=today + timedelta(days=10)) == 0
     assert services.oem_warn_overdue(today=today + timedelta(days=11)) == 1

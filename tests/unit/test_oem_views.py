@@ -148,7 +148,11 @@ def test_buyer_accepts_the_offer_from_the_detail_page(client, world):
     client.force_login(world["buyer"])
     page = client.get(reverse("oem:detail", args=[order.number])).content.decode()
     assert '<strong id="oem-offer-total">¥95,000.00</strong>' in page and "接受报价并生成订单" in page
-    response = client.post(reverse("oem:action", args=[order.number, "accept"]), follow=True)
+    response = client.post(
+        reverse("oem:action", args=[order.number, "accept"]),
+        {"offer_revision": order.offer_revision},
+        follow=True,
+    )
     order.refresh_from_db()
     assert order.status == OemStatus.CONFIRMED
     html = response.content.decode()
@@ -161,7 +165,9 @@ def test_after_the_deposit_the_detail_page_says_so_and_offers_the_balance(client
 
     order = offered_oem_order(buyer=world["buyer"], product=world["product"], vendor=world["vendor"])
     client.force_login(world["buyer"])
-    client.post(reverse("oem:action", args=[order.number, "accept"]))
+    client.post(
+        reverse("oem:action", args=[order.number, "accept"]), {"offer_revision": order.offer_revision}
+    )
     order.refresh_from_db()
     url = reverse("oem:detail", args=[order.number])
     pay_url = reverse("payments:order-detail", args=[order.oscar_order.number])
@@ -231,7 +237,9 @@ def test_vendor_of_an_order_in_sampling_is_offered_a_new_sample_not_start_sampli
     order = offered_oem_order(
         buyer=world["buyer"], product=world["product"], vendor=world["vendor"], sample_required=True
     )
-    order = services.oem_order_accept_offer(order=order, actor=world["buyer"])
+    order = services.oem_order_accept_offer(
+        order=order, actor=world["buyer"], offer_revision=order.offer_revision
+    )
     deposit = order.oscar_order.payment_stages.get(sequence=1)
     payments.stage_mark_paid(stage=deposit, method="bank_transfer", reference="HX20261125003")
     client.force_login(world["vendor"])

@@ -64,7 +64,7 @@ def test_a_buyer_creates_a_request_reads_it_and_accepts_a_quote_with_a_token():
     # accept it
     accepted = client.post(
         reverse("api:quote-request-accept", kwargs={"number": number}),
-        {"vendor_quote": vq["id"]},
+        {"vendor_quote": vq["id"], "revision": vq["revision"]},
         format="json",
     )
     assert accepted.status_code == 200

@@ -74,7 +74,7 @@ def test_accept_creates_an_order_at_quoted_prices_and_declines_the_others():
     qr, buyer, qa, ua, qb, _ub = _two_vendor_request()
     qa = _answer(qa, ua, "11000.00")
     # when the buyer accepts 甲's quote
-    order = services.vendor_quote_accept(vendor_quote=qa, actor=buyer)
+    order = services.vendor_quote_accept(vendor_quote=qa, actor=buyer, revision=qa.revision)
     qr.refresh_from_db()
     qa.refresh_from_db()
     qb.refresh_from_db()
@@ -100,7 +100,7 @@ def test_accept_creates_an_order_at_quoted_prices_and_declines_the_others():
 def test_accepting_a_large_quote_splits_payment_into_deposit_and_balance():
     qr, buyer, qa, ua, _qb, _ub = _two_vendor_request(quantity=3)
     qa = _answer(qa, ua, "398000.00")
-    order = services.vendor_quote_accept(vendor_quote=qa, actor=buyer)
+    order = services.vendor_quote_accept(vendor_quote=qa, actor=buyer, revision=qa.revision)
     assert order.total_incl_tax == Decimal("1194000.00")
     assert [(s.label, s.amount) for s in order.payment_stages.all()] == [
         ("定金", Decimal("358200.00")),
@@ -111,20 +111,20 @@ def test_accepting_a_large_quote_splits_payment_into_deposit_and_balance():
 def test_an_indicative_quote_with_a_from_price_cannot_be_accepted():
     qr, buyer, qa, _ua, _qb, _ub = _two_vendor_request(price_is_from=True)
     with pytest.raises(DomainError, match="参考报价含“起价”商品，需供应商确认报价后才能接受"):
-        services.vendor_quote_accept(vendor_quote=qa, actor=buyer)
+        services.vendor_quote_accept(vendor_quote=qa, actor=buyer, revision=qa.revision)
     qr.refresh_from_db()
     assert (qr.status, qr.order_id) == ("quoted", None)
 
 
 def test_an_indicative_list_price_quote_can_be_accepted_directly():
     qr, buyer, _qa, _ua, qb, _ub = _two_vendor_request()
-    order = services.vendor_quote_accept(vendor_quote=qb, actor=buyer)
+    order = services.vendor_quote_accept(vendor_quote=qb, actor=buyer, revision=qb.revision)
     assert order.total_incl_tax == Decimal("23000.00")
 
 
 def test_illegal_moves_are_refused_with_a_chinese_message_and_change_nothing():
     qr, buyer, qa, ua, qb, _ub = _two_vendor_request()
-    services.vendor_quote_accept(vendor_quote=qa, actor=buyer)
+    services.vendor_quote_accept(vendor_quote=qa, actor=buyer, revision=qa.revision)
     qr.refresh_from_db()
     events = qr.events.count()
     # cancelling an ordered request
@@ -133,7 +133,7 @@ def test_illegal_moves_are_refused_with_a_chinese_message_and_change_nothing():
     assert exc.value.message == "当前状态为“已下单”，不能变更为“已取消”。"
     # accepting again, declining, or asking a revision on a closed request
     with pytest.raises(IllegalTransition, match="询价单当前状态为“已下单”，不能再处理报价"):
-        services.vendor_quote_accept(vendor_quote=qb, actor=buyer)
+        services.vendor_quote_accept(vendor_quote=qb, actor=buyer, revision=qb.revision)
     with pytest.raises(IllegalTransition, match="不能再处理报价"):
         services.vendor_quote_decline(vendor_quote=qb, actor=buyer)
     # a vendor answering after the order
@@ -148,14 +148,14 @@ def test_a_declined_quote_cannot_be_answered_or_accepted():
     with pytest.raises(IllegalTransition, match="当前状态为“已拒绝”，不能变更为“已报价”"):
         _answer(qa, ua, "100.00")
     with pytest.raises(IllegalTransition, match="报价当前状态为“已拒绝”，不能接受"):
-        services.vendor_quote_accept(vendor_quote=qa, actor=buyer)
+        services.vendor_quote_accept(vendor_quote=qa, actor=buyer, revision=qa.revision)
 
 
 def test_only_the_buyer_acts_on_its_request_and_only_the_vendor_on_its_quote():
     qr, buyer, qa, ua, qb, ub = _two_vendor_request()
     stranger = UserFactory()
     with pytest.raises(PermissionDenied, match="只能处理自己的询价"):
-        services.vendor_quote_accept(vendor_quote=qa, actor=stranger)
+        services.vendor_quote_accept(vendor_quote=qa, actor=stranger, revision=qa.revision)
     with pytest.raises(PermissionDenied, match="只能处理自己的询价"):
         services.quote_request_cancel(quote_request=qr, actor=stranger)
     with pytest.raises(PermissionDenied, match="只能处理本单位的报价"):
@@ -204,7 +204,7 @@ def test_an_inquiry_vendor_without_the_product_quotes_it_and_owns_the_order_line
     vq_b = qr.vendor_quotes.get(partner=b)
     assert vq_b.status == "pending"
     vq_b = _answer(vq_b, ub, "4700.00")
-    order = services.vendor_quote_accept(vendor_quote=vq_b, actor=buyer)
+    order = services.vendor_quote_accept(vendor_quote=vq_b, actor=buyer, revision=vq_b.revision)
     line = order.lines.get()
     assert (line.partner_id, line.partner_name, line.stockrecord_id, line.line_price_incl_tax) == (
         b.pk,

@@ -175,7 +175,9 @@ def test_detail_compares_quotes_and_accept_twice_is_a_message_not_an_error(clien
     assert "¥20,353.98" in page.content.decode()  # 乙 total excluding tax
     vq_b = columns[1]["quote"]
     url = reverse("quotes:accept", kwargs={"number": qr.number, "vq": vq_b.pk})
-    first = client.post(url, follow=True)
+    # the page's accept form carries the version of the quote it shows
+    assert f'<input type="hidden" name="revision" value="{vq_b.revision}">' in page.content.decode()
+    first = client.post(url, {"revision": vq_b.revision}, follow=True)
     qr.refresh_from_db()
     assert _messages(first) == [f"已接受 乙 的报价，订单 {qr.order.number} 已生成，请按订单付款。"]
     # and the detail page sends the buyer to the order's payment page (Oscar's has no payment)
@@ -184,7 +186,7 @@ def test_detail_compares_quotes_and_accept_twice_is_a_message_not_an_error(clien
     # and the payment page links back to the request it came from
     back = f'<a href="{reverse("quotes:detail", kwargs={"number": qr.number})}" id="order-origin-link">'
     assert back + f"{qr.number}</a>" in client.get(pay_url).content.decode()
-    second = client.post(url, follow=True)
+    second = client.post(url, {"revision": vq_b.revision}, follow=True)
     assert second.status_code == 200
     assert _messages(second) == ["询价单当前状态为“已下单”，不能再处理报价。"]
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.core.utils import slugify
 
+from shop.core.tax import VAT_RATES, is_vat_rate
 from shop.storefront.cache import catalogue_changed
 
 Product = get_model("catalogue", "Product")
@@ -181,8 +182,9 @@ def row_from_dict(line: int, data) -> ImportRow:
             tax_rate = Decimal(str(data["tax_rate"]))
         except InvalidOperation:
             raise RowError(f"税率“{data['tax_rate']}”无效")
-        if tax_rate not in (Decimal("0"), Decimal("0.03"), Decimal("0.06"), Decimal("0.09"), Decimal("0.13")):
-            raise RowError(f"税率“{data['tax_rate']}”无效，应为 0、0.03、0.06、0.09 或 0.13")
+        if not is_vat_rate(tax_rate):  # the one list of rates: shop.core.tax
+            allowed = "、".join(f"{r:f}".rstrip("0").rstrip(".") for r in sorted(VAT_RATES))
+            raise RowError(f"税率“{data['tax_rate']}”无效，应为 {allowed}")
         product_fields["tax_rate"] = tax_rate
     for key in BOOL_FIELDS:
         if key in data and data[key] is not None:

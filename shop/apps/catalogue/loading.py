@@ -33,6 +33,8 @@ from django.db.models import Q
 from oscar.core.loading import get_model
 from oscar.core.utils import slugify
 
+from shop.core.tax import VAT_RATES, is_vat_rate
+
 from .models import OemCustomisation, ReviewStatus
 
 logger = logging.getLogger(__name__)
@@ -227,6 +229,10 @@ class _Checker:
             rate = self.decimal(value, file, item, fld, max_digits=4)
             if rate is not None and not (Decimal(0) <= rate < Decimal(1)):
                 self.fail(file, item, fld, f"税率应在 0 到 1 之间（如 0.13、0.06），现为 {value!r}")
+                return None
+            if rate is not None and not is_vat_rate(rate):  # the one list of rates: shop.core.tax
+                allowed = "、".join(f"{r:f}" for r in sorted(VAT_RATES))
+                self.fail(file, item, fld, f"税率只能是 {allowed}（0%、1%、3%、6%、9%、13%），现为 {value!r}")
                 return None
             return rate
         if name in ("supports_oem", "price_is_from", "quote_only"):
