@@ -13,9 +13,10 @@ from django.views.generic import ListView
 
 from shop.core.access import OperatorRequiredMixin, VendorOrOperatorMixin, is_operator, user_partner_ids
 from shop.core.exceptions import DomainError
+from shop.core.money import rmb
 
 from . import selectors, services
-from .forms import IssueInvoiceForm, ReviewForm
+from .forms import ConfirmReceiptForm, IssueInvoiceForm, ReviewForm
 from .models import BankTransfer, InvoiceRequest, StripeEvent
 from .views import slip_response
 
@@ -67,7 +68,7 @@ def dashboard_order_context(request, order, **overrides) -> dict:
         "order": order,
         "lines": list(selectors.visible_lines(user, order)),
         "can_confirm": can_confirm,
-        "stages": list(order.payment_stages.all()) if can_confirm else [],
+        "stages": selectors.with_outstanding(order.payment_stages.all()) if can_confirm else [],
         "transfers": list(order.bank_transfers.select_related("stage", "uploaded_by", "reviewed_by"))
         if can_confirm
         else [],
@@ -115,27 +116,48 @@ class TransferReviewView(VendorOrOperatorMixin, View):
 
     def post(self, request, pk):
         transfer = _transfer_for(request, pk)
-        form = ReviewForm(request.POST)
-        note = form.cleaned_data["note"] if form.is_valid() else ""
+        back = redirect("dashboard:payments-order", number=transfer.order.number)
+        form = (ConfirmReceiptForm if self.confirm else ReviewForm)(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return back
+        note = form.cleaned_data["note"]
         try:
             if self.confirm:
-                result = services.bank_transfer_confirm(transfer=transfer, actor=request.user, note=note)
+                result = services.bank_transfer_confirm(
+                    transfer=transfer,
+                    actor=request.user,
+                    received_amount=form.cleaned_data["received_amount"],
+                    note=note,
+                )
             else:
                 services.bank_transfer_reject(transfer=transfer, actor=request.user, note=note)
         except DomainError as exc:
             messages.error(request, exc.message)
+            return back
+        if not self.confirm:
+            messages.success(request, _("已驳回该汇款凭证，采购方可重新上传。"))
+        elif not result.changed:
+            messages.info(request, _("该凭证此前已确认到账，无需重复操作。"))
+        elif result.shortfall:
+            messages.warning(
+                request,
+                _("已登记实收 %(got)s；%(label)s还差 %(left)s，款项保持待支付，待采购方补足后再确认。")
+                % {
+                    "got": rmb(result.transfer.received_amount),
+                    "label": transfer.stage.label,
+                    "left": rmb(result.shortfall),
+                },
+            )
         else:
-            if not self.confirm:
-                messages.success(request, _("已驳回该汇款凭证，采购方可重新上传。"))
-            elif result.changed:
-                messages.success(
-                    request,
-                    _("已确认到账：%(label)s ¥%(amount)s，订单状态已更新。")
-                    % {"label": transfer.stage.label, "amount": transfer.stage.amount},
-                )
-            else:
-                messages.info(request, _("该凭证此前已确认到账，无需重复操作。"))
-        return redirect("dashboard:payments-order", number=transfer.order.number)
+            messages.success(
+                request,
+                _("已确认到账：%(label)s %(amount)s，订单状态已更新。")
+                % {"label": transfer.stage.label, "amount": rmb(result.transfer.received_amount)},
+            )
+        return back
 
 
 class DashboardSlipView(VendorOrOperatorMixin, View):

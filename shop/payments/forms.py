@@ -2,18 +2,22 @@
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from shop.buyers.forms import clean_invoice_wish
 from shop.buyers.models import INVOICE_FIELDS
+from shop.core.exceptions import DomainError
+from shop.core.money import CENT, rmb
 from shop.core.uploads import check_upload
 
-from .models import InvoiceRequest
-from .services import SLIP_KINDS
+from .models import MAX_AMOUNT, MIN_AMOUNT, InvoiceRequest
+from .services import SLIP_KINDS, normalise_invoice_number
 
 
 class BootstrapMixin:
@@ -26,9 +30,57 @@ class BootstrapMixin:
                 f.widget.attrs.setdefault("class", "form-control")
 
 
+_too_big_message = lazy(lambda: _("金额不能超过 %(max)s。") % {"max": rmb(MAX_AMOUNT)}, str)
+
+
+class AmountField(forms.DecimalField):
+    """A money input of the payment pages: yuan with at most two decimals, from 0.01 (or 0.00
+    where zero is meaningful, e.g. a tax amount) up to MAX_AMOUNT. Every refusal is a Chinese
+    field error, never a 500 (NaN, 1e-9, 10^30, 20-digit strings included)."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        low = Decimal("0.00") if allow_zero else MIN_AMOUNT
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", low)
+        kwargs.setdefault("max_value", MAX_AMOUNT)
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"step": "0.01", "min": low, "max": MAX_AMOUNT}))
+        super().__init__(**kwargs)
+        too_big = _too_big_message()
+        self.error_messages.update(
+            {
+                "required": _("请填写金额。"),
+                "invalid": _("请输入有效的金额（元）。"),
+                "min_value": _("金额不能为负。") if allow_zero else _("金额必须大于零。"),
+                "max_value": too_big,
+                "max_digits": too_big,
+                "max_whole_digits": too_big,
+                "max_decimal_places": _("金额最多保留两位小数（精确到分）。"),
+            }
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) > 32:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+    def validate(self, value):
+        """One clear message per bad value (Django's validators would add up to three)."""
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        if value > self.max_value:
+            raise ValidationError(self.error_messages["max_value"], code="max_value")
+        if value < 0 or (value == 0 and self.min_value > 0):
+            raise ValidationError(self.error_messages["min_value"], code="min_value")
+        # 0 <= value <= max_value here, so quantize cannot overflow
+        if value != value.quantize(CENT):
+            raise ValidationError(self.error_messages["max_decimal_places"], code="max_decimal_places")
+
+
 class BankTransferForm(BootstrapMixin, forms.Form):
     payer_name = forms.CharField(label=_("汇款单位（付款账户名）"), max_length=120)
-    amount = forms.DecimalField(label=_("汇款金额（元）"), max_digits=14, decimal_places=2, min_value=0.01)
+    amount = AmountField(label=_("汇款金额（元）"))
     remitted_on = forms.DateField(
         label=_("汇款日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -135,6 +187,12 @@ class ReviewForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
+class ConfirmReceiptForm(ReviewForm):
+    """确认到账: the amount the confirming party saw arrive, compared with the amount due."""
+
+    received_amount = AmountField(label=_("实收金额（元）"), help_text=_("请按银行流水填写实际到账金额。"))
+
+
 class IssueInvoiceForm(BootstrapMixin, forms.Form):
     partner = forms.TypedChoiceField(label=_("开票供应商"), coerce=int)
     number = forms.CharField(label=_("发票号码"), max_length=32)
@@ -142,8 +200,8 @@ class IssueInvoiceForm(BootstrapMixin, forms.Form):
         label=_("开票日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     tax_rate = forms.ChoiceField(label=_("税率"))
-    amount = forms.DecimalField(label=_("金额（不含税，元）"), max_digits=14, decimal_places=2)
-    tax = forms.DecimalField(label=_("税额（元）"), max_digits=14, decimal_places=2)
+    amount = AmountField(label=_("金额（不含税，元）"))
+    tax = AmountField(label=_("税额（元）"), allow_zero=True)
 
     def __init__(self, *args, partners=(), rates=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,10 +209,10 @@ class IssueInvoiceForm(BootstrapMixin, forms.Form):
         self.fields["tax_rate"].choices = [(str(r), f"{r * 100:.0f}%") for r in rates]
 
     def clean_number(self):
-        number = self.cleaned_data["number"].strip()
-        if not re.fullmatch(r"[0-9A-Za-z]{8,20}", number):
-            raise ValidationError(_("发票号码应为 8–20 位数字或字母。"))
-        return number
+        try:
+            return normalise_invoice_number(self.cleaned_data["number"])
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None
 
     def clean_issued_on(self):
         value = self.cleaned_data["issued_on"]

@@ -4,14 +4,33 @@ Every order the mall creates (accepted quote, confirmed OEM order, direct purcha
 payment plan of one or more stages (全款, or 定金/进度款/尾款 for large or OEM orders) and may
 carry the buyer's invoice request."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.buyers.models import InvoiceType, InvoiceWish
 from shop.core.models import AuditEvent
+from shop.core.tax import VAT_RATES
 from shop.core.uploads import PrivateUploadTo, private_storage
+
+# Sane bounds of every number the payment pages accept (forms, services and CHECK constraints
+# in the database use the same figures): one stage, slip, receipt or invoice is at most
+# ¥99,999,999.99 (under 一亿元; larger contracts are split into stages), an order line at
+# most 1,000,000 units.
+MIN_AMOUNT = Decimal("0.01")
+MAX_AMOUNT = Decimal("99999999.99")
+MAX_QUANTITY = 1_000_000
+
+
+def amount_in_range(field: str, *, nullable: bool = False, allow_zero: bool = False) -> Q:
+    """CHECK condition: ``field`` between 0.01 (or 0) and MAX_AMOUNT (or NULL when allowed)."""
+    low = Decimal("0.00") if allow_zero else MIN_AMOUNT
+    condition = Q(**{f"{field}__gte": low, f"{field}__lte": MAX_AMOUNT})
+    return condition | Q(**{f"{field}__isnull": True}) if nullable else condition
 
 
 class OrderSource(models.TextChoices):
@@ -57,7 +76,10 @@ class PaymentStage(models.Model):
 
     class Meta:
         ordering = ["order", "sequence"]
-        constraints = [models.UniqueConstraint(fields=["order", "sequence"], name="uniq_payment_stage_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sequence"], name="uniq_payment_stage_seq"),
+            models.CheckConstraint(condition=amount_in_range("amount"), name="payment_stage_amount_range"),
+        ]
         verbose_name = _("付款阶段")
 
     def __str__(self):
@@ -93,6 +115,10 @@ class BankTransfer(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     payer_name = models.CharField(_("汇款单位"), max_length=120)
     amount = models.DecimalField(_("汇款金额"), max_digits=14, decimal_places=2)
+    # What the confirming vendor / operator saw arrive on the account (None until confirmed).
+    received_amount = models.DecimalField(
+        _("实收金额"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     remitted_on = models.DateField(_("汇款日期"))
     slip = models.FileField(
         _("汇款凭证"), storage=private_storage, upload_to=PrivateUploadTo("remittance"), max_length=200
@@ -113,6 +139,13 @@ class BankTransfer(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=amount_in_range("amount"), name="bank_transfer_amount_range"),
+            models.CheckConstraint(
+                condition=amount_in_range("received_amount", nullable=True),
+                name="bank_transfer_received_range",
+            ),
+        ]
         verbose_name = _("对公转账凭证")
 
     def __str__(self):
@@ -155,6 +188,7 @@ class StripePayment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["stage", "attempt"], name="uniq_stripe_payment_attempt"),
             models.UniqueConstraint(fields=["stage", "client_token"], name="uniq_stripe_payment_token"),
+            models.CheckConstraint(condition=amount_in_range("amount"), name="stripe_payment_amount_range"),
         ]
         verbose_name = _("Stripe 支付")
 
@@ -211,7 +245,15 @@ class IssuedInvoice(models.Model):
     class Meta:
         ordering = ["issued_on", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["partner", "number"], name="uniq_issued_invoice_number")
+            # the last line behind invoice_issue's own check (a race of two recordings)
+            models.UniqueConstraint(fields=["partner", "number"], name="uniq_issued_invoice_number"),
+            models.CheckConstraint(condition=amount_in_range("amount"), name="issued_invoice_amount_range"),
+            models.CheckConstraint(
+                condition=amount_in_range("tax", allow_zero=True), name="issued_invoice_tax_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__in=VAT_RATES), name="issued_invoice_tax_rate_allowed"
+            ),
         ]
         verbose_name = _("已开发票")
 

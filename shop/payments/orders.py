@@ -15,9 +15,9 @@ from oscar.core.loading import get_model
 from shop.buyers.models import INVOICE_FIELDS
 from shop.core.exceptions import DomainError
 from shop.core.models import next_document_number
-from shop.core.money import q2, split_tax_inclusive
+from shop.core.money import q2, rmb, split_tax_inclusive
 
-from .models import InvoiceRequest, OrderOrigin, PaymentStage
+from .models import MAX_AMOUNT, MAX_QUANTITY, InvoiceRequest, OrderOrigin, PaymentStage
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -84,12 +84,18 @@ def order_place(
     for spec in lines:
         if spec.quantity <= 0 or spec.unit_price_incl_tax <= 0:
             raise DomainError("订单行的数量和单价必须大于零。")
+        if spec.quantity > MAX_QUANTITY:
+            raise DomainError(f"订单行的数量不能超过 {MAX_QUANTITY:,}。")
+        if not Decimal(spec.unit_price_incl_tax).is_finite() or spec.unit_price_incl_tax > MAX_AMOUNT:
+            raise DomainError(f"订单行的单价不能超过 {rmb(MAX_AMOUNT)}。")
     amounts = [_line_amounts(spec) for spec in lines]
     total_incl = sum((a[0] for a in amounts), Decimal("0.00"))
     total_excl = sum((a[1] for a in amounts), Decimal("0.00"))
     stages = list(stages or [("全款", total_incl)])
     if sum((q2(s[1]) for s in stages), Decimal("0.00")) != total_incl:
         raise DomainError("付款阶段金额之和与订单总额不一致。")
+    if any(q2(amount) > MAX_AMOUNT for _label, amount in stages):
+        raise DomainError(f"单笔付款不能超过 {rmb(MAX_AMOUNT)}，请分阶段付款或拆分订单。")
 
     shipping_address = None
     if shipping:

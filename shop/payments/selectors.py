@@ -3,17 +3,18 @@ payable stage, tax splits and who may confirm what."""
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from shop.core.access import is_operator, user_partner_ids
-from shop.core.money import TAX_RATE_GOODS, q2, split_tax_inclusive
+from shop.core.money import q2, split_tax_inclusive
+from shop.core.tax import DEFAULT_VAT_RATE, RATE_PLACES, is_vat_rate
 
 from .gateway import STRIPE_MAX_AMOUNT_FEN, amount_to_fen
 from .models import (
@@ -29,7 +30,12 @@ Order = get_model("order", "Order")
 Line = get_model("order", "Line")
 Partner = get_model("partner", "Partner")
 
-PAYABLE_ORDER_STATUSES = ("待付款", "部分付款")
+ORDER_AWAITING = "待付款"
+ORDER_PART_PAID = "部分付款"
+ORDER_PAID = "已付款"
+PAYABLE_ORDER_STATUSES = (ORDER_AWAITING, ORDER_PART_PAID)
+# Statuses that only payments may set (a recorded stage), never a hand in the dashboard.
+PAYMENT_ORDER_STATUSES = (ORDER_PART_PAID, ORDER_PAID)
 STRIPE_MAX_CHARGE = Decimal(STRIPE_MAX_AMOUNT_FEN) / 100
 
 
@@ -82,6 +88,51 @@ def stage_within_card_limit(stage: PaymentStage) -> bool:
     return amount_to_fen(stage.amount) <= STRIPE_MAX_AMOUNT_FEN
 
 
+def stage_received(stage: PaymentStage) -> Decimal:
+    """Money already confirmed on the account for a stage that is still due: receipts the
+    confirming party recorded as short (还差). 0.00 when nothing arrived yet."""
+    total = stage.bank_transfers.filter(status=BankTransfer.Status.CONFIRMED).aggregate(
+        s=Sum("received_amount")
+    )["s"]
+    return q2(total or Decimal("0.00"))
+
+
+def stage_outstanding(stage: PaymentStage) -> Decimal:
+    """What is still to be paid on a stage: its amount less the money already received."""
+    if stage.status != PaymentStage.Status.DUE:
+        return Decimal("0.00")
+    return q2(stage.amount) - stage_received(stage)
+
+
+def with_outstanding(stages) -> list[PaymentStage]:
+    """The stages, each with ``received`` and ``outstanding`` (还差) for the pages."""
+    stages = list(stages)
+    for stage in stages:
+        stage.received = stage_received(stage) if stage.status == PaymentStage.Status.DUE else stage.amount
+        stage.outstanding = stage_outstanding(stage)
+    return stages
+
+
+def order_payment_status(order) -> str:
+    """The order status its payments justify: 已付款 when every stage is paid and the paid
+    stages add up to the order total, 部分付款 when some stage is paid, else 待付款."""
+    stages = list(order.payment_stages.all())
+    paid = [s for s in stages if s.status == PaymentStage.Status.PAID]
+    paid_total = sum((q2(s.amount) for s in paid), Decimal("0.00"))
+    if stages and len(paid) == len(stages) and paid_total == q2(order.total_incl_tax):
+        return ORDER_PAID
+    if paid:
+        return ORDER_PART_PAID
+    return ORDER_AWAITING
+
+
+def order_paid_total(order) -> Decimal:
+    return q2(
+        order.payment_stages.filter(status=PaymentStage.Status.PAID).aggregate(s=Sum("amount"))["s"]
+        or Decimal("0.00")
+    )
+
+
 def pending_transfer(stage: PaymentStage) -> BankTransfer | None:
     return stage.bank_transfers.filter(status=BankTransfer.Status.SUBMITTED).first()
 
@@ -117,6 +168,8 @@ def open_stripe_payment(stage: PaymentStage) -> StripePayment | None:
 EVENT_KIND_LABELS = {
     "order_placed": _("下单"),
     "order_status": _("订单状态变更"),
+    "order_status_manual": _("人工变更订单状态"),
+    "transfer_short": _("确认到账（金额不足）"),
     "transfer_submitted": _("提交汇款凭证"),
     "transfer_confirmed": _("确认到账"),
     "transfer_rejected": _("驳回汇款凭证"),
@@ -164,16 +217,13 @@ def order_audit_events(order) -> list[PaymentAuditEvent]:
 
 
 def line_tax_rate(line) -> Decimal:
+    """The line's VAT rate: its own (``tax_code``), else its product's; only a rate of
+    ``shop.core.tax.VAT_RATES`` counts (an invoice cannot be split at 12% or 0.5), else 13%."""
     for candidate in (line.tax_code, getattr(line.product, "tax_rate", None) if line.product_id else None):
-        if candidate in (None, ""):
+        if candidate in (None, "") or not is_vat_rate(str(candidate)):
             continue
-        try:
-            rate = Decimal(str(candidate))
-        except (InvalidOperation, ValueError):
-            continue
-        if Decimal("0") <= rate < Decimal("1"):
-            return rate
-    return TAX_RATE_GOODS
+        return Decimal(str(candidate)).quantize(RATE_PLACES)
+    return DEFAULT_VAT_RATE
 
 
 @dataclass(frozen=True)

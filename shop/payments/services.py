@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -26,6 +27,7 @@ from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenie
 from shop.core.money import q2, rmb
 from shop.core.transitions import transition
 from shop.core.uploads import check_upload
+from shop.core.validators import validate_invoice_wish
 
 from . import gateway, selectors
 from .models import (
@@ -654,13 +656,19 @@ def stripe_events_sweep(*, older_than_seconds: int = 60) -> list[int]:
 
 
 def invoice_request_update(*, order, user, data: dict) -> InvoiceRequest:
-    """The buyer states or edits the invoice it needs (cleaned by clean_invoice_wish)."""
+    """The buyer states or edits the invoice it needs (the shared invoice rules:
+    shop.core.validators.validate_invoice_wish; refused input changes nothing)."""
     _ensure_buyer(order, user)
     if IssuedInvoice.objects.filter(order=order).exists():
         raise DomainError(_("发票已开具，开票信息不能再修改；如需更正请联系供应商。"))
     if order.status == ORDER_CANCELLED:
         raise DomainError(_("订单已取消，不能申请开票。"))
     values = {f: (data.get(f) or "") for f in INVOICE_FIELDS}
+    try:
+        values = validate_invoice_wish(values, issuing=True)
+    except ValidationError as exc:
+        fields = exc.message_dict
+        raise DomainError(next(iter(fields.values()))[0], fields=fields) from exc
     with transaction.atomic():
         request, created = InvoiceRequest.objects.update_or_create(order=order, defaults=values)
         _audit(

@@ -39,11 +39,15 @@ class OrderListView(LoginRequiredMixin, ListView):
 def order_page_context(request, order, **overrides) -> dict:
     """Everything the payment page shows; forms may be passed in bound (with errors)."""
     stage = selectors.payable_stage(order)
+    stages = selectors.with_outstanding(order.payment_stages.all())
+    if stage:
+        stage = next(s for s in stages if s.pk == stage.pk)
+    due_now = stage.outstanding if stage else None
     invoice_request = InvoiceRequest.objects.filter(order=order).first()
     issued = list(order.issued_invoices.select_related("partner"))
     ctx = {
         "order": order,
-        "stages": list(order.payment_stages.all()),
+        "stages": stages,
         "stage": stage,
         "lines": list(order.lines.select_related("product", "partner")),
         "tax_rows": selectors.tax_split(order.lines.select_related("product")),
@@ -53,7 +57,7 @@ def order_page_context(request, order, **overrides) -> dict:
         "transfers": list(order.bank_transfers.select_related("stage")),
         "card_mode": selectors.card_form_mode(),
         "card_limit": selectors.STRIPE_MAX_CHARGE,
-        "card_allowed": bool(stage) and selectors.stage_within_card_limit(stage),
+        "card_allowed": bool(stage) and selectors.stage_within_card_limit(stage) and not stage.received,
         "wallets": selectors.wallet_methods(),
         "open_attempt": selectors.open_stripe_payment(stage) if stage else None,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
@@ -61,9 +65,9 @@ def order_page_context(request, order, **overrides) -> dict:
         "issued_invoices": issued,
         "invoice_editable": not issued and order.status != services.ORDER_CANCELLED,
         "transfer_form": BankTransferForm(
-            initial={"amount": stage.amount if stage else None, "payer_name": invoice_request.invoice_title}
+            initial={"amount": due_now, "payer_name": invoice_request.invoice_title}
             if invoice_request
-            else {"amount": stage.amount if stage else None}
+            else {"amount": due_now}
         ),
         "card_form": CardForm(initial={"token": services.new_form_token()}),
         "invoice_form": InvoiceRequestForm(instance=invoice_request),

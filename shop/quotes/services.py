@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from shop.buyers.forms import clean_invoice_wish
 from shop.buyers.models import INVOICE_FIELDS, OrgType
 from shop.buyers.services import buyer_organisation_remember
 from shop.core.access import is_operator, user_partner_ids
@@ -38,7 +37,7 @@ from shop.core.money import q2
 from shop.core.tax import is_vat_rate, product_vat_rate
 from shop.core.transitions import transition
 from shop.core.uploads import DOCUMENT_KINDS, check_upload
-from shop.core.validators import validate_cn_mobile, validate_uscc
+from shop.core.validators import validate_cn_mobile, validate_invoice_wish, validate_uscc
 from shop.core.versions import require_seen_version
 
 from . import selectors
@@ -283,7 +282,7 @@ def _check_request_data(data: dict) -> dict:
     try:
         validate_uscc(values["org_uscc"])
         validate_cn_mobile(values["contact_mobile"])
-        values = clean_invoice_wish(values)
+        values = validate_invoice_wish(values)
     except ValidationError as exc:
         raise DomainError(exc.messages[0])
     if values["org_type"] not in OrgType.values:

@@ -32,9 +32,11 @@ def _upload(client, order, sequence=1, **overrides):
     )
 
 
-def _confirm(client, transfer, note=""):
+def _confirm(client, transfer, note="", received=None):
+    """确认到账 with the amount read off the bank statement (by default: what the slip says)."""
     return client.post(
-        reverse("dashboard:payments-transfer-confirm", kwargs={"pk": transfer.pk}), {"note": note}
+        reverse("dashboard:payments-transfer-confirm", kwargs={"pk": transfer.pk}),
+        {"note": note, "received_amount": str(received or transfer.amount)},
     )
 
 
