@@ -17,6 +17,9 @@ from oscar.apps.dashboard.orders.views import *  # noqa: F401,F403
 from oscar.core.loading import get_class, get_model
 
 from shop.core.access import is_operator, user_partner_ids
+from shop.core.exceptions import DomainError
+from shop.payments.selectors import PAYMENT_ORDER_STATUSES
+from shop.payments.services import order_status_change
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -47,6 +50,25 @@ def queryset_orders_for_user(user):
             vendor_items=Coalesce(Subquery(items, output_field=IntegerField()), 0),
         )
     )
+
+
+def change_status_through_service(request, order, new_status: str) -> bool:
+    """One order's manual status change: the service decides, the user reads why in Chinese."""
+    old_status = order.status
+    try:
+        changed = order_status_change(order=order, to=new_status, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, _("订单 %(n)s：%(m)s") % {"n": order.number, "m": exc.message})
+        return False
+    msg = _("订单 %(n)s 状态已由“%(old)s”变更为“%(new)s”。") % {
+        "n": order.number,
+        "old": old_status,
+        "new": changed.status,
+    }
+    messages.info(request, msg)
+    order.notes.create(user=request.user, message=msg, note_type=OrderNote.SYSTEM)
+    order.status = changed.status
+    return True
 
 
 def get_order_for_user_or_404(user, number):
@@ -130,6 +152,11 @@ class OrderListView(oscar_views.OrderListView):
             raise Http404()
         return super().change_order_statuses(request, orders)
 
+    def change_order_status(self, request, order):
+        """Each order of the batch through the payments service (guard + audit), not Oscar's
+        EventHandler, which would set any pipeline status without a payment."""
+        change_status_through_service(request, order, request.POST.get("new_status", ""))
+
 
 class OrderDetailView(oscar_views.OrderDetailView):
     def dispatch(self, request, *args, **kwargs):
@@ -152,6 +179,27 @@ class OrderDetailView(oscar_views.OrderDetailView):
 
     def get_order_lines(self):
         return lines_for_user(self.request.user, self.object)
+
+    def get_order_status_form(self):
+        form = super().get_order_status_form()
+        # 部分付款 / 已付款 follow recorded payments only; they are not offered by hand
+        field = form.fields["new_status"]
+        field.choices = [c for c in field.choices if c[0] not in PAYMENT_ORDER_STATUSES]
+        return form
+
+    def change_order_status(self, request, order):
+        """Through the payments service (guard + audit), not Oscar's EventHandler."""
+        change_status_through_service(request, order, request.POST.get("new_status", ""))
+        return self.reload_page()
+
+    def change_line_statuses(self, request, order, lines, quantities):
+        new_status = (request.POST.get("new_status") or "").strip()
+        if new_status in PAYMENT_ORDER_STATUSES:
+            messages.error(
+                request, _("“%(s)s”由收款记录自动设置，不能手工修改商品行状态。") % {"s": new_status}
+            )
+            return self.reload_page()
+        return super().change_line_statuses(request, order, lines, quantities)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
