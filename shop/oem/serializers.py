@@ -8,7 +8,6 @@ from oscar.core.loading import get_model
 from rest_framework import serializers
 
 from shop.apps.catalogue.models import OemCustomisation
-from shop.buyers.forms import clean_invoice_wish
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
 from shop.core.limits import (
     AMOUNT_TOO_LARGE,
@@ -20,6 +19,7 @@ from shop.core.limits import (
     QUANTITY_TOO_LARGE,
     limit_text,
 )
+from shop.core.validators import validate_invoice_wish
 from shop.storefront.selectors import visible_products
 
 from .models import BUYER_INPUT_FIELDS, OemOrder, OemOrderEvent, OemStatus
@@ -175,7 +175,7 @@ class OemOrderCreateSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         try:
-            return clean_invoice_wish(dict(attrs))
+            return validate_invoice_wish(dict(attrs))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict)
 

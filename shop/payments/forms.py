@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from shop.buyers.forms import clean_invoice_wish
 from shop.buyers.models import INVOICE_FIELDS
 from shop.core.exceptions import DomainError
 from shop.core.money import CENT, rmb
 from shop.core.uploads import check_upload
+from shop.core.validators import validate_invoice_wish
 
 from .models import MAX_AMOUNT, MIN_AMOUNT, InvoiceRequest
 from .services import SLIP_KINDS, normalise_invoice_number
@@ -168,19 +168,8 @@ class InvoiceRequestForm(BootstrapMixin, forms.ModelForm):
         widgets = {"invoice_type": forms.RadioSelect}
 
     def clean(self):
-        cleaned = super().clean()
-        if not (cleaned.get("invoice_title") or "").strip():
-            self.add_error("invoice_title", _("请填写发票抬头（单位全称）。"))
-        if not (cleaned.get("invoice_tax_no") or "").strip():
-            self.add_error("invoice_tax_no", _("请填写纳税人识别号（统一社会信用代码）。"))
-        try:
-            return clean_invoice_wish(cleaned)
-        except ValidationError as exc:
-            for field, errors in exc.error_dict.items():
-                for error in errors:
-                    if field not in self.errors:
-                        self.add_error(field, error)
-            return cleaned
+        # the shared invoice rules; an invoice actually requested needs title and tax number
+        return validate_invoice_wish(super().clean(), issuing=True)
 
 
 class ReviewForm(BootstrapMixin, forms.Form):

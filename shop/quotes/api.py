@@ -16,8 +16,8 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from shop.buyers.forms import clean_invoice_wish
 from shop.core.limits import BUDGET_TOO_LARGE, MAX_AMOUNT, limit_text
+from shop.core.validators import validate_invoice_wish
 from shop.storefront.selectors import visible_products
 
 from . import selectors, services
@@ -156,7 +156,7 @@ class QuoteRequestCreateSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         try:
-            clean_invoice_wish(attrs)
+            validate_invoice_wish(attrs)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict)
         return attrs
