@@ -7,14 +7,14 @@ check, one PaymentAuditEvent)."""
 
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -23,14 +23,18 @@ from oscar.apps.order.signals import order_status_changed
 from oscar.core.loading import get_model
 
 from shop.buyers.models import INVOICE_FIELDS
+from shop.core.enqueue import enqueue_on_commit, sweep_enqueue
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
-from shop.core.money import q2, rmb
+from shop.core.mail import mail_queue
+from shop.core.money import CENT, q2, rmb
+from shop.core.tax import is_vat_rate
 from shop.core.transitions import transition
 from shop.core.uploads import check_upload
 from shop.core.validators import validate_invoice_wish
 
 from . import gateway, selectors
 from .models import (
+    MAX_AMOUNT,
     BankTransfer,
     InvoiceRequest,
     IssuedInvoice,
@@ -46,6 +50,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 Order = get_model("order", "Order")
+Partner = get_model("partner", "Partner")
 OrderStatusChange = get_model("order", "OrderStatusChange")
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventType = get_model("order", "PaymentEventType")
@@ -124,9 +129,28 @@ def _move(obj, to: str, *, kind: str, actor=None, note: str = "", extra: dict | 
 
 def order_status_move(*, order, to: str, actor=None, note: str = "", kind: str = "order_status"):
     """Move an Oscar order along OSCAR_ORDER_STATUS_PIPELINE: guarded and audited, with Oscar's
-    own line cascade, OrderStatusChange row and ``order_status_changed`` signal."""
+    own line cascade, OrderStatusChange row and ``order_status_changed`` signal.
+
+    部分付款 / 已付款 are reached only when the recorded payment stages justify them
+    (``selectors.order_payment_status``): no caller, the dashboard included, can mark an order
+    paid without the money."""
     with transaction.atomic():
-        old = Order.objects.select_for_update().get(pk=order.pk).status
+        current = Order.objects.select_for_update().get(pk=order.pk)
+        old = current.status
+        if to in selectors.PAYMENT_ORDER_STATUSES and to != old:
+            justified = selectors.order_payment_status(current)
+            if justified != to:
+                raise DomainError(
+                    _(
+                        "订单款项不支持变更为“%(to)s”：已收 %(paid)s，应付 %(total)s。"
+                        "收款须在“收款与发票”中确认到账或在线支付，订单状态会随之自动更新。"
+                    )
+                    % {
+                        "to": to,
+                        "paid": rmb(selectors.order_paid_total(current)),
+                        "total": rmb(current.total_incl_tax),
+                    }
+                )
         locked = transition(
             obj=order,
             to=to,
@@ -149,6 +173,25 @@ def order_status_move(*, order, to: str, actor=None, note: str = "", kind: str =
     return locked
 
 
+def order_status_change(*, order, to: str, actor, note: str = "") -> "Order":
+    """An operator changes an order's status by hand (Oscar's order dashboard, one order or a
+    batch). Same guard and audit as every other move (``order_status_move``); cancelling also
+    cancels the stages still due, so nothing stays payable on a cancelled order."""
+    to = (to or "").strip()
+    if not to or to not in settings.OSCAR_ORDER_STATUS_PIPELINE:
+        raise DomainError(_("请选择有效的订单状态。"))
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == to:
+            raise DomainError(_("订单 %(n)s 已是“%(s)s”状态。") % {"n": locked.number, "s": to})
+        if to == ORDER_CANCELLED and to in settings.OSCAR_ORDER_STATUS_PIPELINE.get(locked.status, ()):
+            reason = note or _("平台运营取消订单。")
+            for stage in locked.payment_stages.filter(status=PaymentStage.Status.DUE):
+                _move(stage, PaymentStage.Status.CANCELLED, kind="stage_cancelled", actor=actor, note=reason)
+        locked = order_status_move(order=locked, to=to, actor=actor, note=note, kind="order_status_manual")
+    return locked
+
+
 # --- recording a paid stage -------------------------------------------------------------------
 
 
@@ -163,13 +206,39 @@ def _paid_event_type():
     return et or PaymentEventType.objects.create(code="paid", name="已收款")
 
 
+def _record_receipt(*, order, method: str, amount: Decimal, reference: str) -> None:
+    """Money that arrived, on the Oscar order: its Source (allocated + debited) and a PaymentEvent."""
+    source = Source.objects.filter(order=order, source_type=_source_type(method)).first()
+    if source is None:
+        source = Source.objects.create(
+            order=order,
+            source_type=_source_type(method),
+            currency=order.currency,
+            label=str(PayMethod(method).label),
+        )
+    source.allocate(amount, reference=reference, status="success")
+    source.debit(amount, reference=reference, status="success")
+    PaymentEvent.objects.create(
+        order=order, amount=amount, reference=reference[:128], event_type=_paid_event_type()
+    )
+
+
 def stage_mark_paid(
-    *, stage: PaymentStage, method: str, reference: str, actor=None, note: str = ""
+    *,
+    stage: PaymentStage,
+    method: str,
+    reference: str,
+    actor=None,
+    note: str = "",
+    amount: Decimal | None = None,
 ) -> PaymentStage:
-    """Mark ``stage`` paid and record it on the Oscar order (Source + PaymentEvent), then move
-    the order to 部分付款 / 已付款. Raises IllegalTransition if the stage is not due."""
+    """Mark ``stage`` paid and record the money received now (``amount``, by default what is
+    still outstanding on it) on the Oscar order (Source + PaymentEvent), then move the order to
+    部分付款 / 已付款. Raises IllegalTransition if the stage is not due."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=stage.order_id)
+        if amount is None:
+            amount = selectors.stage_outstanding(PaymentStage.objects.get(pk=stage.pk))
         stage = _move(
             stage,
             PaymentStage.Status.PAID,
@@ -178,19 +247,7 @@ def stage_mark_paid(
             note=note or reference,
             extra={"paid_at": timezone.now(), "paid_via": method},
         )
-        source = Source.objects.filter(order=order, source_type=_source_type(method)).first()
-        if source is None:
-            source = Source.objects.create(
-                order=order,
-                source_type=_source_type(method),
-                currency=order.currency,
-                label=str(PayMethod(method).label),
-            )
-        source.allocate(stage.amount, reference=reference, status="success")
-        source.debit(stage.amount, reference=reference, status="success")
-        PaymentEvent.objects.create(
-            order=order, amount=stage.amount, reference=reference[:128], event_type=_paid_event_type()
-        )
+        _record_receipt(order=order, method=method, amount=amount, reference=reference)
         remaining = order.payment_stages.exclude(pk=stage.pk).filter(status=PaymentStage.Status.DUE)
         target = ORDER_PART_PAID if remaining.exists() else ORDER_PAID
         if order.status != target:
@@ -207,6 +264,27 @@ def _ensure_payable(stage: PaymentStage) -> None:
     nxt = selectors.payable_stage(order)
     if nxt is None or nxt.pk != stage.pk:
         raise DomainError(_("请先支付“%(label)s”。") % {"label": nxt.label if nxt else ""})
+
+
+def checked_amount(value, *, label: str, allow_zero: bool = False) -> Decimal:
+    """A money figure from outside (form, API, task) as Decimal with two places, between
+    MIN_AMOUNT (0.00 with ``allow_zero``) and MAX_AMOUNT; anything else (NaN, 1e-9, 10^30,
+    text) is a DomainError."""
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, TypeError, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise DomainError(_("%(label)s不是有效的金额。") % {"label": label})
+    if amount > MAX_AMOUNT:
+        raise DomainError(_("%(label)s不能超过 %(max)s。") % {"label": label, "max": rmb(MAX_AMOUNT)})
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise DomainError(
+            (_("%(label)s不能为负。") if allow_zero else _("%(label)s必须大于零。")) % {"label": label}
+        )
+    if amount != amount.quantize(CENT):  # 0 <= amount <= MAX_AMOUNT here: quantize cannot overflow
+        raise DomainError(_("%(label)s最多保留两位小数（精确到分）。") % {"label": label})
+    return q2(amount)
 
 
 def _ensure_buyer(order, user) -> None:
@@ -235,8 +313,7 @@ def bank_transfer_submit(
         _ensure_payable(stage)
         if selectors.pending_transfer(stage):
             raise DomainError(_("该款项已提交汇款凭证，正在等待确认到账，请勿重复提交。"))
-        if q2(amount) <= 0:
-            raise DomainError(_("汇款金额必须大于零。"))
+        amount = checked_amount(amount, label=_("汇款金额"))
         transfer = BankTransfer.objects.create(
             order=stage.order,
             stage=stage,
@@ -268,12 +345,27 @@ def _ensure_can_confirm(user, order) -> None:
 class ConfirmResult:
     transfer: BankTransfer
     changed: bool
+    # what is still missing on the stage after this receipt (0.00: the stage is paid)
+    shortfall: Decimal = Decimal("0.00")
 
 
-def bank_transfer_confirm(*, transfer: BankTransfer, actor, note: str = "") -> ConfirmResult:
-    """The vendor or an operator confirms the money arrived: the stage is paid. Confirming an
-    already confirmed slip changes nothing."""
+def bank_transfer_confirm(
+    *, transfer: BankTransfer, actor, received_amount: Decimal, note: str = ""
+) -> ConfirmResult:
+    """The vendor or an operator confirms what arrived on the account (``received_amount``,
+    read off the bank statement, not the buyer's slip) and it is compared with what is still
+    due on the stage:
+
+    - equal: the stage is paid (and the order moves to 部分付款 / 已付款);
+    - less: the receipt is recorded, the stage stays due with the difference open (还差 ¥x;
+      the buyer uploads a slip for the rest and that one is confirmed the same way);
+    - more: refused. The mall never books money beyond what a stage asks for: an overpayment
+      is the buyer's money, to be returned, not credited to a later stage. The confirming party
+      enters the amount due once the excess is settled with the buyer.
+
+    Confirming an already confirmed slip changes nothing."""
     _ensure_can_confirm(actor, transfer.order)
+    received = checked_amount(received_amount, label=_("实收金额"))
     with transaction.atomic():
         locked = BankTransfer.objects.select_for_update().get(pk=transfer.pk)
         if locked.status == BankTransfer.Status.CONFIRMED:
@@ -284,22 +376,41 @@ def bank_transfer_confirm(*, transfer: BankTransfer, actor, note: str = "") -> C
                 _("该款项已是“%(s)s”状态，不能再确认此凭证；如为重复汇款，请驳回并安排退款。")
                 % {"s": stage.get_status_display()}
             )
+        outstanding = selectors.stage_outstanding(stage)
+        if received > outstanding:
+            raise DomainError(
+                _(
+                    "实收金额 %(got)s 超过该款项尚需支付的 %(due)s，不能确认。"
+                    "多付的款项请与采购方核对后退回，再按应收金额确认。"
+                )
+                % {"got": rmb(received), "due": rmb(outstanding)}
+            )
+        shortfall = outstanding - received
         locked = _move(
             locked,
             BankTransfer.Status.CONFIRMED,
-            kind="transfer_confirmed",
+            kind="transfer_short" if shortfall else "transfer_confirmed",
             actor=actor,
-            note=note,
-            extra=_reviewed(actor, note),
+            note=_("实收 %(got)s，还差 %(left)s") % {"got": rmb(received), "left": rmb(shortfall)}
+            if shortfall
+            else note,
+            extra={**_reviewed(actor, note), "received_amount": received},
         )
-        stage_mark_paid(
-            stage=stage,
-            method=PayMethod.BANK_TRANSFER,
-            reference=f"{selectors.payment_reference(stage)} 凭证#{locked.pk} ¥{locked.amount}",
-            actor=actor,
-            note=note,
-        )
-    return ConfirmResult(transfer=locked, changed=True)
+        reference = f"{selectors.payment_reference(stage)} 凭证#{locked.pk} ¥{received}"
+        if shortfall:
+            _record_receipt(
+                order=stage.order, method=PayMethod.BANK_TRANSFER, amount=received, reference=reference
+            )
+        else:
+            stage_mark_paid(
+                stage=stage,
+                method=PayMethod.BANK_TRANSFER,
+                reference=reference,
+                actor=actor,
+                note=note,
+                amount=received,
+            )
+    return ConfirmResult(transfer=locked, changed=True, shortfall=shortfall)
 
 
 def _reviewed(actor, note: str) -> dict:
@@ -364,6 +475,11 @@ def stripe_attempt_start(*, stage: PaymentStage, user, token: str) -> StripePaym
         _ensure_payable(stage)
         if selectors.pending_transfer(stage):
             raise DomainError(_("该款项已提交对公转账凭证，正在等待确认到账，请勿重复付款。"))
+        if selectors.stage_received(stage) > 0:
+            raise DomainError(
+                _("该款项已部分到账，还差 %(left)s，请继续通过对公转账补足。")
+                % {"left": rmb(selectors.stage_outstanding(stage))}
+            )
         n = (stage.stripe_payments.aggregate(m=Max("attempt"))["m"] or 0) + 1
         attempt = StripePayment.objects.create(
             order=stage.order,
@@ -575,8 +691,7 @@ def stripe_event_receive(*, payload: bytes, signature: str) -> tuple[StripeEvent
     if created:
         from .tasks import process_stripe_event
 
-        pk = stored.pk
-        transaction.on_commit(lambda: process_stripe_event.delay(pk))
+        enqueue_on_commit(process_stripe_event, stored.pk)
     return stored, created
 
 
@@ -643,12 +758,14 @@ def stripe_event_process(*, event_id: int) -> str:
 
 
 def stripe_events_sweep(*, older_than_seconds: int = 60) -> list[int]:
-    """Ids of received-but-unprocessed events to enqueue again (broker outage, killed worker)."""
+    """Enqueue again events received but not processed (broker outage, killed worker), except
+    those the task gave up on; returns their ids."""
+    from .tasks import process_stripe_event
+
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    return list(
-        StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED, received_at__lte=cutoff).values_list(
-            "pk", flat=True
-        )[:500]
+    return sweep_enqueue(
+        process_stripe_event,
+        StripeEvent.objects.filter(status=StripeEvent.Status.RECEIVED, received_at__lte=cutoff),
     )
 
 
@@ -680,6 +797,10 @@ def invoice_request_update(*, order, user, data: dict) -> InvoiceRequest:
     return request
 
 
+def _invoice_number_taken(partner, number: str) -> DomainError:
+    return DomainError(_("发票号码 %(n)s 已登记过（%(p)s），请核对号码。") % {"n": number, "p": partner.name})
+
+
 def invoice_issue(
     *,
     order,
@@ -691,44 +812,59 @@ def invoice_issue(
     amount: Decimal,
     tax: Decimal,
 ) -> IssuedInvoice:
-    """The vendor records an invoice it issued for its own share of the order."""
+    """The vendor records an invoice it issued for its own share of the order.
+
+    The order row is locked first and the remaining amount per tax rate is read under that
+    lock, so two recordings at the same moment cannot together exceed the order; the partner
+    row is locked too, so a number is checked once per vendor at a time. The unique
+    (partner, number) constraint stays as the last line and answers with the same message."""
     allowed = {p.pk for p in selectors.invoice_partners_for(actor, order)}
     if partner is None or partner.pk not in allowed:
         raise PermissionDenied(_("只能为本供应商在该订单中的商品登记发票。"))
-    request = InvoiceRequest.objects.filter(order=order).first()
-    if request is None:
-        raise DomainError(_("采购方尚未提交开票信息，请先联系采购方填写。"))
-    if order.status == ORDER_CANCELLED:
-        raise DomainError(_("订单已取消，不能登记发票。"))
-    amount, tax, tax_rate = q2(amount), q2(tax), Decimal(tax_rate)
-    if amount <= 0 or tax < 0:
-        raise DomainError(_("发票金额必须大于零，税额不能为负。"))
-    share = {row.rate: row for row in selectors.partner_share(order, partner.pk)}
-    if tax_rate not in share:
-        raise DomainError(_("该订单中本供应商没有税率为 %(r)s 的商品。") % {"r": f"{tax_rate * 100:.0f}%"})
-    if abs(q2(amount * tax_rate) - tax) > Decimal("0.05"):
-        raise DomainError(_("税额与金额 × 税率不符（应约为 %(t)s）。") % {"t": rmb(amount * tax_rate)})
-    already = selectors.invoiced_by_rate(order, partner.pk).get(tax_rate, Decimal("0.00"))
-    if already + amount + tax > share[tax_rate].amount_incl:
-        raise DomainError(
-            _("价税合计超出该税率商品的订单金额（剩余可开 %(left)s）。")
-            % {"left": rmb(share[tax_rate].amount_incl - already)}
-        )
-    number = number.strip()
-    if IssuedInvoice.objects.filter(partner=partner, number=number).exists():
-        raise DomainError(_("发票号码 %(n)s 已登记过。") % {"n": number})
+    amount = checked_amount(amount, label=_("发票金额"))
+    tax = checked_amount(tax, label=_("税额"), allow_zero=True)
+    if not is_vat_rate(tax_rate):
+        raise DomainError(_("税率只能是 13%、9%、6%、3%、1% 或 0%。"))
+    tax_rate = Decimal(tax_rate).quantize(CENT)
+    number = normalise_invoice_number(number)
     with transaction.atomic():
-        invoice = IssuedInvoice.objects.create(
-            order=order,
-            partner=partner,
-            invoice_type=request.invoice_type,
-            number=number,
-            issued_on=issued_on,
-            tax_rate=tax_rate,
-            amount=amount,
-            tax=tax,
-            created_by=actor,
-        )
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        Partner.objects.select_for_update().filter(pk=partner.pk).first()
+        request = InvoiceRequest.objects.filter(order=order).first()
+        if request is None:
+            raise DomainError(_("采购方尚未提交开票信息，请先联系采购方填写。"))
+        if order.status == ORDER_CANCELLED:
+            raise DomainError(_("订单已取消，不能登记发票。"))
+        share = {row.rate: row for row in selectors.partner_share(order, partner.pk)}
+        if tax_rate not in share:
+            raise DomainError(
+                _("该订单中本供应商没有税率为 %(r)s 的商品。") % {"r": f"{tax_rate * 100:.0f}%"}
+            )
+        if abs(q2(amount * tax_rate) - tax) > Decimal("0.05"):
+            raise DomainError(_("税额与金额 × 税率不符（应约为 %(t)s）。") % {"t": rmb(amount * tax_rate)})
+        already = selectors.invoiced_by_rate(order, partner.pk).get(tax_rate, Decimal("0.00"))
+        if already + amount + tax > share[tax_rate].amount_incl:
+            raise DomainError(
+                _("价税合计超出该税率商品的订单金额（剩余可开 %(left)s）。")
+                % {"left": rmb(share[tax_rate].amount_incl - already)}
+            )
+        if IssuedInvoice.objects.filter(partner=partner, number=number).exists():
+            raise _invoice_number_taken(partner, number)
+        try:
+            with transaction.atomic():
+                invoice = IssuedInvoice.objects.create(
+                    order=order,
+                    partner=partner,
+                    invoice_type=request.invoice_type,
+                    number=number,
+                    issued_on=issued_on,
+                    tax_rate=tax_rate,
+                    amount=amount,
+                    tax=tax,
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise _invoice_number_taken(partner, number) from None
         _audit(
             actor=actor,
             kind="invoice_issued",
@@ -736,6 +872,14 @@ def invoice_issue(
             note=f"{partner.name} 发票 {number} ¥{invoice.total}",
         )
     return invoice
+
+
+def normalise_invoice_number(number) -> str:
+    """发票号码 as printed: 8–20 digits or letters, letters upper-cased (one number, one spelling)."""
+    number = re.sub(r"\s", "", str(number or "")).upper()
+    if not re.fullmatch(r"[0-9A-Z]{8,20}", number):
+        raise DomainError(_("发票号码应为 8–20 位数字或字母。"))
+    return number
 
 
 # --- orders placed through Oscar's basket checkout ------------------------------------------------
@@ -800,10 +944,11 @@ def unpaid_orders_remind(*, now: datetime | None = None) -> list[str]:
                     "d": f"{deadline:%Y-%m-%d %H:%M}",
                     "url": _order_url(order),
                 }
-                transaction.on_commit(
-                    lambda o=order, b=body: send_mail(
-                        _("【湘慧商城】订单 %(n)s 待付款提醒") % {"n": o.number}, b, None, [o.email]
-                    )
+                mail_queue(
+                    to=[order.email],
+                    subject=_("【湘慧商城】订单 %(n)s 待付款提醒") % {"n": order.number},
+                    body=body,
+                    dedupe_key=f"payments:unpaid-reminder:{order.pk}:{now.timestamp()}",
                 )
             reminded.append(order.number)
     return reminded
@@ -837,10 +982,11 @@ def unpaid_orders_cancel(*, now: datetime | None = None) -> list[str]:
                     "您好：\n\n您在湘慧商城的订单 %(n)s 超过 %(d)s 天未付款，已自动取消。\n"
                     "如仍需采购，请重新下单或联系供应商。\n\n此邮件由系统自动发送，请勿直接回复。\n湘慧商城\n"
                 ) % {"n": order.number, "d": settings.UNPAID_ORDER_CANCEL_DAYS}
-                transaction.on_commit(
-                    lambda o=order, b=body: send_mail(
-                        _("【湘慧商城】订单 %(n)s 已取消") % {"n": o.number}, b, None, [o.email]
-                    )
+                mail_queue(
+                    to=[order.email],
+                    subject=_("【湘慧商城】订单 %(n)s 已取消") % {"n": order.number},
+                    body=body,
+                    dedupe_key=f"payments:unpaid-cancelled:{order.pk}",
                 )
             cancelled.append(order.number)
     return cancelled
