@@ -303,7 +303,12 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "429.html"  # Chinese page, status 429
-# Submissions per user (or client address when anonymous), by URL name: shop/core/ratelimit.py.
+# The reverse proxies in front of the web servers (CIDRs, e.g. "10.0.0.0/8,127.0.0.1"): behind
+# them the client address is read from X-Forwarded-For (shop/core/ratelimit.py). Default: none,
+# REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Successful submissions per user (or client address when anonymous), by URL name:
+# shop/core/ratelimit.py.
 RATE_LIMITS = {
     "quotes:submit": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "oem:create": env.str("RATE_LIMIT_OEM", default="20/h"),

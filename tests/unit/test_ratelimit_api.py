@@ -72,10 +72,21 @@ def test_an_oem_order_over_the_api_limit_is_refused_and_saves_nothing(settings):
 def test_token_clients_are_limited_per_client_address(settings):
     # a token is read by DRF after the middleware has run: the limit falls back to the address
     settings.RATE_LIMITS = {"api:quote-request-list": "2/h"}
+    vendor, _ = make_vendor("甲")
+    product = stocked_product(vendors=[(vendor, "100.00")])
     token = Token.objects.create(user=UserFactory()).key
     client = APIClient(REMOTE_ADDR="198.51.100.23")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     url = reverse("api:quote-request-list")
+    # invalid requests (400) cost nothing; two created ones use the limit up
     statuses = [client.post(url, {}, format="json").status_code for _ in range(3)]
-    assert statuses == [400, 400, 429]
-    assert QuoteRequest.objects.count() == 0
+    statuses += [client.post(url, quote_payload(product), format="json").status_code for _ in range(3)]
+    assert statuses == [400, 400, 400, 201, 201, 429]
+    assert QuoteRequest.objects.count() == 2
+    # the refusal is the API's JSON error
+    refused = client.post(url, quote_payload(product), format="json")
+    assert refused.json() == {"code": "throttled", "detail": "请求过于频繁，请稍后再试。", "fields": {}}
+    # another address (not the same proxy bucket) is not held back
+    other = APIClient(REMOTE_ADDR="198.51.100.24")
+    other.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert other.post(url, quote_payload(product), format="json").status_code == 201
