@@ -378,8 +378,20 @@ def render_region(name: str, visitor: Visitor) -> str:
         return ""
     messages = visitor.messages if name == "messages" else ()
     if messages:
-        return _render(name, visitor, messages)
+        return _with_csrf_token(_render(name, visitor, messages), visitor)
     header = visitor.header
     if header is None:
-        return _render(name, visitor)
-    return header.region(name, lambda: _render(name, visitor))
+        return _with_csrf_token(_render(name, visitor), visitor)
+    return _with_csrf_token(header.region(name, lambda: _render(name, visitor)), visitor)
+
+
+def _with_csrf_token(html: str, visitor: Visitor) -> str:
+    """A region's forms (the header's 退出) carry the CSRF placeholder, never a token, since
+    the region is cached per user: the request's own token goes in here."""
+    from .cache import CSRF_PLACEHOLDER
+
+    if visitor.request is None or CSRF_PLACEHOLDER not in html:
+        return html
+    from django.middleware.csrf import get_token
+
+    return html.replace(CSRF_PLACEHOLDER, get_token(visitor.request))

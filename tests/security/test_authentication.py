@@ -1,6 +1,7 @@
 """Login throttling, session fixation, logout, and open redirects through login, register,
 logout and the basket."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -97,8 +98,7 @@ def test_login_gives_a_new_session_key_and_kills_the_anonymous_one():
     assert signed_in(client)
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_the_old_session_cookie_is_dead_after_logout(method):
+def test_the_old_session_cookie_is_dead_after_logout():
     # given a signed-in buyer
     user = UserFactory(email="logout@example.com")
     client = Client()
@@ -106,7 +106,7 @@ def test_the_old_session_cookie_is_dead_after_logout(method):
     old = client.cookies["sessionid"].value
     assert Client(HTTP_COOKIE=f"sessionid={old}").get("/accounts/profile/").status_code == 200
     # when the buyer logs out
-    getattr(client, method)("/accounts/logout/")
+    client.post("/accounts/logout/")
     # then a replay of the old cookie is anonymous again
     replay = Client()
     replay.cookies["sessionid"] = old
@@ -114,6 +114,56 @@ def test_the_old_session_cookie_is_dead_after_logout(method):
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert SessionStore().exists(old) is False
+
+
+def test_a_get_of_logout_changes_nothing_and_asks_for_confirmation():
+    # given a signed-in buyer
+    user = UserFactory(email="logout-get@example.com")
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    key = client.session.session_key
+    # when anything GETs the logout URL (a link, an <img src>, a prefetch)
+    response = client.get("/accounts/logout/")
+    # then the buyer is still signed in with the same session, and sees a POST form to confirm
+    assert response.status_code == 200
+    assert signed_in(client)
+    assert client.session.session_key == key
+    html = response.content.decode()
+    assert "确定要退出吗？" in html
+    assert 'method="post" action="/accounts/logout/"' in html
+
+
+def test_logout_without_a_csrf_token_is_refused():
+    user = UserFactory(email="logout-csrf@example.com")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 403
+    assert signed_in(client)
+
+
+def _header_logout_token(html: str) -> str:
+    form = re.search(
+        r'<form class="xh-logout-form" method="post" action="/accounts/logout/">(.*?)</form>', html
+    )
+    assert form, "the header has no logout form"
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(1)).group(1)
+
+
+def test_the_header_logout_form_posts_with_the_requests_own_token_every_time():
+    # given a buyer who signs in, out and in again (the header region is cached per user)
+    user = UserFactory(email="logout-header@example.com")
+    client = Client(enforce_csrf_checks=True)
+    for _ in range(2):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        # when the 退出 form of the home page's header is submitted
+        home = client.get("/")
+        token = _header_logout_token(home.content.decode())
+        assert "__xh_csrf_token__" not in home.content.decode()
+        response = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+        # then the buyer is signed out (the token is the current one, not a cached one)
+        assert response.status_code == 302
+        assert not signed_in(client)
 
 
 def test_session_and_csrf_cookies_are_httponly_and_samesite():
@@ -184,7 +234,7 @@ def test_logout_never_redirects_off_site(target):
     user = UserFactory(email="logout-redirect@example.com")
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    response = client.get(f"/accounts/logout/?next={target}&redirect_url={target}")
+    response = client.post(f"/accounts/logout/?next={target}&redirect_url={target}")
     assert response.status_code == 302
     assert_safe(response["Location"])
 

@@ -4,10 +4,12 @@
 - Opening a notification no longer marks it read: the page posts that back (boot.js, or the
   button when scripts are off).
 - An order line that is not a line of the buyer's own order is a 404 (Oscar's ``.get()`` gave
-  a 500)."""
+  a 500).
+- Logging out is a POST; a GET shows a confirmation page."""
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.utils.timezone import now
 from oscar.apps.communication.notifications import views as notification_views
 from oscar.apps.customer import views as oscar_views
@@ -45,3 +47,19 @@ class OrderLineView(oscar_views.OrderLineView):
         if not 0 < line_id < 2**63:  # the URL takes any digits; no such line, not a database error
             raise Http404
         return get_object_or_404(order.lines.all(), id=line_id)
+
+
+class LogoutView(oscar_views.LogoutView):
+    """Logging out is a POST (the header's 退出 is a small form). A GET changes nothing: it
+    shows a confirmation page with that form (Oscar logged out on GET, so any page could log
+    a buyer out with an image tag)."""
+
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return HttpResponseRedirect(self.get_redirect_url())
+        return TemplateResponse(request, "oscar/customer/logout_confirm.html", {})
+
+    def post(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)  # Oscar's logout, cookies cleared
