@@ -1,8 +1,10 @@
+import re
+
 from django.apps import apps
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,5 +18,20 @@ urlpatterns = [
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded public media (product images …): served by Django under DEBUG and in make run
+# (settings.SERVE_MEDIA in shop.settings.dev, DEBUG off); production serves them from object
+# storage or the web server. Private uploads are outside MEDIA_ROOT and never served here.
+if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
+
+# Chinese error pages (DEBUG off): 400/403/404 inside the storefront's layout, 500 static.
+handler400 = "shop.core.errors.bad_request"
+handler403 = "shop.core.errors.permission_denied"
+handler404 = "shop.core.errors.page_not_found"
+handler500 = "shop.core.errors.server_error"

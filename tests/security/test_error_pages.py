@@ -1,0 +1,126 @@
+"""Chinese error pages (shop/core/errors.py): 400/403/404 inside the storefront's layout, 500
+without request or database; make run's dev settings run with DEBUG off and still serve media."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import get_resolver
+
+from tests.conftest import ROOT, subprocess_env
+from tests.factories.accounts import UserFactory
+
+LAYOUT = ('class="xh-header"', 'class="xh-footer"', "全部商品")
+
+
+def _handler(status):
+    return get_resolver().resolve_error_handler(status)
+
+
+@pytest.mark.django_db
+def test_an_unknown_url_is_the_chinese_404_inside_the_layout():
+    # when a visitor opens a URL that does not exist (DEBUG off)
+    response = Client().get("/no-such-page/")
+    # then the page is the Chinese 404 inside the storefront's header, menu and footer
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "<title>页面不存在 |" in html
+    assert "您访问的页面不存在或已被删除" in html
+    for marker in LAYOUT:
+        assert marker in html
+    assert "Not Found" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "status,heading",
+    [(400, "请求有误"), (403, "无权访问"), (404, "页面不存在")],
+)
+def test_the_400_403_and_404_handlers_render_chinese_inside_the_layout(status, heading):
+    # given a signed-in buyer's request
+    request = RequestFactory().get("/somewhere/")
+    request.user = UserFactory()
+    request.session = {}
+    # when the configured handler answers it
+    response = _handler(status)(request, Exception("x"))
+    html = response.content.decode()
+    # then the status, the Chinese heading and the layout (with the buyer's account links)
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in html
+    for marker in LAYOUT:
+        assert marker in html
+    assert "退出" in html
+
+
+def test_the_500_handler_renders_chinese_without_request_or_database():
+    # given no database access at all (this test is not allowed any) and no request context
+    # when the 500 handler renders
+    response = _handler(500)(RequestFactory().get("/"))
+    html = response.content.decode()
+    # then it is the Chinese page in the storefront's look
+    assert response.status_code == 500
+    assert "<h1>服务器内部错误</h1>" in html
+    assert "<title>服务器内部错误 - 湘慧商城</title>" in html
+    assert "shop/css/storefront.css" in html
+    assert 'class="xh-header"' in html
+
+
+@pytest.mark.django_db
+def test_a_bad_host_header_gets_the_chinese_400_page():
+    response = Client(HTTP_HOST="evil.example").get("/")
+    assert response.status_code == 400
+    assert "请求有误" in response.content.decode()
+
+
+DEV_PROBE = r"""
+import json, django
+django.setup()
+from pathlib import Path
+from django.conf import settings
+from django.test import Client
+image = Path(settings.MEDIA_ROOT) / "images" / "probe.txt"
+image.parent.mkdir(parents=True, exist_ok=True)
+image.write_text("product image")
+c = Client()
+r = c.get("/no-such-page/")
+m = c.get("/media/images/probe.txt")
+p = c.get("/media/../settings.py")
+print("PROBE" + json.dumps({"debug": settings.DEBUG, "status": r.status_code, "html": r.content.decode(),
+    "media": [m.status_code, b"".join(m.streaming_content).decode() if m.status_code == 200 else ""],
+    "escape": p.status_code}))
+"""
+
+
+def _dev(tmp_path, **extra):
+    env = subprocess_env(DJANGO_SETTINGS_MODULE="shop.settings.dev", MEDIA_ROOT=tmp_path / "media", **extra)
+    env.pop("DJANGO_DEBUG", None)
+    env.update({k: str(v) for k, v in extra.items()})
+    done = subprocess.run(
+        [sys.executable, "-c", DEV_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.split("PROBE", 1)[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_run_settings_have_debug_off_a_chinese_404_and_media(tmp_path):
+    # given make run's settings with nothing set
+    out = _dev(tmp_path)
+    # then DEBUG is off, a missing page is the Chinese 404 in the layout (not Django's debug page)
+    assert out["debug"] is False
+    assert out["status"] == 404
+    assert "页面不存在" in out["html"]
+    assert 'class="xh-header"' in out["html"]
+    assert "Page not found" not in out["html"]
+    # and uploaded product images are still served, nothing outside MEDIA_ROOT
+    assert out["media"] == [200, "product image"]
+    assert out["escape"] == 400  # SuspiciousFileOperation: the Chinese 400 page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_django_debug_1_turns_the_debug_pages_on(tmp_path):
+    out = _dev(tmp_path, DJANGO_DEBUG="1")
+    assert out["debug"] is True
+    assert "Page not found" in out["html"]
