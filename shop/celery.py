@@ -12,7 +12,7 @@ app = Celery("shop", task_cls="shop.core.tasks:ShopTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-SCHEDULE_MODULES = ("shop.quotes", "shop.vendors", "shop.oem", "shop.payments")
+SCHEDULE_MODULES = ("shop.core", "shop.quotes", "shop.vendors", "shop.oem", "shop.payments")
 
 
 @app.on_after_finalize.connect

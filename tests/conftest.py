@@ -90,6 +90,18 @@ def worker_outbox():
     return box
 
 
+def deliver_outbox() -> int:
+    """Send, in this process, every e-mail waiting in the outbox (what the worker does after
+    commit); tests inside a transaction use it to read the mails in ``mail.outbox``."""
+    from shop.core.mail import outbound_email_send
+    from shop.core.models import OutboundEmail
+
+    pending = OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING).order_by("pk")
+    return sum(
+        outbound_email_send(email_id=pk) == "sent" for pk in list(pending.values_list("pk", flat=True))
+    )
+
+
 def wait_until(predicate, *, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
     """Poll ``predicate`` until it is truthy; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

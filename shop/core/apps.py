@@ -18,4 +18,18 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础设施")
 
     def ready(self):
+        from django.conf import settings
+
+        from .access import nav_operator_only
+
         connection_created.connect(_sqlite_pragmas, dispatch_uid="xh_sqlite_pragmas")
+        nav = settings.OSCAR_DASHBOARD_NAVIGATION
+        if not any(item.get("url_name") == "dashboard:core-tasks" for item in nav):
+            nav.append(
+                {
+                    "label": _("后台任务"),
+                    "icon": "fas fa-tasks",
+                    "url_name": "dashboard:core-tasks",
+                    "access_fn": nav_operator_only,
+                }
+            )

@@ -52,3 +52,64 @@ class AuditEvent(models.Model):
     class Meta:
         abstract = True
         ordering = ["created_at", "pk"]
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every e-mail the mall sends is a row written in the business transaction,
+    sent after commit by one Celery task (``shop.core.mail``), retried up to
+    ``MAIL_MAX_ATTEMPTS``, swept by beat if left unsent, and marked failed after the cap
+    (shown to operators, who can send it again)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    dedupe_key = models.CharField(_("去重键"), max_length=200, unique=True)
+    to = models.JSONField(_("收件人"), default=list)
+    subject = models.CharField(_("主题"), max_length=300)
+    body = models.TextField(_("正文"))
+    html = models.TextField(_("HTML 正文"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("待发邮件")
+        verbose_name_plural = _("待发邮件")
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)} ({self.get_status_display()})"
+
+
+class TaskFailure(models.Model):
+    """A task that failed on one row (its first argument, an id): counted per (task, id).
+    After ``TASK_MAX_FAILURES`` failures the same way the row is marked failed (``failed_at``):
+    the task skips it and the sweeps leave it alone until an operator retries it. Database
+    outages are not counted (they are retried, see ``shop.core.tasks.ShopTask``)."""
+
+    task = models.CharField(_("任务"), max_length=200)
+    object_id = models.BigIntegerField(_("对象 ID"))
+    failure_count = models.PositiveIntegerField(_("失败次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    first_failed_at = models.DateTimeField(_("首次失败时间"), default=timezone.now)
+    last_failed_at = models.DateTimeField(_("最近失败时间"), default=timezone.now)
+    failed_at = models.DateTimeField(_("判定失败时间"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "object_id"], name="uniq_taskfailure_task_obj")
+        ]
+        ordering = ["-last_failed_at", "-pk"]
+        verbose_name = _("任务失败记录")
+        verbose_name_plural = _("任务失败记录")
+
+    def __str__(self):
+        return f"{self.task}({self.object_id}) ×{self.failure_count}"

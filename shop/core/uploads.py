@@ -4,15 +4,18 @@ A file is accepted by what its bytes are, not by what its name says: the extensi
 the sniffed content, the size must be under the limit, and the stored name is generated (the
 user's name is kept only as a sanitised label)."""
 
+import logging
 import os
 import unicodedata
 import uuid
+import weakref
 import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
@@ -163,12 +166,57 @@ def check_svg(data: bytes) -> None:
                 raise ValidationError(_("SVG 中含有脚本或外部链接，已拒绝。"), code="svg_script")
 
 
+class _KeepOnCommit:
+    """The on-commit hook of one saved file: run on commit, it marks the file kept. Django drops
+    the hooks of a transaction (or savepoint) that rolls back; the hook is then garbage
+    collected (at once: CPython reference counting, no cycles) and its finaliser deletes the
+    file that the rolled-back rows would have pointed to."""
+
+    def __init__(self, state: dict, name: str):
+        self.state = state
+        self.__qualname__ = f"delete_on_rollback[{name}]"
+
+    def __call__(self):
+        self.state["committed"] = True
+
+
+def _delete_unless_committed(storage, name: str, state: dict) -> None:
+    if not state["committed"]:
+        try:
+            storage.delete(name)
+        except Exception:  # a leftover file is harmless; never fail the caller's rollback
+            logging.getLogger("shop.core.uploads").warning("could not delete %s", name, exc_info=True)
+
+
+def delete_on_rollback(storage, name: str, *, using: str | None = None) -> None:
+    """Delete ``name`` from ``storage`` if the current transaction (or savepoint) rolls back.
+    Django has no on_rollback hook; this relies on it discarding the on-commit hooks of a
+    rolled-back block. Outside a transaction the file is simply kept."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        return
+    state = {"committed": False}
+    hook = _KeepOnCommit(state, name)
+    finaliser = weakref.finalize(hook, _delete_unless_committed, storage, name, state)
+    finaliser.atexit = False  # a process exiting mid-transaction: leave the file
+    transaction.on_commit(hook, using=using)
+
+
 @deconstructible
 class PrivateStorage(FileSystemStorage):
-    """Files only their owners and operators may read: outside MEDIA_ROOT, no URL."""
+    """Files only their owners and operators may read: outside MEDIA_ROOT, no URL.
+
+    A file saved inside a transaction is deleted if that transaction rolls back
+    (``delete_on_rollback``): attachments, PDFs, remittance slips, logos, licences and import
+    files never outlive the rows that would have pointed to them."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+
+    def _save(self, name, content):
+        name = super()._save(name, content)
+        delete_on_rollback(self, name)
+        return name
 
     @property
     def base_location(self):
@@ -217,6 +265,7 @@ __all__ = [
     "check_svg",
     "check_upload",
     "clean_display_name",
+    "delete_on_rollback",
     "private_storage",
     "PrivateUploadTo",
     "sniff",

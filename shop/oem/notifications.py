@@ -1,15 +1,17 @@
 """E-mails of the OEM domain: one notice per timeline event, to the buyer and/or the vendor.
 
 ``oem_event_notify`` is idempotent: it locks the event row and sets ``notified_at`` in the
-same transaction as the sending, so a re-delivered task or a sweep sends nothing twice."""
+same transaction as it queues the mails in the outbox (``shop.core.mail``, which sends them
+after commit with retries), so a re-delivered task or a sweep queues nothing twice."""
 
 from django.conf import settings
 from django.contrib.sites.models import Site
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+
+from shop.core.mail import mail_queue
 
 from .models import OemOrderEvent
 
@@ -48,15 +50,23 @@ def vendor_recipients(order) -> list[str]:
 
 
 def _send(*, template_context: dict, to: list[str]) -> int:
+    """Queue one notice in the outbox (sent after commit, retried; see shop.core.mail)."""
     if not to:
         return 0
     subject = render_to_string("oem/email/notice_subject.txt", template_context).strip()
     body = render_to_string("oem/email/notice_body.txt", template_context)
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    event = template_context["event"]
+    row = mail_queue(
+        to=to,
+        subject=subject,
+        body=body,
+        dedupe_key=f"oem:event:{event.pk}:{template_context['audience']}",
+    )
+    return 1 if row is not None else 0
 
 
 def oem_event_notify(*, event_id: int) -> int:
-    """Send the e-mails of one event (once). Returns the number of messages sent."""
+    """Queue the e-mails of one event (once). Returns the number of messages queued."""
     sent = 0
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         event = (

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
 from shop.buyers.services import buyer_organisation_remember
+from shop.core.enqueue import enqueue_on_commit, exclude_failed
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
 from shop.core.limits import MAX_ESTIMATED_LEAD_DAYS
 from shop.core.models import next_document_number
@@ -97,18 +98,12 @@ def estimate_lead_days(*, quantity: int, base_lead_days: int, moq: int, sample_r
 
 
 def _enqueue(task_name: str, object_id: int) -> None:
-    """After commit, hand an id to a Celery task. A broker outage only delays the work: the
-    sweep re-enqueues orders still ``submitted`` and events not yet e-mailed (DB timestamps)."""
+    """After commit, hand an id to a Celery task (``shop.core.enqueue``). A broker outage only
+    delays the work: the sweep re-enqueues orders still ``submitted`` and events not yet
+    e-mailed (DB timestamps)."""
+    from . import tasks
 
-    def send():
-        from . import tasks
-
-        try:
-            getattr(tasks, task_name).delay(object_id)
-        except Exception:  # broker down: the sweep picks it up
-            logger.exception("could not enqueue %s(%s); the sweep will retry", task_name, object_id)
-
-    transaction.on_commit(send)
+    enqueue_on_commit(getattr(tasks, task_name), object_id)
 
 
 def _enqueue_process(order_id: int) -> None:
@@ -328,12 +323,17 @@ def oem_order_review(*, order_id: int) -> OemOrder | None:
 def oem_sweep(*, stale_seconds: int | None = None) -> dict:
     """Re-enqueue what was left behind: orders still ``submitted`` whose last enqueue is older
     than ``stale_seconds`` (DB timestamp), and e-mail events never marked as sent."""
+    from . import tasks
+
     stale = int(stale_seconds if stale_seconds is not None else _setting("OEM_SWEEP_STALE_SECONDS", 300))
     now = timezone.now()
     cutoff = now - timedelta(seconds=stale)
     orders = 0
-    pending = OemOrder.objects.filter(status=S.SUBMITTED).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
+    pending = exclude_failed(
+        OemOrder.objects.filter(status=S.SUBMITTED).filter(
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff)
+        ),
+        task=tasks.oem_order_process,
     )
     for pk in list(pending.values_list("pk", flat=True)[:500]):
         with transaction.atomic():
@@ -346,11 +346,14 @@ def oem_sweep(*, stale_seconds: int | None = None) -> dict:
                 orders += 1
                 _enqueue_process(pk)
     events = 0
-    unsent = OemOrderEvent.objects.filter(
-        notified_at__isnull=True,
-        kind__in=NOTIFY_KINDS,
-        created_at__lte=cutoff,
-        created_at__gte=now - timedelta(days=3),
+    unsent = exclude_failed(
+        OemOrderEvent.objects.filter(
+            notified_at__isnull=True,
+            kind__in=NOTIFY_KINDS,
+            created_at__lte=cutoff,
+            created_at__gte=now - timedelta(days=3),
+        ),
+        task=tasks.oem_event_notify,
     )
     for pk in list(unsent.values_list("pk", flat=True)[:500]):
         events += 1

@@ -16,10 +16,7 @@ def sweep_stripe_events() -> int:
     """Re-enqueue webhook events stored but not processed (broker outage, killed worker)."""
     from .services import stripe_events_sweep
 
-    ids = stripe_events_sweep(older_than_seconds=settings.SWEEP_INTERVAL_SECONDS)
-    for pk in ids:
-        process_stripe_event.delay(pk)
-    return len(ids)
+    return len(stripe_events_sweep(older_than_seconds=settings.SWEEP_INTERVAL_SECONDS))
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -22,6 +22,7 @@ from oscar.core.loading import get_model
 from shop.buyers.models import INVOICE_FIELDS, OrgType
 from shop.buyers.services import buyer_organisation_remember
 from shop.core.access import is_operator, user_partner_ids
+from shop.core.enqueue import enqueue_on_commit, sweep_enqueue
 from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
 from shop.core.limits import (
     BUDGET_TOO_LARGE,
@@ -111,29 +112,11 @@ def _quote_move(vq, to, *, actor=None, note="", kind="status", extra=None):
 
 
 def _enqueue(task_name: str, *args) -> None:
-    """Send a task once the current transaction commits. A broker outage is logged, never
-    raised: the row is saved and the periodic sweep enqueues it again."""
+    """Send a task once the current transaction commits (``shop.core.enqueue``). A broker
+    outage is logged, never raised: the row is saved and the periodic sweep enqueues it again."""
+    from . import tasks
 
-    def send():
-        from . import tasks
-
-        try:
-            getattr(tasks, task_name).apply_async(
-                args=args,
-                retry=True,
-                retry_policy={
-                    "max_retries": 1,
-                    "interval_start": 0,
-                    "interval_step": 0.2,
-                    "interval_max": 0.2,
-                },
-            )
-        except Exception:
-            log.warning(
-                "quotes: could not enqueue %s%r; the sweep will retry", task_name, args, exc_info=True
-            )
-
-    transaction.on_commit(send)
+    enqueue_on_commit(getattr(tasks, task_name), *args)
 
 
 # --- quote list (询价单) --------------------------------------------------------------------
@@ -1048,6 +1031,8 @@ def quotes_sweep(*, now: datetime | None = None, grace_seconds: int | None = Non
     now = now or timezone.now()
     grace = settings.QUOTES_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
     cutoff = now - timedelta(seconds=grace)
+    from . import tasks
+
     found = {
         "quote_request_process": list(
             QuoteRequest.objects.filter(
@@ -1075,7 +1060,4 @@ def quotes_sweep(*, now: datetime | None = None, grace_seconds: int | None = Non
             ).values_list("pk", flat=True)[:500]
         ),
     }
-    for task_name, ids in found.items():
-        for pk in ids:
-            _enqueue(task_name, pk)
-    return {name: len(ids) for name, ids in found.items()}
+    return {name: len(sweep_enqueue(getattr(tasks, name), qs)) for name, qs in found.items()}

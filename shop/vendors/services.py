@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,7 +14,9 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from shop.core.access import is_operator, user_partner_ids
+from shop.core.enqueue import enqueue_on_commit, sweep_enqueue
 from shop.core.exceptions import DomainError, PermissionDenied
+from shop.core.mail import mail_queue
 from shop.core.transitions import transition
 from shop.core.uploads import check_upload, clean_display_name
 
@@ -130,7 +131,7 @@ def _dashboard_access_permission() -> Permission:
 def _enqueue_decision_mail(application_id: int) -> None:
     from .tasks import send_application_decision_email
 
-    transaction.on_commit(lambda: send_application_decision_email.delay(application_id))
+    enqueue_on_commit(send_application_decision_email, application_id)
 
 
 def vendor_application_approve(*, application: VendorApplication, actor) -> VendorApplication:
@@ -188,7 +189,8 @@ def vendor_application_reject(*, application: VendorApplication, actor, reason: 
 
 
 def vendor_application_notify(*, application_id: int) -> bool:
-    """E-mail the applicant the decision, once per decision. True if a mail was sent now."""
+    """Queue the applicant's decision e-mail in the outbox, once per decision (the dedupe key
+    names the decision). True if a mail was queued now."""
     with transaction.atomic():
         application = (
             VendorApplication.objects.select_for_update()
@@ -211,12 +213,16 @@ def vendor_application_notify(*, application_id: int) -> bool:
         subject = render_to_string(f"vendors/emails/application_{name}_subject.txt", context)
         body = render_to_string(f"vendors/emails/application_{name}_body.txt", context)
         recipients = sorted({application.email, application.user.email} - {""})
-        message = EmailMultiAlternatives(" ".join(subject.split()), body, to=recipients)
-        message.send()
+        mail_queue(
+            to=recipients,
+            subject=subject,
+            body=body,
+            dedupe_key=f"vendors:application:{application.pk}:{application.status}:{application.decided_at.timestamp()}",
+        )
         application.notified_status = application.status
         application.notified_at = timezone.now()
         application.save(update_fields=["notified_status", "notified_at", "updated_at"])
-    logger.info("vendor application %s: %s mail sent", application_id, name)
+    logger.info("vendor application %s: %s mail queued", application_id, name)
     return True
 
 
@@ -299,7 +305,7 @@ def product_import_create(*, user, upload) -> ProductImport:
 def product_import_enqueue(*, import_id: int) -> None:
     from .tasks import run_product_import
 
-    transaction.on_commit(lambda: run_product_import.delay(import_id))
+    enqueue_on_commit(run_product_import, import_id)
 
 
 def product_import_move(*, product_import: ProductImport, to: str, note: str = "", extra_updates=None):
@@ -329,21 +335,17 @@ def vendors_sweep(*, now=None) -> dict:
     now = now or timezone.now()
     grace = timedelta(seconds=settings.SWEEP_INTERVAL_SECONDS)
     stale = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
-    mails = list(
+    mails = sweep_enqueue(
+        send_application_decision_email,
         VendorApplication.objects.filter(
             status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED], decided_at__lt=now - grace
-        )
-        .exclude(notified_status=models.F("status"))
-        .values_list("pk", flat=True)
+        ).exclude(notified_status=models.F("status")),
     )
-    for pk in mails:
-        send_application_decision_email.delay(pk)
-    imports = list(
+    imports = sweep_enqueue(
+        run_product_import,
         ProductImport.objects.filter(
             models.Q(status=ImportStatus.QUEUED, updated_at__lt=now - grace)
             | models.Q(status=ImportStatus.RUNNING, updated_at__lt=now - stale)
-        ).values_list("pk", flat=True)
+        ),
     )
-    for pk in imports:
-        run_product_import.delay(pk)
     return {"mails": len(mails), "imports": len(imports)}

@@ -12,6 +12,7 @@ from django.urls import reverse
 from shop.core.uploads import bytes_upload
 from shop.payments.models import BankTransfer, PaymentAuditEvent, PaymentStage
 from shop.payments.services import unpaid_orders_cancel, unpaid_orders_remind
+from tests.conftest import deliver_outbox
 from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
 from tests.factories.payments import placed_order, slip_png, transfer_post, two_vendor_order
 
@@ -238,6 +239,7 @@ def test_unpaid_orders_are_reminded_once_then_cancelled(settings, world, django_
     assert unpaid_orders_remind(now=placed + timedelta(hours=23)) == []
     with django_capture_on_commit_callbacks(execute=True):
         assert unpaid_orders_remind(now=placed + timedelta(hours=25)) == [order.number]
+    assert deliver_outbox() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert (message.to, message.subject) == (
@@ -254,6 +256,7 @@ def test_unpaid_orders_are_reminded_once_then_cancelled(settings, world, django_
     assert unpaid_orders_cancel(now=placed + timedelta(days=6)) == []
     with django_capture_on_commit_callbacks(execute=True):
         assert unpaid_orders_cancel(now=placed + timedelta(days=7, minutes=1)) == [order.number]
+    assert deliver_outbox() == 1
     order.refresh_from_db()
     assert order.status == "已取消"
     assert order.payment_stages.get().status == "cancelled"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from shop.oem import notifications, services
 from shop.oem.models import OemOrder, OemOrderEvent, OemStatus
+from tests.conftest import deliver_outbox
 from tests.factories.oem import (
     oem_private_root,  # noqa: F401  (fixture)
     oem_world,
@@ -34,6 +35,7 @@ def test_reviewed_event_mails_buyer_and_vendor_once_in_chinese(world):
     second = notifications.oem_event_notify(event_id=event.pk)
     # then two messages, once
     assert (first, second) == (2, 0)
+    assert deliver_outbox() == 2
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (
             ["buyer@example.com"],
@@ -50,6 +52,7 @@ def test_reviewed_event_mails_buyer_and_vendor_once_in_chinese(world):
 def test_offer_mail_shows_the_figures(world):
     order = offered_oem_order(buyer=world["buyer"], product=world["product"], vendor=world["vendor"])
     notifications.oem_event_notify(event_id=order.events.get(kind="offer").pk)
+    deliver_outbox()
     body = mail.outbox[0].body
     assert "单价 ¥900.00（含税），开模/设置费 ¥5,000.00" in body
     assert "合计：¥95,000.00，定金：¥30,000.00，尾款：¥65,000.00" in body
@@ -58,7 +61,7 @@ def test_offer_mail_shows_the_figures(world):
 def test_submit_enqueues_the_review_after_commit_only(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submit_oem_order(buyer=world["buyer"], product=world["product"])
-    assert len(callbacks) == 1
+    assert [c.task_name for c in callbacks if hasattr(c, "task_name")] == ["oem.order_process"]
 
 
 def test_sweep_re_enqueues_stale_submitted_orders_and_unsent_events(
@@ -75,7 +78,7 @@ def test_sweep_re_enqueues_stale_submitted_orders_and_unsent_events(
         result = services.oem_sweep(stale_seconds=300)
     # then the stale order and the unsent reviewed event are re-enqueued, the fresh order is not
     assert result == {"orders": 1, "events": 1}
-    assert len(callbacks) == 2
+    assert sorted(c.task_name for c in callbacks) == ["oem.event_notify", "oem.order_process"]
     assert OemOrder.objects.get(pk=stale.pk).enqueued_at > long_ago
     assert OemOrder.objects.get(pk=fresh.pk).enqueued_at == fresh.enqueued_at
     # and running it again at once finds nothing new for the order
@@ -93,6 +96,7 @@ def test_offer_reminder_once_per_period(world, settings):
     assert order.events.filter(kind="offer_reminder").count() == 2
     event = order.events.filter(kind="offer_reminder").first()
     assert notifications.oem_event_notify(event_id=event.pk) == 1
+    assert deliver_outbox() == 1
     assert mail.outbox[0].to == [world["vendor"].email]
     assert "已等待报价 25 小时。" in mail.outbox[0].body
 

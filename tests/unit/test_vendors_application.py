@@ -16,6 +16,7 @@ from shop.vendors import services
 from shop.vendors.forms import COMPANY_FIELDS
 from shop.vendors.models import VendorApplication, VendorApplicationEvent
 from shop.vendors.tasks import send_application_decision_email
+from tests.conftest import deliver_outbox
 from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
 from tests.factories.vendors import PDF_BYTES, application_data, make_application, png_bytes
 
@@ -33,7 +34,7 @@ def files_under(root) -> list[Path]:
 
 def mail_tasks(callbacks) -> list:
     """The decision-mail enqueues among the on-commit callbacks (other apps add their own)."""
-    return [c for c in callbacks if "_enqueue_decision_mail" in c.__qualname__]
+    return [c for c in callbacks if getattr(c, "task_name", "") == "vendors.send_application_decision_email"]
 
 
 def post_application(client, data=None, licence=None):
@@ -243,6 +244,7 @@ def test_approve_creates_partner_grants_dashboard_access_and_emails_the_applican
     assert len(mail_tasks(callbacks)) == 1
     mail.outbox.clear()
     assert send_application_decision_email(application.pk) is True
+    assert deliver_outbox() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "【湘慧商城】您的供应商入驻申请已通过"
@@ -251,6 +253,7 @@ def test_approve_creates_partner_grants_dashboard_access_and_emails_the_applican
     assert "/dashboard/" in message.body
     # running the task again sends nothing (idempotent)
     assert send_application_decision_email(application.pk) is False
+    assert deliver_outbox() == 0
     assert len(mail.outbox) == 1
 
 
@@ -281,6 +284,7 @@ def test_reject_records_reason_and_emails_it(django_capture_on_commit_callbacks)
     assert len(mail_tasks(callbacks)) == 1
     mail.outbox.clear()
     send_application_decision_email(application.pk)
+    deliver_outbox()
     assert [m.subject for m in mail.outbox] == ["【湘慧商城】您的供应商入驻申请未通过审核"]
     assert "驳回原因：\n营业执照照片不清晰" in mail.outbox[0].body
     assert "/vendors/apply/" in mail.outbox[0].body

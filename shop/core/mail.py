@@ -1,0 +1,142 @@
+"""The outbox: the one way the mall sends e-mail.
+
+1. ``mail_queue`` writes an ``OutboundEmail`` row in the business transaction (a rollback
+   sends nothing) and enqueues ``core.outbound_email_send`` after commit.
+2. ``outbound_email_send`` claims the row (pending → sending, ``attempts`` + 1, committed),
+   sends it over SMTP, then marks it sent in its own step. An SMTP error puts it back to
+   pending with the error, retried by Celery with back-off; after ``MAIL_MAX_ATTEMPTS`` it is
+   failed: shown in the dashboard, sent again by an operator (``outbound_email_retry``).
+3. ``outbound_email_sweep`` (beat) re-sends rows left pending, and rows left ``sending`` by a
+   worker killed mid-send, older than ``MAIL_SWEEP_GRACE_SECONDS``.
+
+Double sending: the row is claimed and committed before the SMTP call, so a re-delivered task
+or a sweep finds it ``sending`` (or ``sent``) and sends nothing. The one remaining window:
+the SMTP server accepted the message but marking the row ``sent`` failed (database outage,
+worker killed between the two). That row stays ``sending`` and the sweep sends it again once
+it is older than the grace period: at most one duplicate, never a lost mail."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .access import is_operator
+from .enqueue import enqueue_on_commit
+from .exceptions import DomainError, PermissionDenied
+from .models import OutboundEmail
+
+log = logging.getLogger("shop.core.mail")
+S = OutboundEmail.Status
+
+
+class MailSendFailed(Exception):
+    """The SMTP step failed; the task retries it."""
+
+
+def _send_task():
+    from .tasks import outbound_email_send
+
+    return outbound_email_send
+
+
+def mail_queue(*, to, subject: str, body: str, dedupe_key: str, html: str = "") -> OutboundEmail | None:
+    """Queue one e-mail in the current transaction; sent after commit. ``dedupe_key`` names
+    the business fact (e.g. ``payments:unpaid-reminder:<order>``): queueing it twice sends once.
+    Returns the row, or None when there is no recipient."""
+    recipients = sorted({str(a).strip() for a in (to or []) if a and str(a).strip()})
+    if not recipients:
+        return None
+    subject = " ".join(str(subject).split())[:300]
+    try:
+        with transaction.atomic():
+            row, created = OutboundEmail.objects.get_or_create(
+                dedupe_key=dedupe_key[:200],
+                defaults={"to": recipients, "subject": subject, "body": str(body), "html": str(html or "")},
+            )
+    except IntegrityError:
+        return OutboundEmail.objects.get(dedupe_key=dedupe_key[:200])
+    if created:
+        enqueue_on_commit(_send_task(), row.pk)
+    return row
+
+
+def _claim(email_id: int) -> OutboundEmail | None:
+    """pending → sending (committed before any SMTP traffic). None: nothing to do."""
+    with transaction.atomic():
+        row = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if row is None or row.status not in (S.PENDING, S.SENDING):
+            return None
+        if (
+            row.status == S.SENDING
+            and row.claimed_at
+            and row.claimed_at > timezone.now() - timedelta(seconds=settings.MAIL_SWEEP_GRACE_SECONDS)
+        ):
+            return None  # another worker is sending it right now
+        row.status = S.SENDING
+        row.attempts += 1
+        row.claimed_at = timezone.now()
+        row.save(update_fields=["status", "attempts", "claimed_at"])
+    return row
+
+
+def _mark(row: OutboundEmail, **fields) -> None:
+    OutboundEmail.objects.filter(pk=row.pk, status=S.SENDING).update(**fields)
+
+
+def outbound_email_send(*, email_id: int) -> str:
+    """Send one outbox row (idempotent). Raises MailSendFailed so the task retries."""
+    row = _claim(email_id)
+    if row is None:
+        return "skipped"
+    message = EmailMultiAlternatives(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, list(row.to))
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        failed = row.attempts >= settings.MAIL_MAX_ATTEMPTS
+        _mark(row, status=S.FAILED if failed else S.PENDING, last_error=error)
+        if failed:
+            log.error("mail %s to %s failed after %s tries: %s", row.pk, row.to, row.attempts, error)
+            return "failed"
+        raise MailSendFailed(error) from exc
+    _mark(row, status=S.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def outbound_email_sweep(*, now=None) -> list[int]:
+    """Re-send rows left pending (broker outage, lost message) or stuck ``sending`` (worker
+    killed mid-send) for longer than the grace period. Failed rows wait for an operator."""
+    from django.db.models import Q
+
+    from .enqueue import sweep_enqueue
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.MAIL_SWEEP_GRACE_SECONDS)
+    stale = OutboundEmail.objects.filter(
+        Q(status=S.PENDING, created_at__lt=cutoff) | Q(status=S.SENDING, claimed_at__lt=cutoff)
+    )
+    return sweep_enqueue(_send_task(), stale)
+
+
+def outbound_email_retry(*, email_id: int, actor) -> OutboundEmail:
+    """An operator sends a failed e-mail again (its attempts start over)."""
+    if not is_operator(actor):
+        raise PermissionDenied("只有平台运营人员可以重新发送邮件。")
+    with transaction.atomic():
+        row = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if row is None:
+            raise DomainError("该邮件不存在。")
+        if row.status != S.FAILED:
+            raise DomainError(
+                f"该邮件当前状态为“{row.get_status_display()}”，只有发送失败的邮件可以重新发送。"
+            )
+        row.status, row.attempts, row.claimed_at = S.PENDING, 0, None
+        row.save(update_fields=["status", "attempts", "claimed_at"])
+        log.info("operator %s re-sends mail %s", actor.pk, row.pk)
+        enqueue_on_commit(_send_task(), row.pk)
+    return row
