@@ -7,6 +7,7 @@ the task again — after a killed worker, or twice at once — imports each row 
 import csv
 import io
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -100,7 +101,9 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _read_table(data: bytes, kind: str) -> list[list[str]]:
+def iter_table(data: bytes, kind: str) -> Iterator[list[str]]:
+    """The file's rows as lists of cell texts, read one at a time (openpyxl ``read_only``
+    streams the sheet), so a caller can stop reading at the row cap."""
     if kind == "xlsx":
         from openpyxl import load_workbook
 
@@ -109,10 +112,11 @@ def _read_table(data: bytes, kind: str) -> list[list[str]]:
         except Exception:
             raise FileError("无法读取 Excel 文件，请使用模板另存为 .xlsx 后重新上传。")
         try:
-            sheet = wb.worksheets[0]
-            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            for row in wb.worksheets[0].iter_rows(values_only=True):
+                yield [_cell_text(v) for v in row]
         finally:
             wb.close()
+        return
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -122,16 +126,20 @@ def _read_table(data: bytes, kind: str) -> list[list[str]]:
     else:
         raise FileError("无法识别 CSV 文件的编码，请另存为 UTF-8 编码后重新上传。")
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        for row in csv.reader(io.StringIO(text)):
+            yield [cell.strip() for cell in row]
     except csv.Error as exc:
         raise FileError(f"CSV 文件格式有误：{exc}")
 
 
-def parse_file(data: bytes, kind: str) -> ParsedFile:
-    table = _read_table(data, kind)
-    if not table or not any(table[0]):
+def parse_rows(table: Iterable[list[str]]) -> ParsedFile:
+    """Header and data rows from ``table`` (an iterator); stops reading as soon as the data rows
+    exceed ``VENDOR_IMPORT_MAX_ROWS`` (cap + 1 rows read, never the whole file)."""
+    table = iter(table)
+    header = next(table, None)
+    if not header or not any(header):
         raise FileError("文件是空的，或第一行不是表头。请使用模板填写。")
-    headers = [_norm_header(h) for h in table[0]]
+    headers = [_norm_header(h) for h in header]
     keys = []
     for h in headers:
         if h in HEADER_TO_KEY:
@@ -143,10 +151,13 @@ def parse_file(data: bytes, kind: str) -> ParsedFile:
     missing = [c.header for c in COLUMNS if c.required and c.key not in keys]
     if missing:
         raise FileError("缺少必填列：" + "、".join(missing) + "。请使用模板填写。")
+    cap = settings.VENDOR_IMPORT_MAX_ROWS
     parsed = ParsedFile(keys=keys)
-    for index, raw in enumerate(table[1:], start=2):
+    for index, raw in enumerate(table, start=2):
         if not any(cell for cell in raw):
             continue
+        if len(parsed.rows) >= cap:
+            raise FileError(f"一次最多导入 {cap} 行，本文件超过 {cap} 行，请拆分后上传。")
         row = {}
         for pos, key in enumerate(keys):
             if key is not None and pos < len(raw):
@@ -154,11 +165,11 @@ def parse_file(data: bytes, kind: str) -> ParsedFile:
         parsed.rows.append((index, row))
     if not parsed.rows:
         raise FileError("文件中没有数据行。")
-    if len(parsed.rows) > settings.VENDOR_IMPORT_MAX_ROWS:
-        raise FileError(
-            f"一次最多导入 {settings.VENDOR_IMPORT_MAX_ROWS} 行，本文件有 {len(parsed.rows)} 行，请拆分后上传。"
-        )
     return parsed
+
+
+def parse_file(data: bytes, kind: str) -> ParsedFile:
+    return parse_rows(iter_table(data, kind))
 
 
 # --- one row --------------------------------------------------------------------------------
