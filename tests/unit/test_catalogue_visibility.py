@@ -294,3 +294,29 @@ def test_a_stock_alert_on_a_hidden_product_is_a_404_and_reveals_nothing(client):
     # then both are 404 (no redirect to its address) and no alert is saved
     assert (opened.status_code, posted.status_code) == (404, 404)
     assert ProductAlert.objects.count() == 0
+
+
+def test_the_oem_api_answers_a_hidden_product_like_a_missing_one():
+    # given a hidden OEM-capable parent with its variant, and a signed-in buyer
+    parent, children = _moderated_parent("pending")
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    url = reverse("api:oem-order-list")
+
+    def product_error(pk):
+        response = client.post(url, {"product": pk, "variant": children[0].pk}, format="multipart")
+        return (
+            response.status_code,
+            response.json()["fields"].get("product"),
+            response.json()["fields"].get("variant"),
+        )
+
+    # when an OEM order names the hidden parent, or an id that does not exist
+    hidden = product_error(parent.pk)
+    missing = product_error(999999)
+    # then both are the same 400, without a word about the hidden product, and the hidden
+    # variant is refused like a missing one too
+    assert hidden[0] == missing[0] == 400
+    assert hidden[1] == [f"无效主键 “{parent.pk}” － 对象不存在。"]
+    assert missing[1] == ["无效主键 “999999” － 对象不存在。"]
+    assert hidden[2] == [f"无效主键 “{children[0].pk}” － 对象不存在。"]
