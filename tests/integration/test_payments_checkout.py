@@ -157,3 +157,26 @@ def test_the_account_order_page_sends_the_buyer_to_the_payment_page(client, cons
     pay_url = reverse("payments:order-detail", kwargs={"number": order.number})
     assert f'id="order-payment-link" href="{pay_url}">付款、汇款凭证与发票</a>' in page
     assert f'id="order_form_{order.id}"' not in page  # no 再次购买所有商品 at list price
+
+
+def test_a_basket_above_the_single_payment_limit_is_refused_in_chinese_and_places_nothing(client):
+    # given a basket of 6 × ¥20,000,000.00 (¥120,000,000.00, above ¥99,999,999.99)
+    software = ProductClassFactory(
+        name="软件平台", slug="platform", requires_shipping=False, track_stock=False
+    )
+    platform = ProductFactory(
+        title="城市级数据中台", product_class=software, price=Decimal("20000000.00"), tax_rate=Decimal("0.06")
+    )
+    buyer = UserFactory()
+    client.force_login(buyer)
+    client.post(reverse("basket:add", kwargs={"pk": platform.pk}), {"quantity": 6})
+    client.get(reverse("checkout:index"), follow=True)
+    # when the buyer places the order
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"}, follow=True)
+    # then the page says why and no order exists
+    assert response.status_code == 200
+    assert (
+        "订单金额超过单笔付款上限 ¥99,999,999.99，请减少数量分批下单，或通过询价采购分阶段付款。"
+        in response.content.decode()
+    )
+    assert Order.objects.filter(user=buyer).count() == 0

@@ -15,8 +15,10 @@ from oscar.apps.checkout import views
 from oscar.apps.payment.exceptions import UnableToTakePayment
 
 from shop.buyers.forms import initial_from_organisation
+from shop.core.money import rmb
 from shop.payments import selectors
 from shop.payments.forms import InvoiceRequestForm
+from shop.payments.models import MAX_AMOUNT
 from shop.payments.orders import ensure_china
 from shop.payments.services import order_direct_finalise
 
@@ -66,6 +68,12 @@ class PaymentDetailsView(views.PaymentDetailsView):
             raise UnableToTakePayment(_("仅支持人民币（CNY）结算。"))
         if total.incl_tax <= Decimal("0.00"):
             raise UnableToTakePayment(_("订单金额必须大于零。"))
+        if total.incl_tax > MAX_AMOUNT:
+            # the one 全款 stage could not hold it (a CHECK constraint would refuse it with a 500)
+            raise UnableToTakePayment(
+                _("订单金额超过单笔付款上限 %(max)s，请减少数量分批下单，或通过询价采购分阶段付款。")
+                % {"max": rmb(MAX_AMOUNT)}
+            )
         form = kwargs.get("invoice_form")
         self._invoice_data = dict(form.cleaned_data) if form is not None else None
 
