@@ -12,7 +12,6 @@ get here; ``got_request_exception`` marks such a request and ``__call__`` swaps 
 page still carries every security header.
 """
 
-import logging
 import sys
 
 from django.core.signals import got_request_exception
@@ -20,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-logger = logging.getLogger("shop.db_unavailable")
+from . import outage
 
 DB_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
@@ -38,8 +37,12 @@ def is_database_error(exc: BaseException | None) -> bool:
     return False
 
 
-def database_unavailable_response() -> HttpResponse:
-    response = HttpResponse(render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8")
+def database_unavailable_response(request=None) -> HttpResponse:
+    """The static 503 page. A POST is told plainly that *this* submission was not saved and
+    can be sent again (nothing of it reached the database)."""
+    submitted = request is not None and request.method == "POST"
+    html = render_to_string("503.html", {"submitted": submitted})
+    response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     response["X-Frame-Options"] = "DENY"  # set here: the clickjacking middleware sits further in
@@ -47,8 +50,10 @@ def database_unavailable_response() -> HttpResponse:
 
 
 def _mark_request(sender, request=None, **kwargs):
-    if request is not None and is_database_error(sys.exc_info()[1]):
+    exc = sys.exc_info()[1]
+    if request is not None and is_database_error(exc):
         setattr(request, _MARK, True)
+        outage.database_error(where=f"{request.method} {request.path}", exc=exc)
 
 
 got_request_exception.connect(_mark_request, dispatch_uid="xh_database_unavailable_mark")
@@ -61,11 +66,11 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 500 and getattr(request, _MARK, False):
-            return database_unavailable_response()
+            return database_unavailable_response(request)
         return response
 
     def process_exception(self, request, exception):
         if is_database_error(exception):
-            logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)
-            return database_unavailable_response()
+            outage.database_error(where=f"{request.method} {request.path}", exc=exception)
+            return database_unavailable_response(request)
         return None

@@ -57,6 +57,11 @@ def test_stopped_database_gives_a_plain_503_page_and_the_site_recovers(throwaway
         for path in ("/", "/catalogue/", "/accounts/login/", "/quotes/list/"):
             status, _, body = http("GET", web.url + path)
             assert status in (200, 302, 503) and "Traceback" not in body, (path, status)
+        # a form posted during the outage is told that it was not saved (GETs are not)
+        assert "您这次提交的内容没有保存" in needs_db[-1].text
+        assert "您这次提交的内容没有保存" not in needs_db[0].text
+        for _ in range(20):
+            buyer.get(web.url + "/accounts/profile/", allow_redirects=False)
 
         # when the database is back, the same process serves pages again (no restart)
         throwaway_pg.start()
@@ -67,6 +72,11 @@ def test_stopped_database_gives_a_plain_503_page_and_the_site_recovers(throwaway
         )
     finally:
         web.stop()
+    # and the log tells the outage in one line and its end in another, without tracebacks
+    log = web.output()
+    assert "Traceback" not in log
+    assert log.count("数据库不可用，开始于") == 1, log[-3000:]
+    assert log.count("数据库已恢复") == 1, log[-3000:]
 
 
 def signed_in_session(base: str, pg) -> requests.Session:
@@ -141,7 +151,12 @@ def test_workers_retry_through_a_database_outage_and_the_backlog_drains(throwawa
                 timeout=60,
                 message="the backlog drained after the database came back",
             )
+            log = worker.output()  # read before the worker is stopped (its shutdown logs too)
     finally:
         if worker:
             worker.stop()
         redis_server.close()
+    # and each worker process logged the outage once and its end once, without tracebacks
+    assert "Traceback" not in log
+    assert 1 <= log.count("数据库不可用，开始于") <= 2, log[-3000:]
+    assert log.count("数据库已恢复") == log.count("数据库不可用，开始于"), log[-3000:]
