@@ -10,14 +10,16 @@ mkdir -p "$VAR_DIR"
 # honcho then starts the long-running one from the Procfile on the same socket.
 python -m shop.core.redis_server >"$VAR_DIR/redis-setup.log" 2>&1 &
 SETUP_REDIS=$!
-trap 'kill $SETUP_REDIS 2>/dev/null || true' EXIT
-python scripts/wait_for_redis.py
+python -m shop.core.redis_server --role cache >"$VAR_DIR/redis-cache-setup.log" 2>&1 &
+SETUP_CACHE=$!
+trap 'kill $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true' EXIT
+python scripts/wait_for_redis.py --cache
 python manage.py migrate --noinput -v 0
 python manage.py collectstatic --noinput -v 0
 python manage.py load_catalogue
 python manage.py create_demo_accounts
-kill $SETUP_REDIS; wait $SETUP_REDIS 2>/dev/null || true
+kill $SETUP_REDIS $SETUP_CACHE; wait $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true
 trap - EXIT
 echo
-echo "湘慧商城 starting on http://127.0.0.1:8000  (Ctrl-C stops web, worker, beat, Redis and localstripe)"
+echo "湘慧商城 starting on http://127.0.0.1:8000  (Ctrl-C stops web, worker, beat, both Redis servers and localstripe)"
 exec honcho start -f Procfile

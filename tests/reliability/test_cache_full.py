@@ -5,15 +5,24 @@ the embedded default) and fills it to ``maxmemory``: every write is then refused
 ``OutOfMemoryError``. Pages and forms must still answer, and search pages (one per distinct
 search anyone types) must never be able to fill the cache."""
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 import redis
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from shop.core.redis_server import redis_argv
 from shop.quotes.models import QuoteListLine
+from tests.conftest import ROOT
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ProductFactory
+
+from .conftest import short_tmpdir
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -91,3 +100,59 @@ def test_pages_other_than_search_are_not_bounded_by_the_search_group(own_redis):
             visitor.get(reverse("search:search"), {"q": f"灯杆{i}"})
         # then the product page is still cached
         assert visitor.get(product.get_absolute_url())["X-Storefront-Cache"] == "hit"
+
+
+def test_make_run_keeps_the_cache_on_a_redis_of_its_own(tmp_path):
+    # given the settings make run uses, with nothing in the environment but VAR_DIR
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS", "CELERY", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="shop.settings.dev",
+        VAR_DIR=str(tmp_path),
+        DJANGO_ENV_FILE=str(tmp_path / "none"),
+    )
+    code = "from django.conf import settings as s; print(s.CACHES['default']['LOCATION']); print(s.CELERY_BROKER_URL)"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # then the cache and the broker are two servers (two sockets under VAR_DIR)
+    assert done.stdout.split() == [
+        f"unix://{tmp_path}/redis-cache.sock",
+        f"redis+socket://{tmp_path}/redis.sock",
+    ]
+
+
+def test_a_full_cache_redis_evicts_old_pages_and_keeps_taking_writes():
+    # given the cache's Redis as make run starts it, with a 2 MB bound
+    directory = short_tmpdir("rc")
+    argv = redis_argv(
+        socket_path=directory / "c.sock", data_dir=directory / "d", role="cache", maxmemory="2mb"
+    )
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        client = redis.Redis(unix_socket_path=str(directory / "c.sock"))
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "cache redis did not start"
+                time.sleep(0.05)
+        # when far more than 2 MB of pages are written
+        blob = b"p" * 64 * 1024
+        for i in range(200):
+            client.set(f"page:{i}", blob, ex=600)
+        # then every write was taken, the oldest pages were evicted and memory stays bounded
+        info = client.info()
+        assert info["maxmemory_policy"] == "allkeys-lru"
+        assert info["evicted_keys"] > 100
+        assert client.get("page:199") == blob
+        assert info["aof_enabled"] == 0
+    finally:
+        proc.kill()
+        proc.wait(10)
