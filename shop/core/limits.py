@@ -21,6 +21,7 @@ MAX_AMOUNT = Decimal("9999999999.99")  # 预算, 开模费, 定金, a quote's or
 MAX_QUOTE_LEAD_DAYS = 3650  # a vendor quote's 交货期
 MAX_OEM_LEAD_DAYS = 730  # an OEM offer's 交期
 MAX_ESTIMATED_LEAD_DAYS = 3650  # the OEM review's estimate is capped at this
+MAX_QUOTE_VALIDITY_DAYS = 365  # a vendor quote is valid at most this long from today
 
 # Messages, each with %(limit)s
 QUANTITY_TOO_LARGE = _("数量不能超过 %(limit)s。")
@@ -29,6 +30,7 @@ AMOUNT_TOO_LARGE = _("金额不能超过 %(limit)s 元。")
 BUDGET_TOO_LARGE = _("预算不能超过 %(limit)s 元。")
 TOTAL_TOO_LARGE = _("订单总额不能超过 %(limit)s 元，请分批下单或联系平台。")
 DAYS_TOO_LARGE = _("天数不能超过 %(limit)s 天。")
+VALIDITY_TOO_LONG = _("报价有效期最长 %(limit)s 天。")
 
 
 def limit_text(value) -> str:

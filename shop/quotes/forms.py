@@ -15,8 +15,10 @@ from shop.core.limits import (
     BUDGET_TOO_LARGE,
     MAX_AMOUNT,
     MAX_QUOTE_LEAD_DAYS,
+    MAX_QUOTE_VALIDITY_DAYS,
     MAX_UNIT_PRICE,
     PRICE_TOO_LARGE,
+    VALIDITY_TOO_LONG,
     limit_text,
 )
 from shop.core.tax import parse_vat_rate, vat_rate_choices
@@ -185,6 +187,8 @@ class VendorAnswerForm(forms.Form):
         value = self.cleaned_data.get("valid_until")
         if value and value < timezone.localdate():
             raise ValidationError(_("报价有效期不能早于今天。"))
+        if value and value > timezone.localdate() + timedelta(days=MAX_QUOTE_VALIDITY_DAYS):
+            raise ValidationError(VALIDITY_TOO_LONG % {"limit": MAX_QUOTE_VALIDITY_DAYS})
         return value
 
     def clean(self):

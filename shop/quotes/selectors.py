@@ -261,7 +261,8 @@ def quote_request_timeline(*, quote_request, viewer) -> list[TimelineEntry]:
 
     Operator and buyer: every request event and every vendor quote's events. Vendor: its own
     quotes' events and the neutral request events (never another vendor's name, price or
-    order: the acceptance and order notes only when its own quote won). Anyone else: nothing."""
+    order: the acceptance and order notes only when its own quote won). Anyone else, and a
+    vendor the request was not routed to: nothing."""
     role = timeline_viewer_role(quote_request=quote_request, viewer=viewer)
     if not role:
         return []
@@ -272,6 +273,8 @@ def quote_request_timeline(*, quote_request, viewer) -> list[TimelineEntry]:
     if role == "vendor":
         own = set(user_partner_ids(viewer))
         quotes = quotes.filter(partner_id__in=own)
+        if not quotes.exists():  # a vendor the request was not routed to sees nothing of it
+            return []
         request_events = request_events.filter(kind__in=VENDOR_REQUEST_EVENT_KINDS)
         accepted_partner = (
             VendorQuote.objects.filter(pk=quote_request.accepted_quote_id)

@@ -28,9 +28,11 @@ from shop.core.limits import (
     BUDGET_TOO_LARGE,
     MAX_AMOUNT,
     MAX_QUOTE_LEAD_DAYS,
+    MAX_QUOTE_VALIDITY_DAYS,
     MAX_UNIT_PRICE,
     PRICE_TOO_LARGE,
     TOTAL_TOO_LARGE,
+    VALIDITY_TOO_LONG,
     limit_text,
 )
 from shop.core.models import next_document_number
@@ -642,6 +644,8 @@ def vendor_quote_answer(
         raise DomainError(_("交货期应为 1 到 %(max)s 天。") % {"max": MAX_QUOTE_LEAD_DAYS})
     if not isinstance(valid_until, date) or valid_until < timezone.localdate():
         raise DomainError(_("报价有效期不能早于今天。"))
+    if valid_until > timezone.localdate() + timedelta(days=MAX_QUOTE_VALIDITY_DAYS):
+        raise DomainError(VALIDITY_TOO_LONG % {"limit": MAX_QUOTE_VALIDITY_DAYS})
     with transaction.atomic():
         qr = QuoteRequest.objects.select_for_update().get(pk=vendor_quote.request_id)
         if qr.status != RS.QUOTED:

@@ -1,7 +1,7 @@
 """Upper bounds of every number in quotes (shop.core.limits), enforced by the form, the API
 serializer, the service and the database, each with a clear Chinese message."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -82,6 +82,12 @@ def test_answer_form_refuses_a_unit_price_above_the_bound():
     form = VendorAnswerForm(data=data, vendor_quote=vq)
     assert not form.is_valid()
     assert form.errors[f"price_{line.pk}"] == ["单价不能超过 99999999.99 元。"]
+    # and a validity of more than a year
+    form = VendorAnswerForm(
+        data={**data, f"price_{line.pk}": "100.00", "valid_until": "9999-12-31"}, vendor_quote=vq
+    )
+    assert not form.is_valid()
+    assert form.errors["valid_until"] == ["报价有效期最长 365 天。"]
 
 
 def test_answer_service_refuses_a_price_or_total_above_the_bounds_and_changes_nothing():
@@ -119,6 +125,17 @@ def test_answer_service_refuses_a_price_or_total_above_the_bounds_and_changes_no
     with pytest.raises(DomainError) as exc:
         answer("100.00", days=3651)
     assert exc.value.message == "交货期应为 1 到 3650 天。"
+    # when the quote would stay valid for more than a year (e.g. until 9999-12-31)
+    for far in (timezone.localdate() + timedelta(days=366), date(9999, 12, 31)):
+        with pytest.raises(DomainError) as exc:
+            services.vendor_quote_answer(
+                vendor_quote=vq,
+                actor=user,
+                prices={line.pk: PriceInput(Decimal("100.00"), Decimal("0.13"))},
+                lead_time_days=10,
+                valid_until=far,
+            )
+        assert exc.value.message == "报价有效期最长 365 天。"
     # then nothing changed
     vq.refresh_from_db()
     vq_big.refresh_from_db()

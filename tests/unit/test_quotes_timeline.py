@@ -67,8 +67,10 @@ def test_the_winner_buyer_and_operator_see_the_acceptance_and_the_order():
     assert vendors == {"甲供应商", "乙供应商"}
     vendors = {e.vendor for e in selectors.quote_request_timeline(quote_request=qr, viewer=ub)} - {""}
     assert vendors == {"乙供应商"}
-    # someone with no part in the request sees nothing
+    # someone with no part in the request sees nothing, nor does a vendor it was not routed to
     assert selectors.quote_request_timeline(quote_request=qr, viewer=UserFactory()) == []
+    _c, uc = make_vendor("丙供应商")
+    assert selectors.quote_request_timeline(quote_request=qr, viewer=uc) == []
     assert selectors.quote_request_timeline(quote_request=qr, viewer=None) == []
 
 
