@@ -2,9 +2,12 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+# The VAT rates themselves live in shop.core.tax (the one tax-rate source); these names stay
+# for older imports.
+from .tax import VAT_RATE_GOODS as TAX_RATE_GOODS  # noqa: F401
+from .tax import VAT_RATE_SERVICES as TAX_RATE_SERVICES  # noqa: F401
+
 CENT = Decimal("0.01")
-TAX_RATE_GOODS = Decimal("0.13")
-TAX_RATE_SERVICES = Decimal("0.06")
 
 
 def q2(value: Decimal) -> Decimal:
