@@ -113,3 +113,25 @@ class TaskFailure(models.Model):
 
     def __str__(self):
         return f"{self.task}({self.object_id}) ×{self.failure_count}"
+
+
+class SubmissionRecord(models.Model):
+    """A form submission's one-time token and where its first answer sent the user
+    (``shop.core.submissions``): a repeat of the token shows that result instead of creating
+    a second request, order or application."""
+
+    token = models.CharField(_("提交令牌"), max_length=64)
+    owner = models.CharField(_("提交人"), max_length=80)  # "u<user id>" or "s<session key>"
+    url_name = models.CharField(_("表单"), max_length=80)
+    location = models.CharField(_("结果页面"), max_length=500)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "owner", "url_name"], name="uniq_submission_token")
+        ]
+        verbose_name = _("表单提交记录")
+        verbose_name_plural = _("表单提交记录")
+
+    def __str__(self):
+        return f"{self.url_name} {self.token} → {self.location}"
