@@ -23,6 +23,9 @@ class CoreConfig(AppConfig):
         from .access import nav_operator_only
 
         connection_created.connect(_sqlite_pragmas, dispatch_uid="xh_sqlite_pragmas")
+        from . import outage
+
+        outage.install()
         nav = settings.OSCAR_DASHBOARD_NAVIGATION
         if not any(item.get("url_name") == "dashboard:core-tasks" for item in nav):
             nav.append(
