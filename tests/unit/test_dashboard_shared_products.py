@@ -98,6 +98,7 @@ def test_a_vendor_edits_only_its_own_stock_record_of_a_shared_product(client, sh
     page = client.get(url)
     assert page.status_code == 200
     assert page.context["form"].fields["title"].disabled is True
+    assert 'id="shared-product-note"' in page.content.decode()
     # when A posts a new title and a new price for its own stock record
     response = client.post(url, _edit_post(shared))
     # then only A's stock record changed: same title, still public and approved, B's record untouched
