@@ -19,6 +19,7 @@ ERROR_COMPONENT = {
                 "throttled",
                 "unsupported_media_type",
                 "not_acceptable",
+                "server_error",
             ],
             "description": "稳定的错误代码，供程序判断",
         },

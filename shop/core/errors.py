@@ -6,12 +6,16 @@ error came before the middleware set ``request.user``, or the cache or database 
 same text is shown in the plain page of ``errors/base.html``. 500 is always that plain page,
 rendered with no request and no context: the error may be the database or the cache itself.
 The database being down never gets here: ``DatabaseUnavailableMiddleware`` answers 503.
+
+Under ``/api/`` every one of them is the API's JSON error instead (``shop.api.exceptions``),
+so a client sees one error shape also for an unknown route or a server error. A refused CSRF
+check is the 403 page with its own explanation (``CSRF_FAILURE_VIEW``).
 """
 
 import logging
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -22,11 +26,25 @@ def _response(html: str, status: int) -> HttpResponse:
     return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
 
 
-def _page(request, template: str, status: int, heading: str, text: str) -> HttpResponse:
+API_PREFIX = "/api/"
+
+
+def _api_error(status: int, code: str, detail: str) -> JsonResponse:
+    from shop.api.exceptions import error_body
+
+    return JsonResponse(
+        error_body(code=code, detail=detail), status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _page(
+    request, template: str, status: int, heading: str, text: str, extra: dict | None = None
+) -> HttpResponse:
     if not hasattr(request, "user"):  # refused before the authentication middleware ran
         request.user = AnonymousUser()
     try:
-        return _response(render_to_string(template, {"request_path": request.path}, request=request), status)
+        context = {"request_path": request.path, **(extra or {})}
+        return _response(render_to_string(template, context, request=request), status)
     except Exception:
         logger.exception("error page %s rendered without the layout", status)
         return _response(
@@ -34,17 +52,37 @@ def _page(request, template: str, status: int, heading: str, text: str) -> HttpR
         )
 
 
+def _is_api(request) -> bool:
+    return request is not None and request.path.startswith(API_PREFIX)
+
+
 def bad_request(request, exception=None):
+    if _is_api(request):
+        return _api_error(400, "invalid", _("请求无法处理（格式不正确或不完整）。"))
     return _page(request, "400.html", 400, _("请求有误"), _("您提交的请求无法处理（格式不正确或不完整）。"))
 
 
 def permission_denied(request, exception=None):
+    if _is_api(request):
+        return _api_error(403, "forbidden", _("您无权执行此操作。"))
     return _page(request, "403.html", 403, _("无权访问"), _("您没有访问此页面的权限。"))
 
 
 def page_not_found(request, exception=None):
+    if _is_api(request):
+        return _api_error(404, "not_found", _("未找到该对象，或您无权查看。"))
     return _page(request, "404.html", 404, _("页面不存在"), _("您访问的页面不存在或已被删除。"))
 
 
+def csrf_failure(request, reason=""):
+    """A refused CSRF check (settings.CSRF_FAILURE_VIEW): usually a page left open too long."""
+    text = _("页面已过期或安全校验（CSRF）未通过，您的提交没有保存。请刷新页面后重新提交。")
+    if _is_api(request):
+        return _api_error(403, "forbidden", text)
+    return _page(request, "403.html", 403, _("安全校验未通过"), text, {"csrf_failed": True})
+
+
 def server_error(request=None):
+    if _is_api(request):
+        return _api_error(500, "server_error", _("服务器内部错误，请稍后再试。"))
     return _response(render_to_string("500.html"), 500)  # no request, no context processor

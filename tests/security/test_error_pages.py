@@ -124,3 +124,40 @@ def test_django_debug_1_turns_the_debug_pages_on(tmp_path):
     out = _dev(tmp_path, DJANGO_DEBUG="1")
     assert out["debug"] is True
     assert "Page not found" in out["html"]
+
+
+@pytest.mark.django_db
+def test_a_refused_csrf_check_is_the_chinese_403_page_inside_the_layout():
+    # given a visitor whose form lost its CSRF token (a page left open too long)
+    client = Client(enforce_csrf_checks=True)
+    # when the form is posted
+    response = client.post("/quotes/list/add/", {"product": 1, "quantity": 1})
+    html = response.content.decode()
+    # then the Chinese 403 page explains it, inside the layout
+    assert response.status_code == 403
+    assert "<h1>安全校验未通过</h1>" in html
+    assert "页面已过期或安全校验（CSRF）未通过，您的提交没有保存。请刷新页面后重新提交。" in html
+    assert 'class="xh-header"' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "status,body",
+    [
+        (404, {"code": "not_found", "detail": "未找到该对象，或您无权查看。", "fields": {}}),
+        (403, {"code": "forbidden", "detail": "您无权执行此操作。", "fields": {}}),
+        (400, {"code": "invalid", "detail": "请求无法处理（格式不正确或不完整）。", "fields": {}}),
+        (500, {"code": "server_error", "detail": "服务器内部错误，请稍后再试。", "fields": {}}),
+    ],
+)
+def test_under_api_the_error_handlers_answer_with_the_apis_json_error(status, body):
+    request = RequestFactory().get("/api/no-such-route/")
+    args = (request,) if status == 500 else (request, Exception("x"))
+    response = _handler(status)(*args)
+    assert (response.status_code, json.loads(response.content)) == (status, body)
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_route_is_a_json_404():
+    response = Client().get("/api/no-such-route/")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
