@@ -338,7 +338,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "shop.core.errors.csrf_failure"  # the Chinese 403 page, not Django's English one
-CSRF_FAILURE_VIEW = "shop.core.errors.csrf_failure"  # the Chinese 403 page, not Django's English one
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
