@@ -533,6 +533,9 @@ def stripe_intent_apply(*, attempt: StripePayment, intent: gateway.Intent, actor
                 _audit(kind="stripe_flagged", stripe_payment=attempt, note=mismatch)
                 return attempt
             attempt = _attempt_move(attempt, _S.SUCCEEDED, note=intent.id, actor=actor)
+            # a transfer confirmed short while this card payment was under way: the card paid the
+            # whole stage, so the earlier receipt is an overpayment an operator must return
+            received_before = selectors.stage_received(stage)
             try:
                 with transaction.atomic():
                     stage_mark_paid(
@@ -540,7 +543,18 @@ def stripe_intent_apply(*, attempt: StripePayment, intent: gateway.Intent, actor
                         method=PayMethod.STRIPE,
                         reference=f"{selectors.payment_reference(stage)} {intent.id}",
                         actor=actor,
+                        amount=stage.amount,
                     )
+                if received_before:
+                    reason = _(
+                        "该款项已对公转账到账 %(got)s，又在线全额付款 %(pi)s，需人工核对并退还多收款项。"
+                    ) % {
+                        "got": rmb(received_before),
+                        "pi": intent.id,
+                    }
+                    attempt.flagged = reason[:300]
+                    attempt.save(update_fields=["flagged", "updated_at"])
+                    _audit(kind="stripe_flagged", stripe_payment=attempt, note=reason)
             except IllegalTransition:
                 reason = _("款项已是“%(s)s”状态时又收到在线付款 %(pi)s，需人工核对并退款。") % {
                     "s": stage.get_status_display(),

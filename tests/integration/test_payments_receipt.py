@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from shop.payments.models import BankTransfer, PaymentAuditEvent
+from shop.core.exceptions import DomainError
+from shop.payments import gateway, services
+from shop.payments.models import BankTransfer, PaymentAuditEvent, StripePayment
 from tests.factories.accounts import UserFactory, make_vendor_user
 from tests.factories.payments import placed_order, transfer_post
 
@@ -144,3 +146,56 @@ def test_a_received_amount_that_is_not_a_sane_amount_is_a_chinese_error(client, 
     transfer.refresh_from_db()
     assert (transfer.status, transfer.received_amount) == ("submitted", None)
     assert order.payment_events.count() == 0
+
+
+def _short_receipt(client, world, received="20000.00"):
+    """The buyer's slip for ¥23,600.00 of which the vendor confirms ``received``."""
+    order = world["order"]
+    client.force_login(world["buyer"])
+    _upload(client, order, "23600.00")
+    client.force_login(world["vendor"])
+    _confirm(client, BankTransfer.objects.get(), received)
+    return order.payment_stages.get()
+
+
+def test_a_partly_received_stage_is_not_offered_for_card_payment(client, world):
+    # given ¥20,000.00 of ¥23,600.00 received by transfer
+    stage = _short_receipt(client, world)
+    # when the buyer tries to pay the stage by card
+    with pytest.raises(DomainError) as refused:
+        services.stripe_attempt_start(stage=stage, user=world["buyer"], token="t1")
+    # then it is refused with what is missing, and no attempt exists
+    assert refused.value.message == "该款项已部分到账，还差 ¥3,600.00，请继续通过对公转账补足。"
+    assert StripePayment.objects.count() == 0
+
+
+def test_a_card_payment_that_lands_after_a_short_receipt_is_flagged_for_a_refund(client, world):
+    # given a card payment of the whole stage under way when ¥20,000.00 was confirmed by transfer
+    order = world["order"]
+    stage = order.payment_stages.get()
+    attempt = StripePayment.objects.create(
+        order=order,
+        stage=stage,
+        attempt=1,
+        client_token="late",
+        idempotency_key=f"xh-{order.number}-1-1",
+        payment_intent_id="pi_late",
+        amount=stage.amount,
+        status="processing",
+        created_by=world["buyer"],
+    )
+    _short_receipt(client, world)
+    # when Stripe reports the whole stage paid
+    intent = gateway.Intent(id="pi_late", status="succeeded", amount_fen=2360000, currency="CNY")
+    attempt = services.stripe_intent_apply(attempt=attempt, intent=intent)
+    # then the stage is paid, the card amount is booked as charged, and the attempt is flagged
+    stage.refresh_from_db()
+    assert stage.status == "paid"
+    assert sorted(order.payment_events.values_list("amount", flat=True)) == [
+        Decimal("20000.00"),
+        Decimal("23600.00"),
+    ]
+    assert (
+        attempt.flagged
+        == "该款项已对公转账到账 ¥20,000.00，又在线全额付款 pi_late，需人工核对并退还多收款项。"
+    )
