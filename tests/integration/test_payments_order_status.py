@@ -14,6 +14,8 @@ from tests.factories.payments import placed_order
 pytestmark = pytest.mark.django_db
 
 OrderStatusChange = get_model("order", "OrderStatusChange")
+PaymentEvent = get_model("order", "PaymentEvent")
+PaymentEventType = get_model("order", "PaymentEventType")
 
 
 @pytest.fixture
@@ -135,3 +137,40 @@ def test_a_vendor_cannot_set_its_lines_to_a_payment_status(client):
     assert "“已付款”由收款记录自动设置，不能手工修改商品行状态。" in page
     line.refresh_from_db()
     assert line.status == "待付款"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"order_action": "create_order_payment_event", "payment_event_type": "paid", "amount": "1e30"},
+        {"order_action": "create_order_payment_event", "payment_event_type": "paid", "amount": "NaN"},
+        {"line_action": "create_payment_event", "payment_event_type": "paid", "amount": "23600.00"},
+    ],
+)
+def test_operator_cannot_record_a_payment_outside_the_payment_stages(client, order, data):
+    # given an operator on an unpaid order, and the event type Oscar would use
+    PaymentEventType.objects.get_or_create(code="paid", defaults={"name": "已收款"})
+    client.force_login(OperatorFactory())
+    line = order.lines.get()
+    # when a payment event is posted from Oscar's order page (free amount, no stage)
+    response = client.post(
+        reverse("dashboard:order-detail", kwargs={"number": order.number}),
+        {**data, "selected_line": [line.pk], f"selected_line_qty_{line.pk}": "2"},
+    )
+    # then it is turned away without a 500 and no payment exists
+    assert response.status_code == 302
+    assert PaymentEvent.objects.filter(order=order).count() == 0
+    order.refresh_from_db()
+    assert order.status == "待付款"
+
+
+def test_the_operator_order_page_offers_no_payment_event_and_no_payment_line_status(client, order):
+    # given an operator
+    client.force_login(OperatorFactory())
+    # when the order page is shown
+    html = client.get(reverse("dashboard:order-detail", kwargs={"number": order.number})).content.decode()
+    # then lines can be set to any status but the payment ones, and there is no payment event form
+    section = html.split('id="operator-line-actions"')[1].split("</select>")[0]
+    assert "<option>已取消</option>" in section
+    assert "<option>已付款</option>" not in section and "<option>部分付款</option>" not in section
+    assert 'value="create_payment_event"' not in html

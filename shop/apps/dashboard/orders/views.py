@@ -27,6 +27,10 @@ OrderNote = get_model("order", "OrderNote")
 Transaction = get_model("payment", "Transaction")
 OrderNoteForm = get_class("dashboard.orders.forms", "OrderNoteForm")
 
+# Payments are recorded per stage in 收款与发票 (/dashboard/payments/), where they are checked
+# and audited; Oscar's free-form payment events (any amount, no stage) are not offered.
+OPERATOR_ORDER_ACTIONS = ("save_note", "delete_note", "change_order_status")
+OPERATOR_LINE_ACTIONS = ("change_line_statuses", "create_shipping_event")
 VENDOR_ORDER_ACTIONS = ("save_note", "delete_note")
 VENDOR_LINE_ACTIONS = ("change_line_statuses", "create_shipping_event")
 VENDOR_LIST_ACTIONS = ("download_selected_orders",)
@@ -159,6 +163,9 @@ class OrderListView(oscar_views.OrderListView):
 
 
 class OrderDetailView(oscar_views.OrderDetailView):
+    order_actions = OPERATOR_ORDER_ACTIONS
+    line_actions = OPERATOR_LINE_ACTIONS
+
     def dispatch(self, request, *args, **kwargs):
         if not is_operator(request.user):
             self.order_actions = VENDOR_ORDER_ACTIONS
@@ -205,6 +212,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
         ctx = super().get_context_data(**kwargs)
         operator = is_operator(self.request.user)
         ctx["is_operator"] = operator
+        ctx["line_statuses"] = [s for s in ctx["line_statuses"] if s not in PAYMENT_ORDER_STATUSES]
         if not operator:
             lines = ctx["lines"]
             ctx["vendor_total_excl_tax"] = sum((line.line_price_excl_tax for line in lines), D("0.00"))
