@@ -18,6 +18,7 @@ from shop.core.limits import (
     PRICE_TOO_LARGE,
     limit_text,
 )
+from shop.storefront.selectors import visible_products
 
 from . import validators as v
 from .models import BUYER_INPUT_FIELDS, OemOrder
@@ -61,7 +62,7 @@ class OemOrderForm(OrganisationInvoiceFormMixin, forms.ModelForm):
             timezone.localdate() + timedelta(days=1)
         ).isoformat()
         if product.is_parent:
-            self.fields["variant"].queryset = product.children.filter(is_public=True).order_by("pk")
+            self.fields["variant"].queryset = visible_products().filter(parent=product).order_by("pk")
             self.fields["variant"].required = True
             self.fields["variant"].label_from_instance = lambda p: p.get_title()
         else:

@@ -320,3 +320,16 @@ def test_the_oem_api_answers_a_hidden_product_like_a_missing_one():
     assert hidden[1] == [f"无效主键 “{parent.pk}” － 对象不存在。"]
     assert missing[1] == ["无效主键 “999999” － 对象不存在。"]
     assert hidden[2] == [f"无效主键 “{children[0].pk}” － 对象不存在。"]
+
+
+def test_the_oem_form_offers_only_visible_variants(client):
+    # given a visible parent with a visible variant and one that is itself not approved
+    parent, children = make_parent_with_children(prices=["100.00", "120.00"])
+    children[1].review_status = "pending"
+    children[1].save(update_fields=["review_status"])
+    client.force_login(UserFactory())
+    # when its OEM form is opened
+    response = client.get(reverse("oem:create", args=[parent.pk]))
+    # then only the visible variant is offered
+    assert response.status_code == 200
+    assert list(response.context["form"].fields["variant"].queryset) == [children[0]]
