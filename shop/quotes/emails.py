@@ -1,12 +1,14 @@
-"""Chinese e-mails of the quote flow, rendered from templates/quotes/email/ and sent through
-Django's e-mail backend. Callers (the step functions in services) record that they were sent."""
+"""Chinese e-mails of the quote flow, rendered from templates/quotes/email/ and queued in the
+outbox (``shop.core.mail``: written in the caller's transaction, sent after commit with
+retries). Callers (the step functions in services) record that they were queued."""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from shop.core.mail import mail_queue
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +17,8 @@ def _site() -> str:
     return getattr(settings, "MALL_SITE_URL", "").rstrip("/")
 
 
-def _send(*, template: str, to: list[str], context: dict) -> int:
+def _send(*, template: str, to: list[str], context: dict, key: str) -> int:
+    """Queue one mail; ``key`` names the business fact, so queueing it twice sends once."""
     to = [addr for addr in dict.fromkeys(to) if addr]
     if not to:
         log.warning("quotes: no recipient for %s", template)
@@ -23,7 +26,7 @@ def _send(*, template: str, to: list[str], context: dict) -> int:
     context = {"shop_name": settings.OSCAR_SHOP_NAME, "site": _site(), **context}
     subject = " ".join(render_to_string(f"quotes/email/{template}_subject.txt", context).split())
     body = render_to_string(f"quotes/email/{template}_body.txt", context)
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to).send()
+    return 1 if mail_queue(to=to, subject=subject, body=body, dedupe_key=f"quotes:{key}") else 0
 
 
 def vendor_recipients(partner) -> list[str]:
@@ -44,6 +47,7 @@ def send_vendor_new_request(*, vendor_quote) -> int:
     vq = vendor_quote
     return _send(
         template="vendor_new_request",
+        key=f"vendor-quote:{vq.pk}:new-request",
         to=vendor_recipients(vq.partner),
         context={
             "vq": vq,
@@ -58,6 +62,7 @@ def send_vendor_reminder(*, vendor_quote) -> int:
     vq = vendor_quote
     return _send(
         template="vendor_reminder",
+        key=f"vendor-quote:{vq.pk}:reminder",
         to=vendor_recipients(vq.partner),
         context={
             "vq": vq,
@@ -73,6 +78,7 @@ def send_buyer_request_processed(*, quote_request) -> int:
     quotes = list(qr.vendor_quotes.select_related("partner").prefetch_related("lines"))
     return _send(
         template="buyer_request_processed",
+        key=f"request:{qr.pk}:processed",
         to=[qr.contact_email],
         context={"qr": qr, "quotes": [(vq, vq.totals()) for vq in quotes], "url": _buyer_url(qr)},
     )
@@ -88,11 +94,15 @@ def send_event_notification(*, event) -> int:
     context = {"event": event, "vq": vq, "qr": qr, "totals": vq.totals()}
     if event.kind in BUYER_EVENT_KINDS:
         return _send(
-            template="buyer_quote_answered", to=[qr.contact_email], context={**context, "url": _buyer_url(qr)}
+            template="buyer_quote_answered",
+            key=f"event:{event.pk}",
+            to=[qr.contact_email],
+            context={**context, "url": _buyer_url(qr)},
         )
     if event.kind in VENDOR_EVENT_KINDS:
         return _send(
             template=f"vendor_quote_{event.kind}",
+            key=f"event:{event.pk}",
             to=vendor_recipients(vq.partner),
             context={**context, "url": _dashboard_url(vq)},
         )

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.db import DatabaseError, transaction
 
+from shop.core.models import OutboundEmail
 from shop.oem import services, tasks
 from shop.oem.models import OemOrder, OemStatus
 from tests.conftest import CeleryWorker, purge_broker, wait_until
@@ -84,6 +85,7 @@ def test_nothing_lost_when_the_worker_dies_mid_review(world, worker_outbox):
         tasks.oem_order_process.delay(order.pk)
         tasks.oem_order_process.delay(order.pk)
         wait_until(lambda: len(SUCCEEDED.findall(fresh.output())) == 3, message="three deliveries done")
+        wait_until(lambda: OutboundEmail.objects.filter(status="sent").count() == 2, message="mails sent")
     finally:
         fresh.stop()
     # then the review and its e-mails happened exactly once

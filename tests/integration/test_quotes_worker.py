@@ -11,6 +11,7 @@ import redis
 from django.conf import settings
 from django.urls import reverse
 
+from shop.core.models import OutboundEmail
 from shop.core.redis_server import redis_argv
 from shop.quotes import services
 from shop.quotes.models import QuoteRequest, VendorQuote
@@ -29,6 +30,7 @@ def _all_steps_done(qr) -> bool:
         and qr.buyer_mail_state == "done"
         and bool(quotes)
         and all(vq.pdf_state == "done" and vq.vendor_mail_state == "done" for vq in quotes)
+        and not OutboundEmail.objects.exclude(status="sent").exists()  # the queued mails went out
     )
 
 

@@ -1,18 +1,22 @@
-"""Retries: a mail or PDF step failing N times succeeds below the retry cap; at the cap the row is
-marked failed, shown to operators, logged, and left alone by the sweep until an operator
-retries it. Nothing is dropped silently.
+"""Retries: a mail (in the outbox) or a PDF step failing N times succeeds below the retry cap; at
+the cap the row is marked failed, shown to operators, logged, and left alone by the sweep until
+an operator retries it. Nothing is dropped silently.
 
 The failures are real: e-mail goes over SMTP to a loopback port where no server listens (then
 a real SMTP server is started there, one written here); the PDF is written under a storage root that is a file."""
 
 import logging
 import threading
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from shop.core.mail import MailSendFailed, outbound_email_send, outbound_email_sweep
+from shop.core.models import OutboundEmail
 from shop.quotes import services
 from shop.quotes.models import VendorQuote
 from tests.conftest import free_port
@@ -22,6 +26,7 @@ from tests.factories.quotes import make_vendor, process, stocked_product, submit
 pytestmark = pytest.mark.django_db
 
 CAP = settings.QUOTES_STEP_MAX_ATTEMPTS
+MAIL_CAP = settings.MAIL_MAX_ATTEMPTS
 
 
 class SmtpServer:
@@ -96,55 +101,63 @@ def vendor_quote():
     return vq
 
 
-def test_a_mail_step_failing_below_the_cap_is_sent_once_when_smtp_is_back(smtp_port, vendor_quote):
-    # given no SMTP server: each attempt fails and asks for a retry
-    for attempt in range(1, CAP):
-        with pytest.raises(OSError):
-            services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk)
-        vendor_quote.refresh_from_db()
-        assert (vendor_quote.vendor_mail_state, vendor_quote.vendor_mail_attempts) == ("pending", attempt)
-        assert "通知供应商" in vendor_quote.last_error
+def queued_mail(vendor_quote) -> OutboundEmail:
+    """The quote's mail step queues the vendor's mail in the outbox (shop.core.mail)."""
+    assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "done"
+    assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "skipped"
+    return OutboundEmail.objects.get(dedupe_key=f"quotes:vendor-quote:{vendor_quote.pk}:new-request")
+
+
+def test_a_mail_failing_below_the_cap_is_sent_once_when_smtp_is_back(smtp_port, vendor_quote):
+    # given no SMTP server: each attempt of the queued mail fails and asks for a retry
+    row = queued_mail(vendor_quote)
+    for attempt in range(1, MAIL_CAP):
+        with pytest.raises(MailSendFailed):
+            outbound_email_send(email_id=row.pk)
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("pending", attempt)
+        assert "ConnectionRefusedError" in row.last_error
     # when the server is up for the last allowed attempt
     server = SmtpServer(smtp_port)
     try:
-        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "done"
+        assert outbound_email_send(email_id=row.pk) == "sent"
         # then a re-delivered task sends nothing more
-        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "skipped"
+        assert outbound_email_send(email_id=row.pk) == "skipped"
     finally:
         server.close()
-    vendor_quote.refresh_from_db()
-    assert vendor_quote.vendor_mail_state == "done"
+    row.refresh_from_db()
+    assert row.status == "sent"
     assert [rcpts for _, rcpts in server.received] == [[vendor_quote.partner.users.get().email]]
 
 
-def test_a_mail_step_failing_at_the_cap_is_marked_failed_logged_shown_and_retried_by_an_operator(
+def test_a_mail_failing_at_the_cap_is_marked_failed_logged_shown_and_retried_by_an_operator(
     smtp_port, vendor_quote, caplog, client
 ):
     # given SMTP stays down for every allowed attempt
-    with caplog.at_level(logging.ERROR, logger="shop.quotes"):
-        for _ in range(CAP - 1):
-            with pytest.raises(OSError):
-                services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk)
+    row = queued_mail(vendor_quote)
+    with caplog.at_level(logging.ERROR, logger="shop.core.mail"):
+        for _ in range(MAIL_CAP - 1):
+            with pytest.raises(MailSendFailed):
+                outbound_email_send(email_id=row.pk)
         # then the last one gives up: the row is failed, not retried again
-        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "failed"
-    vendor_quote.refresh_from_db()
-    assert (vendor_quote.vendor_mail_state, vendor_quote.vendor_mail_attempts) == ("failed", CAP)
-    # and it is logged, recorded as an event, and skipped by the sweep (no endless loop)
+        assert outbound_email_send(email_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", MAIL_CAP)
+    # and it is logged and skipped by the sweep (no endless loop)
     assert any("failed after" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
-    assert vendor_quote.events.filter(kind="failed").count() == 1
-    assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "skipped"
-    assert services.quotes_sweep(grace_seconds=0)["vendor_quote_mail_vendor"] == 0
-    # and the operator sees it on the request's dashboard page
+    assert outbound_email_send(email_id=row.pk) == "skipped"
+    assert outbound_email_sweep(now=timezone.now() + timedelta(days=1)) == []
+    # and the operator sees it in the dashboard and sends it again
     operator = OperatorFactory(is_superuser=True)
     client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
-    page = client.get(reverse("dashboard:quotes-detail", kwargs={"pk": vendor_quote.request_id}))
+    page = client.get(reverse("dashboard:core-tasks"))
     assert page.status_code == 200
-    assert "失败" in page.content.decode()
-    # when the operator retries it with SMTP back, it is sent exactly once
-    assert services.quote_steps_retry(quote_request=vendor_quote.request, actor=operator) >= 1
+    assert row.subject in page.content.decode()
+    assert client.post(reverse("dashboard:core-mail-retry", args=[row.pk])).status_code == 302
+    # when SMTP is back, it is sent exactly once
     server = SmtpServer(smtp_port)
     try:
-        assert services.vendor_quote_mail_vendor(vendor_quote_id=vendor_quote.pk) == "done"
+        assert outbound_email_send(email_id=row.pk) == "sent"
     finally:
         server.close()
     assert len(server.received) == 1

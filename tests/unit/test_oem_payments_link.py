@@ -9,6 +9,7 @@ from django.utils import timezone
 from shop.oem import notifications, services
 from shop.oem.models import OemStatus
 from shop.payments import services as payments
+from tests.conftest import deliver_outbox
 from tests.factories.accounts import UserFactory, make_vendor_user
 from tests.factories.oem import (
     make_oem_product,
@@ -41,6 +42,7 @@ def test_deposit_paid_by_transfer_is_on_the_timeline_once_and_unlocks_production
     order.refresh_from_db()
     assert order.status == OemStatus.IN_PRODUCTION
     assert notifications.oem_event_notify(event_id=event.pk) == 2
+    assert deliver_outbox() == 2
     assert [m.subject.split("：", 1)[1] for m in mail.outbox] == [
         "您的定金已到账，供应商将安排打样或生产",
         "定金已到账，请安排打样或生产",

@@ -20,6 +20,7 @@ from shop.quotes.models import (
     VendorQuoteEvent,
     VendorQuoteLine,
 )
+from tests.conftest import deliver_outbox
 from tests.factories.accounts import UserFactory
 from tests.factories.quotes import (
     make_vendor,
@@ -265,6 +266,7 @@ def test_vendor_and_buyer_mails_are_sent_once_in_chinese():
     for _ in range(2):
         services.vendor_quote_mail_vendor(vendor_quote_id=vq.pk)
         services.quote_request_mail_buyer(quote_request_id=qr.pk)
+    assert deliver_outbox() == 2
     assert [(m.to, m.subject) for m in mail.outbox] == [
         ([vendor_user.email], f"【湘慧商城】新的询价 {qr.number}：长沙市数据资源局"),
         (["liming@example.com"], f"【湘慧商城】您的询价 {qr.number} 已发送给供应商"),
@@ -298,6 +300,7 @@ def test_vendors_are_reminded_once_after_24_hours():
     assert services.quotes_remind_vendors(now=now + timedelta(hours=23)) == 0
     assert services.quotes_remind_vendors(now=now + timedelta(hours=25)) == 1
     assert services.quotes_remind_vendors(now=now + timedelta(hours=26)) == 0
+    assert deliver_outbox() == 1
     assert [m.subject for m in mail.outbox] == [f"【湘慧商城】请尽快报价：询价 {qr.number}"]
     assert mail.outbox[0].to == [vendor_user.email]
     assert VendorQuoteEvent.objects.filter(kind="reminded").count() == 1
