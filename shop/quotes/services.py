@@ -426,10 +426,11 @@ def quote_request_process(*, quote_request_id: int) -> str:
                 if req_line.product_id not in products_map:
                     continue
                 sr = products_map[req_line.product_id]
-                price = sr.price if sr is not None and sr.price and sr.price > 0 else None
+                # a list price outside the quote bounds is left for the vendor to quote
+                price = sr.price if sr is not None and sr.price and 0 < sr.price <= MAX_UNIT_PRICE else None
                 priced = priced or price is not None
                 if price is not None:
-                    lead = max(lead, req_line.product.lead_time_days or 0)
+                    lead = max(lead, min(req_line.product.lead_time_days or 0, MAX_QUOTE_LEAD_DAYS))
                 VendorQuoteLine.objects.create(
                     vendor_quote=vq,
                     request_line=req_line,

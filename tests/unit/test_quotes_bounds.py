@@ -159,3 +159,17 @@ def test_the_database_refuses_numbers_beyond_the_bounds():
     for write in writes:
         with pytest.raises(IntegrityError), transaction.atomic():
             write()
+
+
+def test_processing_keeps_catalogue_figures_beyond_the_bounds_out_of_the_indicative_quote():
+    # given catalogue data beyond the quote bounds: a ¥500,000,000 list price, a 5000-day lead time
+    vendor, _ = make_vendor("甲")
+    platform = stocked_product(vendors=[(vendor, "500000000.00")], title="城市大脑")
+    slow = stocked_product(vendors=[(vendor, "100.00")], title="定制机柜", lead_time_days=5000)
+    # when the worker routes the request, then it does not fail on the database's bounds
+    qr = process(submit_request(lines=[(platform, 1), (slow, 1)]))
+    vq = qr.vendor_quotes.get()
+    # the vendor quotes the big price itself, and the indicative lead time is capped
+    prices = {line.request_line.title: line.unit_price_incl_tax for line in vq.lines.all()}
+    assert (qr.status, vq.status, vq.lead_time_days) == ("quoted", "indicative", 3650)
+    assert prices == {"城市大脑": None, "定制机柜": Decimal("100.00")}
