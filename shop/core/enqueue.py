@@ -4,7 +4,7 @@ The database is the source of truth: a row is saved first, its task is sent afte
 transaction commits (``enqueue_on_commit``) and a broker outage is logged, never raised, so
 the user still gets their page. Every kind of enqueued work has a beat sweep that finds rows
 left unprocessed from database timestamps and sends them again (``sweep_enqueue``); sweeps
-leave alone rows an operator has to look at first (``TaskFailure.failed_at``)."""
+leave alone rows an operator has to look at first (``TaskFailure`` marked failed)."""
 
 import logging
 
@@ -48,7 +48,7 @@ def exclude_failed(queryset, *, task):
     """``queryset`` without the rows ``task`` has given up on (operators retry those)."""
     from .models import TaskFailure
 
-    failed = TaskFailure.objects.filter(task=task.name, failed_at__isnull=False).values("object_id")
+    failed = TaskFailure.objects.filter(task=task.name, status=TaskFailure.Status.FAILED).values("object_id")
     return queryset.exclude(pk__in=failed)
 
 

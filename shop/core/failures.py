@@ -1,30 +1,49 @@
 """Poison rows: a task failing on the same row again and again is stopped after
 ``TASK_MAX_FAILURES`` tries, the row marked failed with the reason, shown to operators, who
-retry it. Used by ``ShopTask`` for every task whose first argument is a row id."""
+retry it. Used by ``ShopTask`` for every task whose first argument is a row id.
+
+Every status change of a ``TaskFailure`` is a guarded transition with its audit event; the
+failure count in between is bookkeeping."""
 
 import logging
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from .access import is_operator
 from .exceptions import DomainError, PermissionDenied
-from .models import TaskFailure
+from .models import TASK_FAILURE_MOVES, TaskFailure, TaskFailureEvent
+from .transitions import transition
 
 log = logging.getLogger("shop.core.failures")
+S = TaskFailure.Status
+
+
+def _move(row: TaskFailure, to: str, *, kind: str, note: str = "", actor=None, extra=None) -> TaskFailure:
+    return transition(
+        obj=row,
+        to=to,
+        allowed=TASK_FAILURE_MOVES,
+        labels=dict(S.choices),
+        event_model=TaskFailureEvent,
+        event_fk="failure",
+        actor=actor,
+        note=note[:1000],
+        kind=kind,
+        extra_updates=extra,
+    )
 
 
 def is_failed(*, task: str, object_id: int) -> bool:
     try:
-        return TaskFailure.objects.filter(task=task, object_id=object_id, failed_at__isnull=False).exists()
+        return TaskFailure.objects.filter(task=task, object_id=object_id, status=S.FAILED).exists()
     except DatabaseError:
         return False  # the task itself meets the outage and retries
 
 
 def record_failure(*, task: str, object_id: int, error: BaseException) -> TaskFailure | None:
-    """Count one failure of ``task`` on ``object_id``; past the cap, mark it failed."""
+    """Count one failure of ``task`` on ``object_id``; at the cap, mark it failed."""
     now = timezone.now()
     message = f"{type(error).__name__}: {error}"[:2000]
     try:
@@ -32,14 +51,16 @@ def record_failure(*, task: str, object_id: int, error: BaseException) -> TaskFa
             row, _created = TaskFailure.objects.select_for_update().get_or_create(
                 task=task, object_id=object_id, defaults={"first_failed_at": now}
             )
-            row.failure_count = F("failure_count") + 1
+            if row.status == S.FAILED:
+                return row
+            if row.status == S.RESOLVED:
+                row = _move(row, S.COUNTING, kind="failing_again", note=message, extra={"failure_count": 0})
+            row.failure_count += 1
             row.last_error = message
             row.last_failed_at = now
             row.save(update_fields=["failure_count", "last_error", "last_failed_at"])
-            row.refresh_from_db()
-            if row.failed_at is None and row.failure_count >= settings.TASK_MAX_FAILURES:
-                row.failed_at = now
-                row.save(update_fields=["failed_at"])
+            if row.failure_count >= settings.TASK_MAX_FAILURES:
+                row = _move(row, S.FAILED, kind="failed", note=message, extra={"failed_at": now})
                 log.error(
                     "%s(%s) failed %s times, marked failed: %s", task, object_id, row.failure_count, message
                 )
@@ -50,9 +71,13 @@ def record_failure(*, task: str, object_id: int, error: BaseException) -> TaskFa
 
 
 def clear_failures(*, task: str, object_id: int) -> None:
-    """A success wipes the count of earlier (transient) failures of that row."""
+    """A success wipes the count of earlier (transient) failures of that row; a row an operator
+    retried is marked resolved (its history stays)."""
     try:
-        TaskFailure.objects.filter(task=task, object_id=object_id, failed_at__isnull=True).delete()
+        TaskFailure.objects.filter(task=task, object_id=object_id, status=S.COUNTING).delete()
+        retried = TaskFailure.objects.filter(task=task, object_id=object_id, status=S.RETRIED).first()
+        if retried is not None:
+            _move(retried, S.RESOLVED, kind="resolved", note="重新处理成功。")
     except DatabaseError:
         pass
 
@@ -65,14 +90,15 @@ def task_failure_retry(*, failure_id: int, actor) -> TaskFailure:
 
     if not is_operator(actor):
         raise PermissionDenied("只有平台运营人员可以重新处理失败的任务。")
+    row = TaskFailure.objects.filter(pk=failure_id).first()
+    if row is None:
+        raise DomainError("该失败记录不存在。")
+    task = current_app.tasks.get(row.task)
+    if task is None:
+        raise DomainError(f"任务“{row.task}”已不存在，无法重新处理。")
     with transaction.atomic():
-        row = TaskFailure.objects.select_for_update().filter(pk=failure_id).first()
-        if row is None:
-            raise DomainError("该失败记录不存在或已重新处理。")
-        task = current_app.tasks.get(row.task)
-        if task is None:
-            raise DomainError(f"任务“{row.task}”已不存在，无法重新处理。")
-        log.info("operator %s retries %s(%s)", actor.pk, row.task, row.object_id)
-        row.delete()
+        row = _move(
+            row, S.RETRIED, kind="retried", actor=actor, note="运营人员重新处理。", extra={"failure_count": 0}
+        )
         enqueue_on_commit(task, row.object_id)
     return row

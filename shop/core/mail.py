@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from .access import is_operator
 from .enqueue import enqueue_on_commit
-from .exceptions import DomainError, PermissionDenied
-from .models import OutboundEmail
+from .exceptions import DomainError, IllegalTransition, PermissionDenied
+from .models import OUTBOUND_EMAIL_MOVES, OutboundEmail, OutboundEmailEvent
+from .transitions import transition
 
 log = logging.getLogger("shop.core.mail")
 S = OutboundEmail.Status
@@ -63,27 +64,45 @@ def mail_queue(*, to, subject: str, body: str, dedupe_key: str, html: str = "") 
     return row
 
 
+def _move(row: OutboundEmail, to: str, *, kind: str, note: str = "", actor=None, extra=None) -> OutboundEmail:
+    return transition(
+        obj=row,
+        to=to,
+        allowed=OUTBOUND_EMAIL_MOVES,
+        labels=dict(S.choices),
+        event_model=OutboundEmailEvent,
+        event_fk="email",
+        actor=actor,
+        note=note[:1000],
+        kind=kind,
+        extra_updates=extra,
+    )
+
+
 def _claim(email_id: int) -> OutboundEmail | None:
     """pending → sending (committed before any SMTP traffic). None: nothing to do."""
     with transaction.atomic():
         row = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
         if row is None or row.status not in (S.PENDING, S.SENDING):
             return None
-        if (
-            row.status == S.SENDING
-            and row.claimed_at
-            and row.claimed_at > timezone.now() - timedelta(seconds=settings.MAIL_SWEEP_GRACE_SECONDS)
-        ):
+        grace = timedelta(seconds=settings.MAIL_SWEEP_GRACE_SECONDS)
+        if row.status == S.SENDING and row.claimed_at and row.claimed_at > timezone.now() - grace:
             return None  # another worker is sending it right now
-        row.status = S.SENDING
-        row.attempts += 1
-        row.claimed_at = timezone.now()
-        row.save(update_fields=["status", "attempts", "claimed_at"])
-    return row
+        return _move(
+            row,
+            S.SENDING,
+            kind="claimed",
+            note=f"第 {row.attempts + 1} 次发送",
+            extra={"attempts": row.attempts + 1, "claimed_at": timezone.now()},
+        )
 
 
-def _mark(row: OutboundEmail, **fields) -> None:
-    OutboundEmail.objects.filter(pk=row.pk, status=S.SENDING).update(**fields)
+def _mark(row: OutboundEmail, to: str, *, kind: str, note: str = "", **fields) -> None:
+    """The step after SMTP, in its own transaction; a row no longer ``sending`` is left as is."""
+    try:
+        _move(row, to, kind=kind, note=note, extra=fields)
+    except IllegalTransition:
+        log.warning("mail %s was no longer being sent when marked %s", row.pk, to)
 
 
 def outbound_email_send(*, email_id: int) -> str:
@@ -99,12 +118,18 @@ def outbound_email_send(*, email_id: int) -> str:
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         failed = row.attempts >= settings.MAIL_MAX_ATTEMPTS
-        _mark(row, status=S.FAILED if failed else S.PENDING, last_error=error)
+        _mark(
+            row,
+            S.FAILED if failed else S.PENDING,
+            kind="failed" if failed else "send_error",
+            note=error,
+            last_error=error,
+        )
         if failed:
             log.error("mail %s to %s failed after %s tries: %s", row.pk, row.to, row.attempts, error)
             return "failed"
         raise MailSendFailed(error) from exc
-    _mark(row, status=S.SENT, sent_at=timezone.now(), last_error="")
+    _mark(row, S.SENT, kind="sent", sent_at=timezone.now(), last_error="")
     return "sent"
 
 
@@ -135,8 +160,13 @@ def outbound_email_retry(*, email_id: int, actor) -> OutboundEmail:
             raise DomainError(
                 f"该邮件当前状态为“{row.get_status_display()}”，只有发送失败的邮件可以重新发送。"
             )
-        row.status, row.attempts, row.claimed_at = S.PENDING, 0, None
-        row.save(update_fields=["status", "attempts", "claimed_at"])
-        log.info("operator %s re-sends mail %s", actor.pk, row.pk)
+        row = _move(
+            row,
+            S.PENDING,
+            kind="retried",
+            actor=actor,
+            note="运营人员重新发送。",
+            extra={"attempts": 0, "claimed_at": None},
+        )
         enqueue_on_commit(_send_task(), row.pk)
     return row

@@ -89,14 +89,41 @@ class OutboundEmail(models.Model):
         return f"{self.subject} → {', '.join(self.to)} ({self.get_status_display()})"
 
 
+_M = OutboundEmail.Status
+# pending → sending (claimed) → sent | pending (SMTP error, retried) | failed (at the cap);
+# sending → sending: a claim left by a killed worker is taken over; failed → pending: operator.
+OUTBOUND_EMAIL_MOVES = {
+    _M.PENDING: {_M.SENDING},
+    _M.SENDING: {_M.SENDING, _M.SENT, _M.PENDING, _M.FAILED},
+    _M.FAILED: {_M.PENDING},
+}
+
+
+class OutboundEmailEvent(AuditEvent):
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("邮件事件")
+        verbose_name_plural = _("邮件事件")
+
+
 class TaskFailure(models.Model):
     """A task that failed on one row (its first argument, an id): counted per (task, id).
-    After ``TASK_MAX_FAILURES`` failures the same way the row is marked failed (``failed_at``):
+    After ``TASK_MAX_FAILURES`` failures the same way the row is marked failed (``status``):
     the task skips it and the sweeps leave it alone until an operator retries it. Database
     outages are not counted (they are retried, see ``shop.core.tasks.ShopTask``)."""
 
+    class Status(models.TextChoices):
+        COUNTING = "counting", _("重试中")
+        FAILED = "failed", _("已判定失败")
+        RETRIED = "retried", _("已重新处理")
+        RESOLVED = "resolved", _("已恢复")
+
     task = models.CharField(_("任务"), max_length=200)
     object_id = models.BigIntegerField(_("对象 ID"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.COUNTING, db_index=True
+    )
     failure_count = models.PositiveIntegerField(_("失败次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     first_failed_at = models.DateTimeField(_("首次失败时间"), default=timezone.now)
@@ -113,6 +140,25 @@ class TaskFailure(models.Model):
 
     def __str__(self):
         return f"{self.task}({self.object_id}) ×{self.failure_count}"
+
+
+_F = TaskFailure.Status
+# counting → failed at the cap; failed → retried by an operator; retried → resolved on the next
+# success, or failed again; resolved → counting when the row fails again later.
+TASK_FAILURE_MOVES = {
+    _F.COUNTING: {_F.FAILED},
+    _F.FAILED: {_F.RETRIED},
+    _F.RETRIED: {_F.RESOLVED, _F.FAILED},
+    _F.RESOLVED: {_F.COUNTING},
+}
+
+
+class TaskFailureEvent(AuditEvent):
+    failure = models.ForeignKey(TaskFailure, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("任务失败事件")
+        verbose_name_plural = _("任务失败事件")
 
 
 class SubmissionRecord(models.Model):

@@ -9,7 +9,6 @@ def outbound_emails_for_operators(*, status: str = ""):
     return rows.filter(status=status or OutboundEmail.Status.FAILED)
 
 
-def task_failures_for_operators(*, include_counting: bool = False):
-    """Rows a task gave up on (``failed_at`` set); optionally also those still being retried."""
-    rows = TaskFailure.objects.all()
-    return rows if include_counting else rows.filter(failed_at__isnull=False)
+def task_failures_for_operators(*, status: str = ""):
+    """Rows a task gave up on (failed) by default, or those in ``status``."""
+    return TaskFailure.objects.filter(status=status or TaskFailure.Status.FAILED)

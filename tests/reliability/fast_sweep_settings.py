@@ -10,3 +10,4 @@ SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=8)
 QUOTES_SWEEP_GRACE_SECONDS = 1
 OEM_SWEEP_STALE_SECONDS = 1
 RATE_LIMITS = {}  # a hundred submissions from a few buyers in seconds: not what is tested here
+MAIL_SWEEP_GRACE_SECONDS = 5

@@ -105,11 +105,19 @@ def test_a_mail_failing_up_to_the_cap_is_marked_failed_left_alone_by_the_sweep_a
     # and only an operator can send it again
     with pytest.raises(PermissionDenied):
         outbound_email_retry(email_id=row.pk, actor=UserFactory())
+    operator = OperatorFactory()
     with django_capture_on_commit_callbacks() as callbacks:
-        outbound_email_retry(email_id=row.pk, actor=OperatorFactory())
+        outbound_email_retry(email_id=row.pk, actor=operator)
     assert enqueued(callbacks) == ["core.outbound_email_send"]
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
+    assert list(row.events.values_list("kind", "from_status", "to_status", "actor")) == [
+        ("claimed", "pending", "sending", None),
+        ("send_error", "sending", "pending", None),
+        ("claimed", "pending", "sending", None),
+        ("failed", "sending", "failed", None),
+        ("retried", "failed", "pending", operator.pk),
+    ]
     with pytest.raises(DomainError) as exc:
         outbound_email_retry(email_id=row.pk, actor=OperatorFactory())
     assert exc.value.message == "该邮件当前状态为“待发送”，只有发送失败的邮件可以重新发送。"

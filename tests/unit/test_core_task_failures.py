@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from shop.core.exceptions import PermissionDenied
+from shop.core.exceptions import IllegalTransition, PermissionDenied
 from shop.core.failures import task_failure_retry
 from shop.core.models import TaskFailure
 from shop.payments.models import StripeEvent
@@ -55,7 +55,7 @@ def test_a_webhook_event_that_always_breaks_processing_is_marked_failed_and_no_l
         with pytest.raises(ValueError):
             process_stripe_event(poison.pk)
         failure = TaskFailure.objects.get(task=TASK, object_id=poison.pk)
-        assert (failure.failure_count, failure.failed_at is None) == (attempt, attempt < 3)
+        assert (failure.failure_count, failure.status) == (attempt, "failed" if attempt == 3 else "counting")
     # then the row is marked failed with the reason, and the task no longer touches it
     assert (
         failure.last_error == "JSONDecodeError: Unterminated string starting at: line 1 column 25 (char 24)"
@@ -78,19 +78,30 @@ def test_an_operator_retries_a_failed_row_and_a_success_clears_its_count(
     for _ in range(2):
         with pytest.raises(ValueError):
             process_stripe_event(event.pk)
-    failure = TaskFailure.objects.get(task=TASK, object_id=event.pk, failed_at__isnull=False)
+    failure = TaskFailure.objects.get(task=TASK, object_id=event.pk, status="failed")
     # a buyer cannot retry it
     with pytest.raises(PermissionDenied):
         task_failure_retry(failure_id=failure.pk, actor=UserFactory())
     # when the payload is repaired and an operator retries it
     StripeEvent.objects.filter(pk=event.pk).update(payload=SOUND)
+    operator = OperatorFactory()
     with django_capture_on_commit_callbacks() as callbacks:
-        task_failure_retry(failure_id=failure.pk, actor=OperatorFactory())
-    # then it is enqueued again, runs, and leaves no failure behind
+        task_failure_retry(failure_id=failure.pk, actor=operator)
+    # then it is enqueued again, runs, and the failure is resolved with its history
     assert enqueued(callbacks) == [(TASK, (event.pk,))]
     assert process_stripe_event(event.pk) == "ignored"
     assert StripeEvent.objects.get(pk=event.pk).status == "ignored"
-    assert TaskFailure.objects.count() == 0
+    failure.refresh_from_db()
+    assert (failure.status, failure.failure_count) == ("resolved", 0)
+    assert list(failure.events.values_list("kind", "from_status", "to_status", "actor")) == [
+        ("failed", "counting", "failed", None),
+        ("retried", "failed", "retried", operator.pk),
+        ("resolved", "retried", "resolved", None),
+    ]
+    # and retrying it again is a clear error
+    with pytest.raises(IllegalTransition) as exc:
+        task_failure_retry(failure_id=failure.pk, actor=operator)
+    assert exc.value.message == "当前状态为“已恢复”，不能变更为“已重新处理”。"
 
 
 def test_a_database_outage_is_not_counted_as_a_failure(settings):
