@@ -843,6 +843,8 @@ def vendor_quote_accept(*, vendor_quote: VendorQuote, actor, revision: int | Non
                     title=line.request_line.title,
                 )
             )
+        if sum((q2(s.unit_price_incl_tax * s.quantity) for s in specs), Decimal("0.00")) > MAX_AMOUNT:
+            raise DomainError(TOTAL_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)})
         vq = _quote_move(vq, VQ.ACCEPTED, actor=actor, kind="accepted")
         _notify_last_event(vq)
         for other in VendorQuote.objects.filter(request=qr, status__in=LIVE_VENDOR_QUOTE_STATUSES).exclude(

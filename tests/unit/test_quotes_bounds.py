@@ -173,3 +173,19 @@ def test_processing_keeps_catalogue_figures_beyond_the_bounds_out_of_the_indicat
     prices = {line.request_line.title: line.unit_price_incl_tax for line in vq.lines.all()}
     assert (qr.status, vq.status, vq.lead_time_days) == ("quoted", "indicative", 3650)
     assert prices == {"城市大脑": None, "定制机柜": Decimal("100.00")}
+
+
+def test_accepting_an_indicative_quote_no_order_can_hold_is_refused_and_changes_nothing():
+    # given an indicative quote of 100,000 units at ¥99,999,999.99 (about ¥10 trillion)
+    vendor, _ = make_vendor("甲")
+    product = stocked_product(vendors=[(vendor, "99999999.99")], title="城市大脑")
+    buyer = UserFactory()
+    qr = process(submit_request(buyer=buyer, lines=[(product, 100000)]))
+    vq = qr.vendor_quotes.get()
+    # when the buyer accepts it, then a Chinese refusal instead of a database error
+    with pytest.raises(DomainError) as exc:
+        services.vendor_quote_accept(vendor_quote=vq, actor=buyer, revision=vq.revision)
+    assert exc.value.message == "订单总额不能超过 9999999999.99 元，请分批下单或联系平台。"
+    qr.refresh_from_db()
+    vq.refresh_from_db()
+    assert (qr.status, qr.order_id, vq.status) == ("quoted", None, "indicative")
