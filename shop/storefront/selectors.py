@@ -86,6 +86,12 @@ def visible_products(*, variants: bool = True) -> QuerySet:
     return Product.objects.filter(LISTED_Q & PARENT_LISTED_Q)
 
 
+def visible_variants() -> QuerySet:
+    """Variants to show under a parent that is itself visible (listings, the product page):
+    the rule of ``visible_products`` less the parent check already made for their parent."""
+    return Product.objects.filter(LISTED_Q, structure=Product.CHILD)
+
+
 def visible_product(*, pk) -> object | None:
     """The visible product with ``pk`` (its parent loaded), or None: a product the caller cannot
     see is answered exactly like one that does not exist."""
@@ -121,7 +127,7 @@ def with_listing_data(queryset: QuerySet) -> QuerySet:
         Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk")),
         Prefetch(
             "children",
-            queryset=Product.objects.filter(is_public=True)
+            queryset=visible_variants()
             .order_by("pk")
             .prefetch_related(Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk"))),
             to_attr="_prefetched_public_children",
@@ -133,7 +139,9 @@ def with_sort_price(queryset: QuerySet) -> QuerySet:
     """``sort_price``: the lowest orderable child price of a parent, a standalone's own lowest
     price, none when quote-only. One grouped join (no subquery per row); only price sorts
     pay for it, and their pages are cached like every other."""
-    orderable_child = Q(children__is_public=True, children__quote_only=False)
+    orderable_child = Q(
+        children__is_public=True, children__review_status=ReviewStatus.APPROVED, children__quote_only=False
+    )
     return queryset.annotate(
         own_price=Min("stockrecords__price"),
         child_price=Min("children__stockrecords__price", filter=orderable_child),
@@ -306,6 +314,7 @@ def _browse_sql_parts() -> tuple[dict, str, list]:
         "p": q(Product._meta.db_table),
         "sr": q(StockRecord._meta.db_table),
     }
+    # visible_products(variants=False) in SQL (variants joined as ``ch`` follow visible_variants)
     where = "p.is_public AND p.review_status = %s AND p.structure IN (%s, %s) AND c.is_public"
     params = [ReviewStatus.APPROVED.value, Product.STANDALONE, Product.PARENT]
     return tables, where, params
@@ -329,7 +338,7 @@ def home_categories() -> list[HomeCategory]:
         FROM {tables["pc"]} pc
         JOIN {tables["c"]} c ON c.id = pc.category_id
         JOIN {tables["p"]} p ON p.id = pc.product_id
-        LEFT JOIN {tables["p"]} ch ON ch.parent_id = p.id AND ch.is_public
+        LEFT JOIN {tables["p"]} ch ON ch.parent_id = p.id AND ch.is_public AND ch.review_status = %s
         LEFT JOIN {tables["sr"]} sr ON sr.product_id = COALESCE(ch.id, p.id)
         WHERE {where}
         GROUP BY substr(c.path, 1, {step})
@@ -346,7 +355,7 @@ def home_categories() -> list[HomeCategory]:
         ) t WHERE rn <= %s ORDER BY top, rn
     """
     with connection.cursor() as cursor:
-        cursor.execute(stats_sql, params)
+        cursor.execute(stats_sql, [ReviewStatus.APPROVED.value, *params])
         stats = {row[0]: row[1:] for row in cursor.fetchall()}
         cursor.execute(pick_sql, [*params, HOME_PRODUCTS_PER_CATEGORY])
         picks = cursor.fetchall()
@@ -356,7 +365,7 @@ def home_categories() -> list[HomeCategory]:
         "stockrecords",
         Prefetch(
             "children",
-            queryset=Product.objects.filter(is_public=True).prefetch_related("stockrecords"),
+            queryset=visible_variants().prefetch_related("stockrecords"),
             to_attr="_prefetched_public_children",
         ),
     )
@@ -445,7 +454,8 @@ def product_detail(product) -> ProductDetail:
     """Everything the product page shows, in a fixed number of queries (seven or eight)."""
     base = product.parent if product.is_child else product
     children = list(
-        Product.objects.filter(parent=base, is_public=True)
+        visible_variants()
+        .filter(parent=base)
         .order_by("id")
         .prefetch_related(
             Prefetch("stockrecords", queryset=StockRecord.objects.select_related("partner").order_by("pk")),

@@ -3,6 +3,8 @@ its parent's moderation state on every path (product page, basket, quote list, A
 pricing strategy); a product the caller cannot see is answered like one that does not exist;
 only approved reviews are public; bad ids are 404s, not 500s."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
@@ -13,7 +15,7 @@ from shop.apps.partner.strategy import Selector
 from shop.quotes.models import QuoteList, QuoteListLine, QuoteRequest
 from shop.storefront import selectors
 from tests.factories.accounts import UserFactory
-from tests.factories.catalogue import ProductFactory, make_parent_with_children
+from tests.factories.catalogue import CategoryFactory, ProductFactory, make_parent_with_children
 from tests.factories.quotes import request_data
 from tests.factories.vendors import make_order
 
@@ -333,3 +335,19 @@ def test_the_oem_form_offers_only_visible_variants(client):
     # then only the visible variant is offered
     assert response.status_code == 200
     assert list(response.context["form"].fields["variant"].queryset) == [children[0]]
+
+
+def test_a_variant_not_itself_approved_is_not_shown_nor_priced_under_a_visible_parent():
+    # given a visible parent whose cheapest variant is itself not approved
+    category = CategoryFactory(name="会议平板")
+    parent, children = make_parent_with_children(prices=["100.00", "120.00"], categories=[category])
+    children[0].review_status = "pending"
+    children[0].save(update_fields=["review_status"])
+    # when the product page, the listing and the home page read it
+    detail = selectors.product_detail(parent)
+    [card] = selectors.product_listing_page().products
+    [home] = selectors.home_categories()
+    # then only the approved variant is shown, and prices come from it alone
+    assert [v.product.pk for v in detail.variants] == [children[1].pk]
+    assert card.purchase.price.incl_tax == Decimal("120.00")
+    assert (home.price_low, home.price_high) == (Decimal("120.00"), Decimal("120.00"))
