@@ -1,7 +1,6 @@
 """API shapes of OEM orders. Creation and actions are validated by the same rules as the web
 form (``validators`` via ``services``); these serializers only parse and present."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from oscar.core.loading import get_model
@@ -174,10 +173,8 @@ class OemOrderCreateSerializer(serializers.ModelSerializer):
         return (value or "").strip().upper()
 
     def validate(self, attrs):
-        try:
-            return validate_invoice_wish(dict(attrs))
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict)
+        # the shared invoice rules; DRF turns their ValidationError into field errors
+        return validate_invoice_wish(dict(attrs))
 
 
 def _money_field(*, limit, message, **kwargs) -> serializers.DecimalField:

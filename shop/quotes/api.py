@@ -5,7 +5,6 @@ authentication (DRF settings)."""
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Min
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -155,11 +154,8 @@ class QuoteRequestCreateSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
-        try:
-            validate_invoice_wish(attrs)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict)
-        return attrs
+        # the shared invoice rules; DRF turns their ValidationError into field errors
+        return validate_invoice_wish(attrs)
 
 
 class VendorQuoteLineSerializer(serializers.ModelSerializer):
