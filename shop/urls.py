@@ -8,6 +8,7 @@ from django.views.static import serve
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", include("shop.core.urls")),  # load balancer: liveness and readiness
     path("admin/", admin.site.urls),
     path("api/", include("shop.api.urls")),
     path("quotes/", include("shop.quotes.urls")),

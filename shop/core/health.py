@@ -1,0 +1,96 @@
+"""Health endpoints for a load balancer or a container runtime.
+
+- ``/health/live``: the process answers (no database, no Redis): restart it when this fails.
+- ``/health/ready``: the parts a request needs answer — the database (``SELECT 1``), the
+  broker (a Redis PING through Celery's connection), the cache (a write and read back) and
+  file storage (a file written, read and deleted). 200 with each part's state when all are
+  up; 503 naming the failing parts otherwise, so the load balancer stops sending traffic to
+  this node until they are back. Nothing is cached; answers carry ``Cache-Control: no-store``.
+
+Both answer JSON without sessions or CSRF (no cookie is set) and reveal no addresses or
+error texts, only ``"ok"`` or ``"unavailable"`` per part."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger("shop.health")
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _broker() -> None:
+    from shop.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.default_channel.client.ping()
+
+
+def _cache() -> None:
+    key = f"health:{uuid.uuid4().hex}"
+    cache.set(key, "1", 10)
+    if cache.get(key) != "1":
+        raise RuntimeError("cache did not keep a value")
+    cache.delete(key)
+
+
+def _storage() -> None:
+    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+    try:
+        with default_storage.open(name) as handle:
+            if handle.read() != b"ok":
+                raise RuntimeError("storage returned other bytes")
+    finally:
+        default_storage.delete(name)
+
+
+CHECKS = {"database": _database, "broker": _broker, "cache": _cache, "storage": _storage}
+
+
+def readiness() -> dict[str, str]:
+    """Each part's state, ``"ok"`` or ``"unavailable"`` (the reason goes to the log only)."""
+    states = {}
+    for name, check in CHECKS.items():
+        started = time.monotonic()
+        try:
+            check()
+            states[name] = "ok"
+        except Exception as exc:  # any failure makes the node not ready
+            logger.warning(
+                "readiness: %s unavailable after %.2f s: %s", name, time.monotonic() - started, exc
+            )
+            states[name] = "unavailable"
+    return states
+
+
+@transaction.non_atomic_requests  # no transaction to open: the database may be the part that is down
+@never_cache
+@require_GET
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@transaction.non_atomic_requests
+@never_cache
+@require_GET
+def ready(request):
+    states = readiness()
+    ok = all(state == "ok" for state in states.values())
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": states}, status=200 if ok else 503
+    )
