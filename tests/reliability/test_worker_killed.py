@@ -13,6 +13,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from shop.core.models import OutboundEmail
 from shop.quotes import services
 from shop.quotes.models import QuoteRequest, VendorQuote, VendorQuoteEvent
 from tests.conftest import CeleryWorker, purge_broker, wait_until
@@ -34,6 +35,7 @@ def all_steps_done(qr) -> bool:
         and qr.buyer_mail_state == "done"
         and len(quotes) == 2
         and all(vq.pdf_state == "done" and vq.vendor_mail_state == "done" for vq in quotes)
+        and not OutboundEmail.objects.exclude(status="sent").exists()  # the queued mails went out
     )
 
 
