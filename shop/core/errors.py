@@ -9,7 +9,8 @@ The database being down never gets here: ``DatabaseUnavailableMiddleware`` answe
 
 Under ``/api/`` every one of them is the API's JSON error instead (``shop.api.exceptions``),
 so a client sees one error shape also for an unknown route or a server error. A refused CSRF
-check is the 403 page with its own explanation (``CSRF_FAILURE_VIEW``).
+check is the 403 page with its own explanation (``CSRF_FAILURE_VIEW``). A ``DomainError`` that
+a page's view did not catch is its status and message in the layout (``DomainErrorMiddleware``).
 """
 
 import logging
@@ -18,6 +19,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from .exceptions import DomainError
 
 logger = logging.getLogger("shop.errors")
 
@@ -86,3 +89,47 @@ def server_error(request=None):
     if _is_api(request):
         return _api_error(500, "server_error", _("服务器内部错误，请稍后再试。"))
     return _response(render_to_string("500.html"), 500)  # no request, no context processor
+
+
+def domain_error(request, exc) -> HttpResponse:
+    """A ``DomainError`` no view caught: its status and its Chinese message, never a 500."""
+    if _is_api(request):
+        from shop.api.exceptions import error_body
+
+        return JsonResponse(
+            error_body(code=exc.code, detail=exc.message, fields=exc.fields),
+            status=exc.status,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    if exc.status == 404:
+        return page_not_found(request, exc)
+    heading = {403: _("无权操作"), 409: _("当前状态不允许此操作")}.get(exc.status, _("无法完成操作"))
+    return _page(
+        request,
+        "errors/domain.html",
+        exc.status,
+        heading,
+        str(exc.message),
+        {"heading": heading, "message": exc.message, "status": exc.status},
+    )
+
+
+class DomainErrorMiddleware:
+    """A ``DomainError`` that a page's view let through is answered by ``domain_error`` with its
+    status (400, 403, 404, 409) and Chinese message, never a 500. The request's transaction
+    (ATOMIC_REQUESTS) is already rolled back when this runs: nothing of it is kept. API views
+    map their errors themselves (shop.api.exceptions)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        logger.info(
+            "domain error not handled by the view: %s %s: %s", request.method, request.path, exception
+        )
+        return domain_error(request, exception)

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
+    "shop.core.errors.DomainErrorMiddleware",  # an uncaught DomainError: its status, in Chinese
     "django.contrib.messages.middleware.MessageMiddleware",
     "shop.core.submissions.SubmissionOnceMiddleware",  # a form's one-time token: a repeat shows the first result
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

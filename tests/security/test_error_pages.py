@@ -7,8 +7,11 @@ import sys
 
 import pytest
 from django.test import Client, RequestFactory
-from django.urls import get_resolver
+from django.urls import get_resolver, path
 
+from shop.core import exceptions as domain
+from shop.urls import handler400, handler403, handler404, handler500  # noqa: F401  (this module is a URLconf too)
+from shop.urls import urlpatterns as site_urlpatterns
 from tests.conftest import ROOT, subprocess_env
 from tests.factories.accounts import UserFactory
 
@@ -161,3 +164,51 @@ def test_under_api_the_error_handlers_answer_with_the_apis_json_error(status, bo
 def test_an_unknown_api_route_is_a_json_404():
     response = Client().get("/api/no-such-route/")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+# --- a DomainError no view caught (shop.core.errors.DomainErrorMiddleware) ------------------------
+
+
+def _raises(request, kind):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create(username="written-before-the-error")  # must be rolled back
+    raise {
+        "conflict": domain.Conflict("该询价已被接受，不能再取消。"),
+        "forbidden": domain.PermissionDenied("只有下单的采购人可以进行此操作。"),
+        "not-found": domain.NotFound("订单不存在。"),
+        "invalid": domain.DomainError("需求日期必须晚于今天。"),
+    }[kind]
+
+
+urlpatterns = [path("boom/<str:kind>/", _raises), *site_urlpatterns]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.security.test_error_pages")
+@pytest.mark.parametrize(
+    "kind,status,heading,text",
+    [
+        ("conflict", 409, "当前状态不允许此操作", "该询价已被接受，不能再取消。"),
+        ("forbidden", 403, "无权操作", "只有下单的采购人可以进行此操作。"),
+        ("invalid", 400, "无法完成操作", "需求日期必须晚于今天。"),
+        ("not-found", 404, "页面不存在", "您访问的页面不存在或已被删除"),
+    ],
+)
+def test_a_domain_error_no_view_caught_is_its_status_in_chinese_and_keeps_nothing(
+    kind, status, heading, text
+):
+    # given a page whose view writes a row and then raises a domain error it does not catch
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.count()
+    # when it is opened
+    response = Client().get(f"/boom/{kind}/")
+    html = response.content.decode()
+    # then the answer is the error's status with its Chinese message inside the layout, not a 500
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in html
+    assert text in html
+    assert 'class="xh-header"' in html
+    # and the write before the error is rolled back
+    assert get_user_model().objects.count() == users
