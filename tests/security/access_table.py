@@ -417,6 +417,10 @@ TABLE: dict[str, Rule] = {
     "dashboard:oem-transition": Rule("vendor", args=oem_no, **VENDOR_POST),
     "dashboard:oem-logo": Rule("vendor", **side_rows(oem_no, "vendor")),
     "api:oem-order-list": S,
+    # --- 后台任务 (failed e-mails and task failures) -------------------------------------------
+    "dashboard:core-tasks": OP,
+    "dashboard:core-mail-retry": Rule("operator", **shared_rows(lambda w, s: {"pk": 1})),
+    "dashboard:core-task-retry": Rule("operator", **shared_rows(lambda w, s: {"pk": 1})),
     "api:oem-order-detail": Rule("signed_in", **side_rows(oem_pk, "buyer")),
     "api:oem-order-logo": Rule("signed_in", **side_rows(oem_pk, "buyer")),
     "api:oem-order-accept-offer": Rule("signed_in", args=oem_pk, **BUYER_POST),
