@@ -1041,30 +1041,20 @@ def quotes_sweep(*, now: datetime | None = None, grace_seconds: int | None = Non
     from . import tasks
 
     found = {
-        "quote_request_process": list(
-            QuoteRequest.objects.filter(
-                status__in=(RS.SUBMITTED, RS.PROCESSING), created_at__lt=cutoff
-            ).values_list("pk", flat=True)[:500]
+        "quote_request_process": QuoteRequest.objects.filter(
+            status__in=(RS.SUBMITTED, RS.PROCESSING), created_at__lt=cutoff
         ),
-        "quote_request_mail_buyer": list(
-            QuoteRequest.objects.filter(
-                buyer_mail_state=StepState.PENDING, processed_at__lt=cutoff
-            ).values_list("pk", flat=True)[:500]
+        "quote_request_mail_buyer": QuoteRequest.objects.filter(
+            buyer_mail_state=StepState.PENDING, processed_at__lt=cutoff
         ),
-        "vendor_quote_render_pdf": list(
-            VendorQuote.objects.filter(pdf_state=StepState.PENDING, pdf_requested_at__lt=cutoff).values_list(
-                "pk", flat=True
-            )[:500]
+        "vendor_quote_render_pdf": VendorQuote.objects.filter(
+            pdf_state=StepState.PENDING, pdf_requested_at__lt=cutoff
         ),
-        "vendor_quote_mail_vendor": list(
-            VendorQuote.objects.filter(
-                vendor_mail_state=StepState.PENDING, created_at__lt=cutoff
-            ).values_list("pk", flat=True)[:500]
+        "vendor_quote_mail_vendor": VendorQuote.objects.filter(
+            vendor_mail_state=StepState.PENDING, created_at__lt=cutoff
         ),
-        "vendor_quote_event_notify": list(
-            VendorQuoteEvent.objects.filter(
-                notify_state=StepState.PENDING, created_at__lt=cutoff
-            ).values_list("pk", flat=True)[:500]
+        "vendor_quote_event_notify": VendorQuoteEvent.objects.filter(
+            notify_state=StepState.PENDING, created_at__lt=cutoff
         ),
     }
     return {name: len(sweep_enqueue(getattr(tasks, name), qs)) for name, qs in found.items()}
