@@ -142,6 +142,9 @@ class OrderListView(oscar_views.OrderListView):
         ctx["is_operator"] = is_operator(self.request.user)
         if not ctx["is_operator"]:
             ctx["order_statuses"] = []
+        else:
+            # the batch change offers what a hand may set; 部分付款/已付款 follow payments only
+            ctx["order_statuses"] = [s for s in ctx["order_statuses"] if s not in PAYMENT_ORDER_STATUSES]
         return ctx
 
     def get_row_values(self, order):
