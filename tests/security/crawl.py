@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from .access_table import TABLE, Rule
+from .access_table import EXEMPT_NAMESPACES, TABLE, Rule, Target
 from .urlmap import Route, iter_routes, view_class
 from .world import ROLES, World
 
@@ -20,7 +20,6 @@ HARMLESS_TABLES = re.compile(
     r"^(django_session|basket_basket|analytics_\w+|axes_\w+|thumbnail_kvstore|customer_productalert_view)$"
 )
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
-SKIP_NAMESPACES = ("admin",)
 PUBLIC_ROLES = ("anonymous", "buyer_a", "vendor_a", "operator")
 
 
@@ -34,16 +33,20 @@ class Observation:
     status: int
     location: str = ""
     expected: str = ""  # "allow" or "deny"
-    kind: str = "cross"  # "cross" (other party's rows), "own" (owner sanity), "operator"
+    kind: str = "cross"  # "cross" (refused party), "own" (owner sanity), "operator", "allowed"
     access: str = ""
     headers: dict = field(default_factory=dict)
     content_type: str = ""
     writes: list = field(default_factory=list)
-    leaked: list = field(default_factory=list)
+    leaked: list = field(default_factory=list)  # secrets of others found in what it answered
     inline: list = field(default_factory=list)
+    messages: list = field(default_factory=list)  # flash messages the request queued
+    session_ended: bool = False  # a signed-in client lost its session
+    label: str = ""
 
     def __str__(self):
-        return f"{self.role} {self.method} {self.url} [{self.route}] -> {self.status} {self.location}"
+        label = f" ({self.label})" if self.label else ""
+        return f"{self.role} {self.method} {self.url} [{self.route}]{label} -> {self.status} {self.location}"
 
 
 class InlineScriptFinder(HTMLParser):
@@ -125,7 +128,33 @@ def classify(routes: list[Route]) -> list[str]:
 
 
 def crawl_routes() -> list[Route]:
-    return [r for r in iter_routes() if r.name and r.namespace not in SKIP_NAMESPACES]
+    """Every route the resolver knows, named or not, but those of an exempt namespace."""
+    return [r for r in iter_routes() if r.namespace not in EXEMPT_NAMESPACES]
+
+
+def answered_text(response) -> str:
+    """What a response tells its reader: the body of any non-streamed text or JSON answer, the
+    redirect target and the flash messages it queued (shown on the next page)."""
+    parts = [response.get("Location", "")]
+    content_type = response.get("Content-Type", "")
+    if not getattr(response, "streaming", False) and (
+        content_type.startswith("text/") or "json" in content_type or "javascript" in content_type
+    ):
+        parts.append(response.content.decode("utf-8", "replace"))
+    parts += queued_messages(response)
+    return "\n".join(parts)
+
+
+def queued_messages(response) -> list[str]:
+    request = getattr(response, "wsgi_request", None)
+    storage = getattr(request, "_messages", None)
+    return [str(m.message) for m in getattr(storage, "_queued_messages", [])]
+
+
+def leaked_secrets(text: str, secrets: list[str]) -> list[str]:
+    """Case-insensitive: a slug or an upper-cased header leaks a title as well."""
+    low = text.lower()
+    return [s for s in secrets if s.lower() in low]
 
 
 class Crawler:
@@ -143,14 +172,16 @@ class Crawler:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 
-    def request(self, *, route: Route, role: str, method: str, url: str, markers: list[str]) -> Observation:
+    def request(
+        self, *, route: Route, role: str, method: str, url: str, data: dict | None = None
+    ) -> Observation:
         client = self._client(role)
         connection.queries_log.clear()  # CaptureQueriesContext slices a bounded deque
         with transaction.atomic():
             # every request is rolled back: one that wrongly succeeds cannot change the world
             # the next requests see (its writes are still recorded below)
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(url) if method == "GET" else client.post(url, {})
+                response = client.get(url) if method == "GET" else client.post(url, data or {})
             transaction.set_rollback(True)
         writes = sorted(
             {
@@ -171,11 +202,18 @@ class Crawler:
             content_type=response.get("Content-Type", ""),
             writes=writes,
         )
+        obs.messages = queued_messages(response)
+        client.cookies.pop("messages", None)  # read here: they must not show on the next page
+        asked = f"{url} {data or ''}"
+        obs.leaked = leaked_secrets(
+            answered_text(response), self.world.hidden_from(role, route.name or "", asked)
+        )
+        if self.world.user(role) is not None:
+            session = client.cookies.get("sessionid")
+            obs.session_ended = session is None or not session.value
         if "text/html" in obs.content_type and not getattr(response, "streaming", False):
-            body = response.content.decode("utf-8", "replace")
-            obs.leaked = [m for m in markers if m in body]
             if response.status_code == 200:
-                obs.inline = inline_scripts(body)
+                obs.inline = inline_scripts(response.content.decode("utf-8", "replace"))
         self.observations.append(obs)
         return obs
 
@@ -189,6 +227,14 @@ class Crawler:
             return ("anonymous", "buyer_a", "buyer_b", "vendor_a", "operator")
         return ROLES  # vendor lists: each vendor must see only its own rows
 
+    def url_for(self, route: Route, kwargs: dict | None) -> str | None:
+        if route.name is None:
+            return route.fixed_url()
+        try:
+            return reverse(route.name, kwargs=kwargs or None)
+        except NoReverseMatch:
+            return None  # the route with other arguments under the same name
+
     def run(self) -> list[Observation]:
         w = self.world
         for route in crawl_routes():
@@ -198,28 +244,46 @@ class Crawler:
             posts = accepts_post(route)
             for role in self.roles_for(rule):
                 side = target_side(role)
-                try:
-                    url = reverse(route.name, kwargs=rule.args(w, side) if rule.args else None)
-                except NoReverseMatch:
-                    continue  # the route with other arguments under the same name
+                url = self.url_for(route, rule.args(w, side) if rule.args else None)
+                if url is None:
+                    continue
                 exp = expected(role, rule)
-                markers = w.markers_of(side) if rule.access != "public" and role != "operator" else []
                 methods = ("GET",) if role == "operator" or not posts else ("GET", "POST")
                 for method in methods:
-                    obs = self.request(route=route, role=role, method=method, url=url, markers=markers)
+                    obs = self.request(route=route, role=role, method=method, url=url)
                     obs.expected, obs.access = exp, rule.access
                     obs.kind = "operator" if role == "operator" else "cross"
             if rule.args and rule.owned and rule.sanity and rule.owner:
                 for side in ("a", "b"):
-                    try:
-                        url = reverse(route.name, kwargs=rule.args(w, side))
-                    except NoReverseMatch:
+                    url = self.url_for(route, rule.args(w, side))
+                    if url is None:
                         continue
-                    obs = self.request(
-                        route=route, role=f"{rule.owner}_{side}", method="GET", url=url, markers=[]
-                    )
+                    obs = self.request(route=route, role=f"{rule.owner}_{side}", method="GET", url=url)
                     obs.expected, obs.kind, obs.access = "allow", "own", rule.access
+            for target in rule.targets(w) if rule.targets else ():
+                self.run_target(route, rule, target, posts)
         return self.observations
+
+    def run_target(self, route: Route, rule: Rule, target: Target, posts: bool) -> None:
+        url = self.url_for(route, target.kwargs)
+        assert url is not None, f"{route.key}: no URL for {target}"
+        for role in target.roles:
+            allowed = role in target.allowed
+            for method in target.methods:
+                if method == "POST" and not posts:
+                    continue
+                obs = self.request(route=route, role=role, method=method, url=url, data=target.data)
+                obs.expected, obs.access, obs.label = (
+                    ("allow" if allowed else "deny"),
+                    rule.access,
+                    target.label,
+                )
+                if not allowed:
+                    obs.kind = "cross"
+                elif target.sanity and method == "GET":
+                    obs.kind = "operator" if role == "operator" else "own"
+                else:
+                    obs.kind = "allowed"
 
 
 def accepts_post(route: Route) -> bool:

@@ -12,15 +12,26 @@ class Route:
     pattern: str  # the joined route text, for messages
     kwargs: tuple[str, ...]  # the named arguments the route needs
     callback: object
+    ns: str = ""  # the namespace it is included under (also for routes without a name)
 
     @property
     def namespace(self) -> str:
-        return self.name.split(":")[0] if self.name and ":" in self.name else ""
+        return self.ns.split(":")[0]
 
     @property
     def key(self) -> str:
-        """Name plus its arguments: names repeat for routes with and without arguments."""
+        """Name plus its arguments: names repeat for routes with and without arguments. A route
+        without a name is known by its pattern."""
+        if self.name is None:
+            return self.pattern
         return f"{self.name}({','.join(self.kwargs)})" if self.kwargs else str(self.name)
+
+    def fixed_url(self) -> str | None:
+        """The path of a route that takes no arguments and has no regex syntax, else None."""
+        text = self.pattern.replace("^", "").replace("$", "")
+        if self.kwargs or re.search(r"[()\\[\]*+?|{}]", text):
+            return None
+        return "/" + text
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>|<(?:\w+:)?(\w+)>")
@@ -38,7 +49,7 @@ def iter_routes(patterns=None, prefix: str = "", ns: str = ""):
         elif isinstance(p, URLPattern):
             name = f"{ns}:{p.name}" if ns and p.name else p.name
             text = prefix + str(p.pattern)
-            yield Route(name=name, pattern=text, kwargs=_kwargs(text), callback=p.callback)
+            yield Route(name=name, pattern=text, kwargs=_kwargs(text), callback=p.callback, ns=ns)
 
 
 def routes(*, namespaces: tuple[str, ...] | None = None, prefix: str | None = None) -> list[Route]:

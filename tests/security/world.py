@@ -1,5 +1,12 @@
 """Two of everything: buyers A and B, vendors A and B, and one operator, each owning rows that
-carry a unique marker, so a page that leaks the other party's data is found by text search."""
+carry a unique marker, so a page that leaks the other party's data is found by text search.
+
+Besides each side's rows the world holds the rows where isolation is subtle: a vendor's
+products waiting for review (or rejected) with child variants, pending and rejected reviews,
+a quote request shared by both vendors where B's quote was accepted, and a mall-owned product
+stocked by both vendors. Every private text is a ``Secret`` listing the roles that may see it;
+the crawler checks each response (page, JSON, redirect message) against the secrets its role
+must not see."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,6 +16,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_product, create_stockrecord
 
 from shop.payments.orders import OrderLineSpec, order_place
+from tests.factories import vendors as vendors_f
 from tests.factories.accounts import OperatorFactory, PartnerFactory, UserFactory, make_vendor_user
 
 PASSWORD = "pass-12345"
@@ -17,6 +25,26 @@ UserAddress = get_model("address", "UserAddress")
 Country = get_model("address", "Country")
 
 ROLES = ("anonymous", "buyer_a", "buyer_b", "vendor_a", "vendor_b", "operator")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A marker text and the roles allowed to see it (the operator sees everything).
+    ``only_on``: route-name prefixes where it counts (e.g. a vendor name is public on the
+    storefront, but not on another vendor's dashboard); empty = everywhere."""
+
+    text: str
+    seen_by: frozenset
+    only_on: tuple[str, ...] = ()
+
+    def hidden_from(self, role: str, route: str) -> bool:
+        if role == "operator" or role in self.seen_by:
+            return False
+        return not self.only_on or any(route.startswith(p) for p in self.only_on)
+
+
+def side_roles(side: str) -> frozenset:
+    return frozenset({f"buyer_{side}", f"vendor_{side}"})
 
 
 def marker(side: str, what: str) -> str:
@@ -38,6 +66,7 @@ class Side:
     extra: dict = field(default_factory=dict)
     parent: object = None
     child: object = None
+    owned_product: object = None  # owned by the side's vendor (VendorProduct), approved
     order_note: object = None
     alert: object = None
     wishlist: object = None
@@ -72,10 +101,24 @@ class World:
     def markers_of(self, side: str) -> list[str]:
         """Private text of one side (product titles and vendor names are public, not here)."""
         s = self.side(side)
-        return [marker(side, w) for w in ("sku", "buyer", "address", "note", "wishlist")] + [
+        return [marker(side, w) for w in ("sku", "address", "note", "wishlist")] + [
             s.order.number,
             *[str(v) for v in s.extra.get("markers", [])],
         ]
+
+    def secrets(self) -> list[Secret]:
+        """Every private text of the world with who may see it: each side's rows by that
+        side's buyer and vendor, plus the narrower ones ``build_world`` adds."""
+        out = [Secret(m, side_roles(n)) for n in ("a", "b") for m in self.markers_of(n)]
+        return out + list(self.extra_secrets)
+
+    def hidden_from(self, role: str, route: str, asked: str = "") -> list[str]:
+        """The texts ``role`` must not find in any response of ``route``, but those it sent
+        itself (``asked``: its URL and form data; a login redirect echoes the URL it came from)."""
+        asked = asked.lower()
+        return sorted(
+            {s.text for s in self.secrets() if s.hidden_from(role, route) and s.text.lower() not in asked}
+        )
 
 
 def _country():
@@ -113,12 +156,16 @@ def build_world() -> World:
     a, b = _side("a"), _side("b")
     shared = create_product(title="共享产品", upc="UPC-SHARED")
     a.shared_stockrecord = StockRecord.objects.create(
-        product=shared, partner=a.partner, partner_sku="SHARED-A", price=Decimal("90.00"), num_in_stock=5
+        product=shared,
+        partner=a.partner,
+        partner_sku=marker("a", "shared-sku"),
+        price=Decimal("90.00"),
+        num_in_stock=5,
     )
     b.shared_stockrecord = StockRecord.objects.create(
         product=shared,
         partner=b.partner,
-        partner_sku="SHARED-B-" + marker("b", "sku"),
+        partner_sku=marker("b", "shared-sku"),
         price=Decimal("95.00"),
         num_in_stock=5,
     )
@@ -154,11 +201,113 @@ def build_world() -> World:
         reference="AB",
         shipping=shipping,
     )
-    world = World(operator=operator, a=a, b=b, shared_product=shared, multi_vendor_order=multi)
+    world = World(
+        operator=operator, a=a, b=b, shared_product=shared, multi_vendor_order=multi, extra_secrets=[]
+    )
     _oscar_objects(world)
     for s in (a, b):
         _app_objects(s)
+    # a buyer's name is shown to the vendors it buys from (buyer A asked both for quotes)
+    world.extra_secrets += [
+        Secret(marker("a", "buyer"), frozenset({"buyer_a", "vendor_a", "vendor_b"})),
+        Secret(marker("b", "buyer"), frozenset({"buyer_b", "vendor_b"})),
+    ]
+    for s in (a, b):
+        s.owned_product = vendors_f.make_vendor_product(partner=s.partner, title=s.marker("owned"))
+        # a product waiting for review is its vendor's business only (not even its side's buyer's)
+        world.extra_secrets.append(Secret(s.pending_product.title, frozenset({f"vendor_{s.name}"})))
+        _unpublished_variants(world, s)
+        _moderated_reviews(world, s)
+        _quote_list(s)
+    _shared_quote_request(world)
+    _mall_owned_product(world)
     return world
+
+
+def _unpublished_variants(world: World, s: Side) -> None:
+    """A product of the side's vendor waiting for review and a rejected one, each a parent with
+    two child variants: neither they nor their variants may reach anyone but that vendor."""
+    for status in ("pending", "rejected"):
+        parent = vendors_f.make_parent_product(partner=s.partner, title=s.marker(f"var-{status}-parent"))
+        parent.review_status, parent.is_public = status, False
+        parent.save(update_fields=["review_status", "is_public"])
+        children = [
+            vendors_f.make_child_product(
+                parent=parent, partner=s.partner, title=s.marker(f"var-{status}-child{i}")
+            )
+            for i in (1, 2)
+        ]
+        s.extra[f"{status}_parent"], s.extra[f"{status}_children"] = parent, children
+        world.extra_secrets += [
+            Secret(text, frozenset({f"vendor_{s.name}"}))
+            for text in (parent.title, *[c.title for c in children])
+        ]
+
+
+def _moderated_reviews(world: World, s: Side) -> None:
+    """On a public product of the side: a review by its buyer waiting for moderation (only
+    that buyer and the operator may read it) and a rejected one by someone else (only the
+    operator may)."""
+    from oscar.test import factories as f
+
+    Review = get_model("reviews", "ProductReview")
+    product = create_product(title=f"评价商品-{s.name}", upc=f"UPC-{s.name}-R")
+    create_stockrecord(product, price=Decimal("10.00"), num_in_stock=5, partner_sku=f"R-{s.name}")
+    s.extra["reviewed_product"] = product
+    for status, name, author, seen_by in (
+        (Review.FOR_MODERATION, "review-pending", s.buyer, frozenset({f"buyer_{s.name}"})),
+        (Review.REJECTED, "review-rejected", UserFactory(username=f"critic_{s.name}"), frozenset()),
+    ):
+        review = f.ProductReviewFactory(
+            product=product, user=author, title=s.marker(name), body=s.marker(name + "-body"), status=status
+        )
+        s.extra[name] = review
+        world.extra_secrets += [Secret(review.title, seen_by), Secret(review.body, seen_by)]
+
+
+def _quote_list(s: Side) -> None:
+    """The side's buyer's 询价单 with one line (other buyers post its line id to remove it)."""
+    from shop.quotes.models import QuoteList
+
+    qlist = QuoteList.objects.create(user=s.buyer)
+    s.extra["quote_list_line"] = qlist.lines.create(product=s.product, quantity=3, remark=s.marker("qlline"))
+    s.extra["markers"].append(s.marker("qlline"))
+
+
+def _shared_quote_request(world: World) -> None:
+    """Buyer A asks for the product both vendors stock; each vendor gets its quote, buyer A
+    accepts B's. Vendor A must see nothing of B's quote, of the order it became, nor B's name
+    in its dashboard (the timeline records both)."""
+    from shop.quotes import services as quotes_services
+    from tests.factories import quotes as quotes_f
+
+    a, b = world.a, world.b
+    qr = quotes_f.submit_request(
+        buyer=a.buyer, lines=[(world.shared_product, 1)], org_name=marker("a", "shared-org")
+    )
+    quotes_f.process(qr)
+    vq_a = qr.vendor_quotes.get(partner=a.partner)
+    vq_b = qr.vendor_quotes.get(partner=b.partner)
+    order = quotes_services.vendor_quote_accept(vendor_quote=vq_b, actor=a.buyer, revision=vq_b.revision)
+    world.shared_request, world.shared_vq_a, world.shared_vq_b = qr, vq_a, vq_b
+    world.shared_order = order
+    buyer_and_vendor_b = frozenset({"buyer_a", "vendor_b"})
+    world.extra_secrets += [
+        Secret(vq_b.number, buyer_and_vendor_b),
+        Secret(order.number, buyer_and_vendor_b),
+        Secret(vq_a.number, frozenset({"buyer_a", "vendor_a"})),
+        Secret(qr.org_name, frozenset({"buyer_a", "vendor_a", "vendor_b"})),
+        # vendor names are public on the storefront, never on another vendor's dashboard
+        Secret(b.partner.name, frozenset({"buyer_a", "buyer_b", "anonymous", "vendor_b"}), ("dashboard:",)),
+        Secret(a.partner.name, frozenset({"buyer_a", "buyer_b", "anonymous", "vendor_a"}), ("dashboard:",)),
+    ]
+
+
+def _mall_owned_product(world: World) -> None:
+    """The mall's own product (no VendorProduct row) stocked by both vendors: each vendor may
+    at most see and change its own stock record, never the other's, nor delete the product."""
+    for s in (world.a, world.b):
+        world.extra_secrets.append(Secret(s.shared_stockrecord.partner_sku, frozenset({f"vendor_{s.name}"})))
 
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -222,9 +371,7 @@ def _app_objects(s: Side) -> None:
         created_by=s.buyer,
         status="requires_action",
     )
-    s.extra["markers"] = [
-        s.marker(w) for w in ("org", "remark", "brand", "company", "pending", "import", "payer")
-    ]
+    s.extra["markers"] = [s.marker(w) for w in ("org", "remark", "brand", "company", "import", "payer")]
 
 
 def _oscar_objects(world: World) -> None:
@@ -251,7 +398,10 @@ def _oscar_objects(world: World) -> None:
     world.flatpage = page
     world.offer = f.create_offer(name="世界优惠")
     world.range = f.RangeFactory(name="世界范围", is_public=True)
-    world.review = f.ProductReviewFactory(product=world.a.product, user=world.a.buyer, title="评价")
+    # by a third user: an approved review shows its author's name to everyone
+    world.review = f.ProductReviewFactory(
+        product=world.a.product, user=UserFactory(username="reviewer"), title="评价"
+    )
     world.voucher = f.create_voucher(code="WORLD1")
     world.voucher_set = f.VoucherSetFactory(name="世界券", count=1)
     world.comms = CommunicationEventType.objects.create(code="WORLD_EVENT", name="世界通知")
