@@ -15,6 +15,7 @@ urlpatterns = [
     path("oem/", include("shop.oem.urls")),
     path("vendors/", include("shop.vendors.urls")),
     path("payments/", include("shop.payments.urls")),
+    path("buyers/", include("shop.buyers.urls")),
     path("", include("shop.storefront.urls")),  # the home page
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("shop.oem.api_urls")),
     path("", include("shop.vendors.api_urls")),
     path("", include("shop.payments.api_urls")),
+    path("", include("shop.buyers.api_urls")),
 ]

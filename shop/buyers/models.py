@@ -6,8 +6,10 @@ change of the organisation never rewrites history."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.models import AuditEvent
 from shop.core.validators import validate_uscc
 
 
@@ -77,3 +79,139 @@ INVOICE_FIELDS = (
     "invoice_bank",
     "invoice_account",
 )
+
+
+# --- buying units (采购单位): members, roles, invitations -----------------------------------------
+
+
+class UnitRole(models.TextChoices):
+    ADMIN = "admin", _("管理员")
+    HANDLER = "handler", _("经办人")
+    APPROVER = "approver", _("审批人")
+    FINANCE = "finance", _("财务")
+
+
+ROLE_ORDER = [r.value for r in UnitRole]
+
+
+def role_labels(roles) -> list[str]:
+    """Role codes in their fixed order, as Chinese labels."""
+    labels = dict(UnitRole.choices)
+    return [str(labels[r]) for r in ROLE_ORDER if r in set(roles or ())]
+
+
+class BuyingUnit(OrganisationSnapshot, InvoiceWish):
+    """A buying unit: the organisation that buys as a team. Budget lines, approval rules, and
+    the requests and orders it owns point at it (``unit`` FKs)."""
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("采购单位")
+        verbose_name_plural = _("采购单位")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.org_name
+
+    @property
+    def name(self) -> str:
+        return self.org_name
+
+
+class UnitMember(models.Model):
+    """A user's place in a unit. A user is an active member of at most one unit."""
+
+    unit = models.ForeignKey(BuyingUnit, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unit_memberships"
+    )
+    roles = models.JSONField(_("角色"), default=list)  # UnitRole values; several per member
+    is_active = models.BooleanField(_("启用"), default=True)
+    joined_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+    deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位成员")
+        verbose_name_plural = _("单位成员")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "user"], name="buyers_member_once_per_unit"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_active=True), name="buyers_one_active_unit_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} · {self.user}"
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and role in (self.roles or [])
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(UnitRole.ADMIN)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return role_labels(self.roles)
+
+
+class UnitInvitation(models.Model):
+    """An e-mail invitation: a signed, single-use link valid for 7 days (only its hash is kept)."""
+
+    unit = models.ForeignKey(BuyingUnit, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("邮箱"))
+    roles = models.JSONField(_("角色"), default=list)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("邀请时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("有效期至"))
+    accepted_at = models.DateTimeField(_("接受时间"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("成员邀请")
+        verbose_name_plural = _("成员邀请")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def role_labels(self) -> list[str]:
+        return role_labels(self.roles)
+
+
+class UnitEvent(AuditEvent):
+    """One line of a unit's activity (written in the same transaction as the change)."""
+
+    unit = models.ForeignKey(BuyingUnit, on_delete=models.CASCADE, related_name="events")
+    member = models.ForeignKey(UnitMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invitation = models.ForeignKey(
+        UnitInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(AuditEvent.Meta):
+        verbose_name = _("单位事件")
+        verbose_name_plural = _("单位事件")
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
+
+
+EVENT_LABELS = {
+    "unit_created": _("创建采购单位"),
+    "unit_migrated": _("由原采购单位资料迁移"),
+    "member_invited": _("邀请成员"),
+    "member_added": _("添加成员"),
+    "invitation_accepted": _("接受邀请加入"),
+    "roles_changed": _("调整角色"),
+    "member_deactivated": _("停用成员"),
+    "member_reactivated": _("重新启用成员"),
+}
