@@ -81,7 +81,7 @@ def _seconds(schedule) -> float:
     return run_every.total_seconds()
 
 
-@pytest.mark.parametrize("module", ["shop.quotes", "shop.oem"])
+@pytest.mark.parametrize("module", ["shop.core", "shop.quotes", "shop.oem", "shop.vendors", "shop.payments"])
 def test_beat_sweeps_re_enqueue_unprocessed_work_every_sweep_interval(module):
     """Expiry and re-delivery run from beat on database timestamps, never from long ETAs."""
     pytest.importorskip(f"{module}.schedule", reason=f"{module} has no schedule yet")
