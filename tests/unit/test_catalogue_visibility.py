@@ -273,6 +273,12 @@ def test_an_order_line_of_another_order_is_a_404(client):
     assert client.post(line_url(other_line.pk), {"action": "reorder"}).status_code == 404
     assert client.get(line_url(10**25)).status_code == 404
     assert client.post(line_url(own.lines.get().pk), {"action": "reorder"}).status_code == 302
+    # and opening its own line leads to its order's page (a line has no page of its own)
+    own_line = client.get(line_url(own.lines.get().pk))
+    assert (own_line.status_code, own_line["Location"]) == (
+        302,
+        reverse("customer:order", kwargs={"order_number": own.number}),
+    )
 
 
 def test_a_product_page_of_a_hidden_variant_is_a_404(client):

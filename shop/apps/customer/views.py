@@ -8,7 +8,7 @@
 - Logging out is a POST; a GET shows a confirmation page."""
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.timezone import now
 from oscar.apps.communication.notifications import views as notification_views
@@ -47,6 +47,12 @@ class OrderLineView(oscar_views.OrderLineView):
         if not 0 < line_id < 2**63:  # the URL takes any digits; no such line, not a database error
             raise Http404
         return get_object_or_404(order.lines.all(), id=line_id)
+
+    def get(self, request, *args, **kwargs):
+        """A line has no page of its own (Oscar ships no template for it: a GET was a 500); it
+        is shown on its order's page. Only the buyer's own lines get there."""
+        self.get_object()
+        return redirect("customer:order", order_number=self.kwargs["order_number"])
 
 
 class LogoutView(oscar_views.LogoutView):
