@@ -84,7 +84,7 @@ def clear_failures(*, task: str, object_id: int) -> None:
 
 def task_failure_retry(*, failure_id: int, actor) -> TaskFailure:
     """An operator sends a failed row to its task again (the count starts over)."""
-    from celery import current_app
+    from shop.celery import app
 
     from .enqueue import enqueue_on_commit
 
@@ -93,7 +93,8 @@ def task_failure_retry(*, failure_id: int, actor) -> TaskFailure:
     row = TaskFailure.objects.filter(pk=failure_id).first()
     if row is None:
         raise DomainError("该失败记录不存在。")
-    task = current_app.tasks.get(row.task)
+    app.loader.import_default_modules()  # every app's tasks.py, in a web process too
+    task = app.tasks.get(row.task)
     if task is None:
         raise DomainError(f"任务“{row.task}”已不存在，无法重新处理。")
     with transaction.atomic():

@@ -20,7 +20,7 @@ from shop.core.mail import (
     outbound_email_send,
     outbound_email_sweep,
 )
-from shop.core.models import OutboundEmail
+from shop.core.models import OutboundEmail, TaskFailure
 from shop.payments.models import PaymentStage
 from shop.payments.services import unpaid_orders_remind
 from tests.conftest import free_port
@@ -182,3 +182,20 @@ def test_operators_see_failed_mails_and_task_failures_in_the_dashboard_and_retry
     assert (response.status_code, response["Location"]) == (302, url)
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("pending", 0)
+    # and a task that gave up on a row is listed with its error and retried from the page
+    failure = TaskFailure.objects.create(
+        task="shop.payments.tasks.process_stripe_event",
+        object_id=42,
+        status="failed",
+        failure_count=5,
+        last_error="ValueError: 坏数据",
+        failed_at=timezone.now(),
+    )
+    page = client.get(url).content.decode()
+    assert "shop.payments.tasks.process_stripe_event" in page and "ValueError: 坏数据" in page
+    assert client.post(reverse("dashboard:core-task-retry", args=[failure.pk])).status_code == 302
+    failure.refresh_from_db()
+    assert failure.status == "retried"
+    # a retry of something that does not exist is a message, not a 500
+    response = client.post(reverse("dashboard:core-task-retry", args=[failure.pk + 1000]), follow=True)
+    assert (response.status_code, "该失败记录不存在。" in response.content.decode()) == (200, True)
