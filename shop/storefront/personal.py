@@ -28,7 +28,7 @@ from django.template.loader import get_template
 from django.utils import translation
 from django.utils.functional import cached_property
 
-SCHEMA = 1  # bump when the cached values change shape
+SCHEMA = 2  # bump when the cached values change shape
 GLOBAL_GEN_KEY = "sf:personal-gen"
 
 
@@ -42,6 +42,14 @@ class PersonalCounts:
     quote_lines: int = 0
     unread_notifications: int = 0
     vendor_nav: str = ""  # "vendor", "applicant", "operator" or ""
+    unit_name: str = ""  # the buying unit the user is an active member of
+    unit_roles: tuple = ()  # the member's role codes (shop.buyers.models.UnitRole)
+
+    @property
+    def unit_role_labels(self) -> str:
+        from shop.buyers.models import role_labels
+
+        return "、".join(role_labels(self.unit_roles))
 
 
 ANONYMOUS = PersonalCounts()
@@ -161,7 +169,20 @@ def _compute(user) -> PersonalCounts:
         quote_lines=quote_lines,
         unread_notifications=unread,
         vendor_nav=_vendor_nav(user),
+        **_unit(user),
     )
+
+
+def _unit(user) -> dict:
+    if not apps.is_installed("shop.buyers"):
+        return {}
+    UnitMember = apps.get_model("buyers", "UnitMember")
+    row = (
+        UnitMember.objects.filter(user_id=user.pk, is_active=True)
+        .values_list("unit__org_name", "roles")
+        .first()
+    )
+    return {"unit_name": row[0], "unit_roles": tuple(row[1] or ())} if row else {}
 
 
 def _vendor_nav(user) -> str:
@@ -245,6 +266,17 @@ def _application_changed(sender, instance, **kwargs):
     personal_changed(instance.user_id)
 
 
+def _unit_member_changed(sender, instance, **kwargs):
+    personal_changed(instance.user_id)
+
+
+def _unit_changed(sender, instance, **kwargs):
+    """A unit renamed (or removed): the header of each of its members."""
+    UnitMember = apps.get_model("buyers", "UnitMember")
+    for user_id in UnitMember.objects.filter(unit_id=instance.pk).values_list("user_id", flat=True):
+        personal_changed(user_id)
+
+
 def _user_changed(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # every login saves last_login; the header does not show it
@@ -286,6 +318,13 @@ def connect_receivers() -> None:
         watch(apps.get_model("quotes", "QuoteListLine"), _quote_line_changed, "quote-line")
     if apps.is_installed("shop.vendors"):
         watch(apps.get_model("vendors", "VendorApplication"), _application_changed, "application")
+    if apps.is_installed("shop.buyers"):
+        watch(apps.get_model("buyers", "UnitMember"), _unit_member_changed, "unit-member")
+        post_save.connect(
+            _unit_changed,
+            sender=apps.get_model("buyers", "BuyingUnit"),
+            dispatch_uid="storefront-personal-unit",
+        )
     Partner = apps.get_model("partner", "Partner")
     Group = apps.get_model("auth", "Group")
     for through, name in (
