@@ -536,6 +536,21 @@ TABLE: dict[str, Rule] = {
     "password-reset-confirm": Rule(
         "public", **shared_rows(lambda w, s: {"uidb64": "MQ", "token": "bogus-token"})
     ),
+    # --- buying units: each buyer is the 管理员 of its side's unit (world._buying_units) --------
+    "buyers:unit": S,  # the own unit's workbench, or the form to create one
+    "buyers:members": Rule("buyer"),  # the own unit's members: unit members only (404 without a unit)
+    "buyers:member-action": Rule(
+        "signed_in",
+        args=lambda w, s: {"pk": w.side(s).extra["unit_member"].pk, "action": "deactivate"},
+        **BUYER_POST,
+    ),
+    # the link of an invitation e-mail: anyone holding it (a made-up token is refused)
+    "buyers:invitation": Rule("public", **shared_rows(lambda w, s: {"token": "bogus:token"})),
+    "api:unit": Rule("buyer"),  # unit members only (404 without a unit)
+    "api:unit-members": Rule("buyer"),
+    "api:unit-member": Rule(
+        "signed_in", args=lambda w, s: {"pk": w.side(s).extra["unit_member"].pk}, **BUYER_POST
+    ),
 }
 
 

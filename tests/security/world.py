@@ -221,6 +221,7 @@ def build_world() -> World:
         _quote_list(s)
     _shared_quote_request(world)
     _mall_owned_product(world)
+    _buying_units(world)
     return world
 
 
@@ -411,3 +412,18 @@ def _oscar_objects(world: World) -> None:
     world.product_class = world.a.product.get_product_class()
     world.option_group = f.AttributeOptionGroupFactory(name="世界选项组")
     world.option = f.OptionFactory(name="世界选项")
+
+
+def _buying_units(world: World) -> None:
+    """Each side's buyer is the 管理员 of its own buying unit, with one more member (经办人)."""
+    from tests.factories.buyers import BuyingUnitFactory, UnitMemberFactory
+
+    for s in (world.a, world.b):
+        unit = BuyingUnitFactory(org_name=s.marker("unit"))
+        UnitMemberFactory(unit=unit, user=s.buyer, roles=["admin", "handler"])
+        handler = UserFactory(
+            username=f"unit_handler_{s.name}", email=f"{s.marker('unit-handler')}@example.com"
+        )
+        s.extra["unit_member"] = UnitMemberFactory(unit=unit, user=handler, roles=["handler"])
+        seen_by = frozenset({f"buyer_{s.name}"})
+        world.extra_secrets += [Secret(s.marker("unit"), seen_by), Secret(s.marker("unit-handler"), seen_by)]
