@@ -222,3 +222,159 @@ def test_api_never_fails_and_rejected_requests_write_nothing(api_schema, api_wor
 
         run()
     assert {m for m, _ in seen} >= {"GET", "POST"}
+
+
+# --- extreme numbers on every numeric field of every form and API operation ---------------------
+#
+# The fields are discovered, not listed: every page of the URL resolver is opened by the role
+# that may use it (tests/security/formfuzz.py reads the forms off the HTML and their numeric
+# fields off the form instances), and every operation of the OpenAPI schema is read for its
+# numeric parameters and body properties. Each submission is rolled back; the tasks it enqueued
+# run in-process (Celery eager) before the rollback.
+
+
+def _form_fill(world) -> dict:
+    """Valid values for required fields the pages leave empty, so that the one extreme number
+    is the only thing wrong with a submission (otherwise it would never reach the service)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories.oem import organisation
+    from tests.factories.quotes import form_data as quote_form_data
+
+    oem = {
+        "quantity": "100",
+        "brand_name": "星城智联",
+        "target_date": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        "delivery_contact": "李工",
+        "delivery_phone": "0731-88886666",
+        "delivery_address": "长沙市岳麓区麓谷大道 1 号",
+        **organisation(),
+    }
+    return {
+        "oem:create": oem,
+        "quotes:submit": {k: str(v) for k, v in quote_form_data().items()},
+        "__files__": {"logo": (png_bytes(), "logo.png"), "licence": (PDF_BYTES, "营业执照.pdf")},
+    }
+
+
+def _api_fill(world) -> tuple[dict, dict]:
+    """Valid bodies of the API's create operations (by method and route name) and the files of
+    the multipart ones, so each extreme number is the only thing wrong with a request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories.oem import organisation
+    from tests.factories.quotes import request_data
+
+    quote = {k: v for k, v in request_data().items() if v is not None}
+    quote["needed_by"] = quote["needed_by"].isoformat()
+    quote["lines"] = [{"product": world.a.product.pk, "quantity": 2, "remark": ""}]
+    oem = {
+        "product": world.a.oem_product.pk,
+        "quantity": world.a.oem_product.oem_min_quantity,
+        "brand_name": "星城智联",
+        "sample_required": "false",
+        "target_date": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        "delivery_contact": "李工",
+        "delivery_phone": "13800138000",
+        "delivery_address": "长沙市岳麓区麓谷大道 1 号",
+        **organisation(),
+    }
+    fill = {("POST", "api:quote-request-list"): quote, ("POST", "api:oem-order-list"): oem}
+    files = {("POST", "api:oem-order-list"): {"logo": (png_bytes(), "logo.png")}}
+    return fill, files
+
+
+@pytest.fixture(scope="module")
+def form_fuzz(django_db_setup, django_db_blocker):
+    """One world, every form of every page and every operation of the API probed (rolled back)."""
+    from types import SimpleNamespace
+
+    from django.db import transaction
+
+    from .formfuzz import ApiFuzzer, FormFuzzer
+    from .world import build_world
+
+    with django_db_blocker.unblock(), override_settings(RATE_LIMITS={}):
+        with transaction.atomic():
+            world = build_world()
+            forms = FormFuzzer(world, fill=_form_fill(world))
+            forms.run()
+            api = ApiFuzzer(world, *_api_fill(world))
+            api.run()
+            transaction.set_rollback(True)
+    return SimpleNamespace(
+        probes=forms.probes + api.probes,
+        baselines={**forms.baselines, **api.baselines},
+        fields_seen=forms.fields_seen,
+        api_fields_seen=api.fields_seen,
+        api_operations=api.operations,
+        timing={"forms": forms.timing, "api": api.timing},
+    )
+
+
+def _listing(items, limit=60):
+    items = [str(i) for i in items]
+    more = f"\n... and {len(items) - limit} more" if len(items) > limit else ""
+    return "\n".join(items[:limit]) + more
+
+
+def test_the_fuzzer_finds_the_numeric_fields_of_the_forms(form_fuzz):
+    # given every page of the resolver opened by its user
+    # then the numeric fields found include those of the buyers' and vendors' main forms
+    seen = {field for _route, field in form_fuzz.fields_seen}
+    routes = {route for route, _field in form_fuzz.fields_seen}
+    assert {"quantity", "lead_days", "lead_time_days"} <= seen, sorted(form_fuzz.fields_seen)
+    assert {
+        "oem:create(product_pk)",
+        "dashboard:quotes-answer(pk,vq)",
+        "dashboard:oem-detail(number)",
+    } <= routes
+    assert len(form_fuzz.fields_seen) >= 20
+    print("fuzz requests and seconds:", form_fuzz.timing)  # shown with -rP / on failure
+
+
+def test_filled_forms_are_accepted_unchanged(form_fuzz):
+    # given the forms with valid values filled in, posted without an extreme number
+    # then they are accepted (a row is written): the probes below reach the service
+    for key in ("oem:create(product_pk)", "quotes:submit"):
+        baselines = [p for k, p in form_fuzz.baselines.items() if k.startswith(key + " ")]
+        assert baselines, key
+        assert all(p.status == 302 and p.writes for p in baselines), _listing(baselines)
+
+
+def test_the_fuzzer_finds_the_numeric_inputs_of_the_api(form_fuzz):
+    # given every operation of /api/schema/ with its numeric parameters and body properties
+    seen = {f"{op} {field}" for op, field in form_fuzz.api_fields_seen}
+    # then the creates' quantities and the ids in paths are among them
+    assert "POST /api/oem-orders/ ('quantity',)" in seen, sorted(seen)
+    assert "POST /api/quote-requests/ ('lines', 0, 'quantity')" in seen, sorted(seen)
+    assert len(form_fuzz.api_operations) >= 10
+
+
+def test_filled_api_bodies_are_accepted_unchanged(form_fuzz):
+    for key in ("POST /api/oem-orders/", "POST /api/quote-requests/"):
+        baseline = form_fuzz.baselines[key]
+        assert (baseline.status, bool(baseline.writes)) == (201, True), str(baseline)
+
+
+def test_no_extreme_number_in_a_form_is_a_server_error(form_fuzz):
+    errors = [p for p in form_fuzz.probes if p.status >= 500]
+    assert errors == [], "server errors:\n" + _listing(errors)
+
+
+def test_no_invalid_number_in_a_form_writes_a_row(form_fuzz):
+    from .formfuzz import INVALID
+
+    written = [p for p in form_fuzz.probes if p.value in INVALID and p.writes]
+    assert written == [], "invalid numbers that changed data:\n" + _listing(written)
+
+
+def test_no_task_fails_after_a_form_submission(form_fuzz):
+    # what a form accepted must not make its task fail afterwards (the worker would retry and
+    # give up on it)
+    failed = [p for p in form_fuzz.probes if p.failed_tasks or p.error]
+    assert failed == [], "tasks failing after a submission:\n" + _listing(failed)
