@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.core.exceptions import Conflict, DomainError, Invalid, NotFound, PermissionDenied
+from shop.core.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from shop.core.mail import mail_queue
 
 from .models import (
@@ -384,17 +384,3 @@ def member_reactivate(*, member: UnitMember, actor) -> UnitMember:
             note=locked.user.email,
         )
     return locked
-
-
-__all__ = [
-    "DomainError",
-    "buyer_organisation_remember",
-    "invitation_accept",
-    "invitation_for_token",
-    "member_deactivate",
-    "member_invite",
-    "member_reactivate",
-    "member_roles_set",
-    "unit_create",
-    "user_sessions_end",
-]

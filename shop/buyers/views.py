@@ -142,8 +142,8 @@ class MemberActionView(LoginRequiredMixin, View):
         try:
             if action == "roles":
                 form = RolesForm(request.POST)
-                if not form.is_valid():
-                    raise DomainError(_("请至少选择一个角色。"))
+                if not form.is_valid():  # none chosen, or a role that does not exist
+                    raise DomainError(" ".join(form.errors["roles"]))
                 services.member_roles_set(member=target, actor=request.user, roles=form.cleaned_data["roles"])
             elif action == "deactivate":
                 services.member_deactivate(member=target, actor=request.user)

@@ -274,3 +274,17 @@ def test_demo_accounts_create_a_government_unit_with_four_roles(tmp_path, settin
     for username in roles:
         assert passwords[username] in out
     assert "审批人" in out and "财务" in out
+
+
+def test_saving_no_role_or_an_unknown_role_is_refused_in_chinese_and_changes_nothing():
+    # given an admin and a handler
+    _unit, m = make_unit(roles_by_name={"h": ["handler"]})
+    client = client_for(m["admin"].user)
+    url = reverse("buyers:member-action", args=[m["h"].pk, "roles"])
+    # when the admin saves no role, then a made-up one
+    empty = client.post(url, {}, follow=True).content.decode()
+    made_up = client.post(url, {"roles": ["boss"]}, follow=True).content.decode()
+    # then both are refused with a Chinese message and the roles are unchanged
+    assert "请至少选择一个角色。" in empty
+    assert "选择一个有效的选项" in made_up
+    assert UnitMember.objects.get(pk=m["h"].pk).roles == ["handler"]
