@@ -204,6 +204,22 @@ class UnitEvent(AuditEvent):
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.kind, self.kind))
 
+    def save(self, *args, **kwargs):
+        # written by shop.core.transitions.transition for a member (event_fk="member"): the
+        # unit is the member's, and the member's is_active state is recorded by name
+        if self.unit_id is None and self.member is not None:
+            self.unit_id = self.member.unit_id
+        for name in ("from_status", "to_status"):
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                setattr(self, name, MEMBER_STATES[value])
+        super().save(*args, **kwargs)
+
+
+MEMBER_STATES = {True: "active", False: "inactive"}
+# a member's is_active as a guarded transition (shop.core.transitions)
+MEMBER_MOVES = {True: {False}, False: {True}}
+MEMBER_STATE_LABELS = {True: _("启用"), False: _("已停用")}
 
 EVENT_LABELS = {
     "unit_created": _("创建采购单位"),

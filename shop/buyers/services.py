@@ -15,16 +15,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, Signer
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from shop.core.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from shop.core.mail import mail_queue
+from shop.core.transitions import transition
 
 from .models import (
     INVOICE_FIELDS,
+    MEMBER_MOVES,
+    MEMBER_STATE_LABELS,
     ORG_FIELDS,
     ROLE_ORDER,
     BuyerOrganisation,
@@ -333,26 +336,33 @@ def user_sessions_end(*, user_id: int) -> int:
     return ended
 
 
+def _member_move(member: UnitMember, *, to: bool, actor, kind: str, extra: dict) -> UnitMember:
+    """A member's is_active as a guarded transition with its one UnitEvent."""
+    return transition(
+        obj=member,
+        to=to,
+        allowed=MEMBER_MOVES,
+        labels=MEMBER_STATE_LABELS,
+        event_model=UnitEvent,
+        event_fk="member",
+        actor=actor,
+        kind=kind,
+        note=member.user.email,
+        status_field="is_active",
+        extra_updates=extra,
+    )
+
+
 def member_deactivate(*, member: UnitMember, actor) -> UnitMember:
     """The member loses access at once (their sessions end); their work stays with the unit."""
     with transaction.atomic():
         unit = _lock_unit(member.unit_id)
         _admin_of(unit, actor)
         locked = _lock_member(unit, member.pk)
-        if not locked.is_active:
-            raise Conflict("该成员已停用。")
-        if UnitRole.ADMIN in locked.roles and not _other_admins(unit, locked):
+        if locked.is_active and UnitRole.ADMIN in locked.roles and not _other_admins(unit, locked):
             raise Conflict(MSG_LAST_ADMIN)
-        locked.is_active, locked.deactivated_at = False, timezone.now()
-        locked.save(update_fields=["is_active", "deactivated_at"])
-        _event(
-            unit=unit,
-            kind="member_deactivated",
-            actor=actor,
-            member=locked,
-            from_status="active",
-            to_status="inactive",
-            note=locked.user.email,
+        locked = _member_move(
+            locked, to=False, actor=actor, kind="member_deactivated", extra={"deactivated_at": timezone.now()}
         )
         user_sessions_end(user_id=locked.user_id)  # a rollback keeps them signed out: harmless
     return locked
@@ -363,24 +373,11 @@ def member_reactivate(*, member: UnitMember, actor) -> UnitMember:
         unit = _lock_unit(member.unit_id)
         _admin_of(unit, actor)
         locked = _lock_member(unit, member.pk)
-        if locked.is_active:
-            raise Conflict("该成员已是启用状态。")
         get_user_model().objects.select_for_update().get(pk=locked.user_id)
-        if _active_membership(locked.user_id) is not None:
+        elsewhere = _active_membership(locked.user_id)
+        if elsewhere is not None and elsewhere.pk != locked.pk:
             raise Conflict(MSG_OTHER_UNIT)
-        locked.is_active, locked.deactivated_at = True, None
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=["is_active", "deactivated_at"])
-        except IntegrityError:
-            raise Conflict(MSG_OTHER_UNIT)
-        _event(
-            unit=unit,
-            kind="member_reactivated",
-            actor=actor,
-            member=locked,
-            from_status="inactive",
-            to_status="active",
-            note=locked.user.email,
+        locked = _member_move(
+            locked, to=True, actor=actor, kind="member_reactivated", extra={"deactivated_at": None}
         )
     return locked

@@ -12,7 +12,7 @@ from django.utils import timezone
 from shop.buyers import services
 from shop.buyers.legacy import units_from_organisations
 from shop.buyers.models import BuyerOrganisation, BuyingUnit, UnitEvent, UnitInvitation, UnitMember
-from shop.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+from shop.core.exceptions import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied
 from shop.core.models import OutboundEmail
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import UnitMemberFactory, make_unit
@@ -236,10 +236,17 @@ def test_deactivating_ends_the_members_sessions_at_once_and_reactivating_restore
     services.member_reactivate(member=handler, actor=m["admin"].user)
     handler.refresh_from_db()
     assert (handler.is_active, handler.deactivated_at, handler.roles) == (True, None, ["handler"])
-    assert list(UnitEvent.objects.filter(unit=unit).values_list("kind", flat=True)) == [
-        "member_deactivated",
-        "member_reactivated",
+    assert list(
+        UnitEvent.objects.filter(unit=unit).values_list("kind", "from_status", "to_status", "actor")
+    ) == [
+        ("member_deactivated", "active", "inactive", m["admin"].user.pk),
+        ("member_reactivated", "inactive", "active", m["admin"].user.pk),
     ]
+    # a second reactivation is an illegal move, refused in Chinese
+    with pytest.raises(IllegalTransition) as again:
+        services.member_reactivate(member=handler, actor=m["admin"].user)
+    assert str(again.value) == "当前状态为“启用”，不能变更为“启用”。"
+    assert UnitEvent.objects.filter(unit=unit).count() == 2
 
 
 def test_existing_organisations_become_units_with_their_user_as_admin_and_handler():
