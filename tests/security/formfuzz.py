@@ -30,10 +30,24 @@ from .crawl import _WRITE, HARMLESS_TABLES, Crawler, crawl_routes, rule_for
 from .world import World
 
 # 0, negative, beyond any real quantity or amount, beyond int64 and Decimal(max_digits), not a
-# number, a fraction no field takes, a 20-digit string, overflow of a float, infinity
-EXTREMES = ("0", "-1", "1000000000000", "1" + "0" * 30, "NaN", "1e-9", "9" * 20, "1e400", "Infinity")
-# 0 may be a valid value (a discount, an optional budget); every other one is invalid everywhere
-INVALID = tuple(v for v in EXTREMES if v != "0")
+# number, a fraction no field takes, a 20-digit string, overflow of a float, infinity, and the
+# largest value a PostgreSQL integer column holds (what a form bounded only by its column takes)
+EXTREMES = (
+    "0",
+    "-1",
+    "1000000000000",
+    "1" + "0" * 30,
+    "NaN",
+    "1e-9",
+    "9" * 20,
+    "1e400",
+    "Infinity",
+    "2147483647",
+)
+# 0 may be a valid value (a discount, an optional budget), and so may the column's maximum (a
+# budget of ¥2,147,483,647, a count an operator sets): a form may accept them, but then nothing
+# may fail afterwards. Every other value is invalid everywhere.
+INVALID = tuple(v for v in EXTREMES if v not in ("0", "2147483647"))
 
 
 @dataclass
