@@ -496,6 +496,9 @@ TABLE: dict[str, Rule] = {
     "dashboard:payments-stripe-events": OP,
     # --- the public storefront ------------------------------------------------------------------
     "set_language": P,
+    # --- health endpoints for the load balancer (no data, no cookie) ---------------------------
+    "health:live": P,
+    "health:ready": P,
     "home": P,
     "search:search": P,
     "offer:list": P,
