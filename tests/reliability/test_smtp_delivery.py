@@ -65,6 +65,8 @@ def production_env(**extra) -> dict:
         DJANGO_SECRET_KEY="a-real-secret-for-this-test-only-0123456789abcdef",
         STRIPE_WEBHOOK_SECRET="whsec_real_secret_for_this_test",
         DJANGO_ALLOWED_HOSTS="mall.example.cn",
+        REDIS_URL="redis://broker.internal:6379/0",
+        REDIS_CACHE_URL="redis://cache.internal:6379/0",
         PYTHONPATH=str(ROOT),
         **extra,
     )

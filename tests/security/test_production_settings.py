@@ -17,6 +17,7 @@ HOST = "mall.example.cn"
 
 
 def production_env(**extra):
+    extra = {"REDIS_CACHE_URL": "redis://cache.internal:6379/0", **extra}
     return subprocess_env(
         DJANGO_SETTINGS_MODULE="shop.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
@@ -180,3 +181,46 @@ def test_var_dir_and_secrets_are_read_from_the_env_file(tmp_path):
         "STATIC_ROOT": str(tmp_path / "state" / "static"),
         "STRIPE_WEBHOOK_SECRET": "whsec_from_file",
     }
+
+
+@pytest.mark.parametrize(
+    "broker,cache,message",
+    [
+        ("redis://redis.internal:6379/0", None, "REDIS_CACHE_URL is not set"),
+        (
+            "redis://redis.internal:6379/0",
+            "redis://redis.internal:6379/1",
+            "REDIS_CACHE_URL names the broker's",
+        ),
+        (
+            "redis+socket:///run/redis.sock",
+            "unix:///run/redis.sock?db=2",
+            "REDIS_CACHE_URL names the broker's",
+        ),
+    ],
+)
+def test_production_refuses_a_cache_on_the_brokers_redis(broker, cache, message, tmp_path):
+    # given production settings whose cache is missing or on the broker's server (another db index)
+    env = production_env(DJANGO_ENV_FILE=tmp_path / "none.env", REDIS_URL=broker)
+    env.pop("CELERY_BROKER_URL", None)
+    if cache is None:
+        del env["REDIS_CACHE_URL"]
+    else:
+        env["REDIS_CACHE_URL"] = cache
+    # when the settings are imported
+    done = _import_settings(env, "CACHES")
+    # then start-up stops: a full cache would make the broker refuse tasks
+    assert done.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured: " + message in done.stderr
+
+
+def test_production_takes_a_cache_on_a_redis_of_its_own(tmp_path):
+    env = production_env(
+        DJANGO_ENV_FILE=tmp_path / "none.env",
+        REDIS_URL="redis://broker.internal:6379/0",
+        REDIS_CACHE_URL="redis://cache.internal:6379/0",
+    )
+    env.pop("CELERY_BROKER_URL", None)
+    done = _import_settings(env, "CELERY_BROKER_URL")
+    assert done.returncode == 0, done.stderr
+    assert '"CELERY_BROKER_URL": "redis://broker.internal:6379/0"' in done.stdout
