@@ -10,17 +10,21 @@
    worker killed mid-send, older than ``MAIL_SWEEP_GRACE_SECONDS``.
 
 Double sending: the row is claimed and committed before the SMTP call, so a re-delivered task
-or a sweep finds it ``sending`` (or ``sent``) and sends nothing. The one remaining window:
-the SMTP server accepted the message but marking the row ``sent`` failed (database outage,
-worker killed between the two). That row stays ``sending`` and the sweep sends it again once
-it is older than the grace period: at most one duplicate, never a lost mail."""
+or a sweep finds it ``sending`` (or ``sent``) and sends nothing. Once the SMTP server has
+accepted a message, two things record it: a marker in the broker's Redis (``xh:mail-sent:<id>``,
+kept a week), written at once, and the row's ``sent`` state, retried through a database outage
+for up to ``MAIL_MARK_SENT_SECONDS``. A task or sweep that finds the marker marks the row sent
+and sends nothing, so a database error after the send never sends the mail twice. The one
+remaining window: the worker is killed between the SMTP reply and the marker (microseconds);
+then the sweep sends it again: at most one duplicate, never a lost mail."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .access import is_operator
@@ -105,8 +109,76 @@ def _mark(row: OutboundEmail, to: str, *, kind: str, note: str = "", **fields) -
         log.warning("mail %s was no longer being sent when marked %s", row.pk, to)
 
 
+SENT_MARKER_SECONDS = 7 * 24 * 3600
+
+
+def _sent_marker(email_id: int) -> str:
+    return f"xh:mail-sent:{email_id}"
+
+
+def _broker_client():
+    from shop.celery import app
+
+    return app.connection_for_write()
+
+
+def _remember_sent(email_id: int) -> None:
+    """Record in the broker's Redis that the SMTP server accepted this row's message."""
+    try:
+        with _broker_client() as conn:
+            conn.default_channel.client.set(_sent_marker(email_id), "1", ex=SENT_MARKER_SECONDS)
+    except Exception as exc:  # the database step below still records it
+        log.warning("mail %s: could not write the sent marker: %s", email_id, exc)
+
+
+def _was_sent(email_id: int) -> bool:
+    try:
+        with _broker_client() as conn:
+            return conn.default_channel.client.get(_sent_marker(email_id)) is not None
+    except Exception:
+        return False
+
+
+def _record_sent(email_id: int) -> bool:
+    """A row whose message the SMTP server already accepted, left ``sending``: mark it sent.
+    True when the row is sent now (nothing more to do)."""
+    with transaction.atomic():
+        row = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if row is None or row.status == S.SENT:
+            return True
+        if row.status != S.SENDING:
+            return False
+        _move(
+            row, S.SENT, kind="sent", note="邮件服务器已接收（发送后补记）", extra={"sent_at": timezone.now()}
+        )
+        return True
+
+
+def _mark_sent(row: OutboundEmail) -> None:
+    """Mark the row sent after the SMTP server accepted it, waiting out a database outage of
+    up to ``MAIL_MARK_SENT_SECONDS``; past that the error is raised and the task's retry (or
+    the sweep) finds the Redis marker and marks it without sending again."""
+    deadline = time.monotonic() + settings.MAIL_MARK_SENT_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            _mark(row, S.SENT, kind="sent", sent_at=timezone.now(), last_error="")
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise
+            try:
+                connection.close()  # a broken connection is opened anew on the next try
+            except Exception:
+                pass
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
 def outbound_email_send(*, email_id: int) -> str:
     """Send one outbox row (idempotent). Raises MailSendFailed so the task retries."""
+    if _was_sent(email_id) and _record_sent(email_id):
+        return "sent"
     row = _claim(email_id)
     if row is None:
         return "skipped"
@@ -129,7 +201,8 @@ def outbound_email_send(*, email_id: int) -> str:
             log.error("mail %s to %s failed after %s tries: %s", row.pk, row.to, row.attempts, error)
             return "failed"
         raise MailSendFailed(error) from exc
-    _mark(row, S.SENT, kind="sent", sent_at=timezone.now(), last_error="")
+    _remember_sent(row.pk)
+    _mark_sent(row)
     return "sent"
 
 

@@ -195,6 +195,8 @@ TASK_MAX_FAILURES = env.int("TASK_MAX_FAILURES", default=5)
 # Outbox: tries per e-mail before it is marked failed; age after which beat re-sends a row.
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
 MAIL_SWEEP_GRACE_SECONDS = env.int("MAIL_SWEEP_GRACE_SECONDS", default=60)
+# After the SMTP server accepted a mail, how long a database outage is waited out to mark it sent.
+MAIL_MARK_SENT_SECONDS = env.int("MAIL_MARK_SENT_SECONDS", default=120)
 
 # --- i18n: Chinese first ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,118 @@
+"""A database error right after the SMTP server accepted a mail does not send it twice.
+
+The outbox row is claimed, the message goes to a real SMTP server (aiosmtpd, holding its
+``250`` answer), PostgreSQL is stopped while the answer is held, then the answer is given:
+the worker cannot mark the row sent. PostgreSQL comes back after a few seconds; the worker
+(with beat's fast sweeps running) must mark the row sent and never send the message again."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import transaction
+
+from shop.core.mail import mail_queue
+from tests.conftest import ROOT, CeleryWorker, celery_broker, free_port, wait_until
+from tests.conftest import test_database_url as database_url
+
+from .conftest import FAST_SETTINGS, RedisServer, pg_rows, short_tmpdir
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def gated_smtp():
+    port = free_port()
+    directory = short_tmpdir("gs")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-u",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "tests.reliability.gated_smtp.GatedMaildir",
+            str(directory),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("aiosmtpd did not start")
+            time.sleep(0.1)
+    yield port, directory
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_a_database_error_after_the_smtp_answer_sends_the_mail_once(throwaway_pg_empty, gated_smtp):
+    port, smtp_dir = gated_smtp
+    redis_server = RedisServer().start()
+    worker = None
+    try:
+        with celery_broker(redis_server.url):
+            # given one e-mail in the outbox, its send task queued in a Redis of our own
+            with transaction.atomic():
+                row = mail_queue(
+                    to=["buyer@example.com"],
+                    subject="【湘慧商城】您的 OEM 订单已通过可行性审核",
+                    body="您的 OEM 订单已通过可行性审核。",
+                    dedupe_key="test:oem-reviewed:1",
+                )
+            assert redis_server.client().llen("celery") == 1
+            # and the database, copied into a PostgreSQL of its own
+            pg = throwaway_pg_empty.copy_from(database_url())
+            # when a worker (with beat's sweeps every 2 s, 1 s grace) sends it over SMTP
+            worker = CeleryWorker(
+                concurrency=1,
+                extra_env={
+                    "DJANGO_SETTINGS_MODULE": FAST_SETTINGS,
+                    "DATABASE_URL": pg.url,
+                    "REDIS_URL": redis_server.url,
+                    "CELERY_BROKER_URL": redis_server.url,
+                    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                    "EMAIL_HOST": "127.0.0.1",
+                    "EMAIL_PORT": port,
+                    "SWEEP_INTERVAL_SECONDS": 2,
+                    "MAIL_SWEEP_GRACE_SECONDS": 1,
+                },
+                args=["--beat", "--schedule", str(short_tmpdir("beat") / "schedule")],
+            ).start()
+            wait_until(
+                lambda: (smtp_dir / "received-1").exists(), timeout=60, message="the mail at the server"
+            )
+            # and the database stops while the server holds its answer, then the server accepts
+            pg.stop()
+            (smtp_dir / "release").touch()
+            time.sleep(6)  # the worker meets the outage while recording the send; sweeps run
+            pg.start()
+            # then the row ends sent
+            wait_until(
+                lambda: (
+                    pg_rows(pg.url, f"select status from core_outboundemail where id = {row.pk}")
+                    == [("sent",)]
+                ),
+                timeout=60,
+                message="the row marked sent",
+            )
+            time.sleep(6)  # three more sweep intervals: nothing may send it again
+            log = worker.output()
+    finally:
+        if worker:
+            worker.stop()
+        redis_server.close()
+    # and the message reached the server exactly once
+    assert sorted(p.name for p in smtp_dir.glob("message-*.eml")) == ["message-1.eml"], log[-3000:]
