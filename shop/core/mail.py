@@ -112,8 +112,9 @@ def _mark(row: OutboundEmail, to: str, *, kind: str, note: str = "", **fields) -
 SENT_MARKER_SECONDS = 7 * 24 * 3600
 
 
-def _sent_marker(email_id: int) -> str:
-    return f"xh:mail-sent:{email_id}"
+def _sent_marker(row: OutboundEmail) -> str:
+    # the creation time too: a row id alone could name another mail after a database restore
+    return f"xh:mail-sent:{row.pk}:{row.created_at.timestamp():.6f}"
 
 
 def _broker_client():
@@ -122,35 +123,31 @@ def _broker_client():
     return app.connection_for_write()
 
 
-def _remember_sent(email_id: int) -> None:
+def _remember_sent(row: OutboundEmail) -> None:
     """Record in the broker's Redis that the SMTP server accepted this row's message."""
     try:
         with _broker_client() as conn:
-            conn.default_channel.client.set(_sent_marker(email_id), "1", ex=SENT_MARKER_SECONDS)
+            conn.default_channel.client.set(_sent_marker(row), "1", ex=SENT_MARKER_SECONDS)
     except Exception as exc:  # the database step below still records it
-        log.warning("mail %s: could not write the sent marker: %s", email_id, exc)
+        log.warning("mail %s: could not write the sent marker: %s", row.pk, exc)
 
 
-def _was_sent(email_id: int) -> bool:
+def _was_sent(row: OutboundEmail) -> bool:
     try:
         with _broker_client() as conn:
-            return conn.default_channel.client.get(_sent_marker(email_id)) is not None
+            return conn.default_channel.client.get(_sent_marker(row)) is not None
     except Exception:
         return False
 
 
 def _record_sent(email_id: int) -> bool:
-    """A row whose message the SMTP server already accepted, left ``sending``: mark it sent.
-    True when the row is sent now (nothing more to do)."""
+    """A row left ``sending`` whose message the SMTP server already accepted: mark it sent."""
     with transaction.atomic():
         row = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
-        if row is None or row.status == S.SENT:
-            return True
-        if row.status != S.SENDING:
+        if row is None or row.status != S.SENDING:
             return False
-        _move(
-            row, S.SENT, kind="sent", note="邮件服务器已接收（发送后补记）", extra={"sent_at": timezone.now()}
-        )
+        note = "邮件服务器已接收（发送后补记）"
+        _move(row, S.SENT, kind="sent", note=note, extra={"sent_at": timezone.now()})
         return True
 
 
@@ -177,7 +174,8 @@ def _mark_sent(row: OutboundEmail) -> None:
 
 def outbound_email_send(*, email_id: int) -> str:
     """Send one outbox row (idempotent). Raises MailSendFailed so the task retries."""
-    if _was_sent(email_id) and _record_sent(email_id):
+    stuck = OutboundEmail.objects.filter(pk=email_id, status=S.SENDING).only("pk", "created_at").first()
+    if stuck is not None and _was_sent(stuck) and _record_sent(email_id):
         return "sent"
     row = _claim(email_id)
     if row is None:
@@ -201,7 +199,7 @@ def outbound_email_send(*, email_id: int) -> str:
             log.error("mail %s to %s failed after %s tries: %s", row.pk, row.to, row.attempts, error)
             return "failed"
         raise MailSendFailed(error) from exc
-    _remember_sent(row.pk)
+    _remember_sent(row)
     _mark_sent(row)
     return "sent"
 
