@@ -160,6 +160,47 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+class AiosmtpdServer:
+    """A real SMTP server process (aiosmtpd) on a free loopback port: ``handler`` is the dotted
+    path of its handler class, ``handler_args`` what that class is given (a directory)."""
+
+    def __init__(self, *, handler: str, handler_args: list[str]):
+        self.port = free_port()
+        self.argv = [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-u",
+            "-l",
+            f"127.0.0.1:{self.port}",
+            "-c",
+            handler,
+            *handler_args,
+        ]
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            self.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+        def up():
+            if self.proc.poll() is not None:
+                raise RuntimeError("aiosmtpd exited")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+
+        _wait(up, 20, "aiosmtpd to listen")
+        return self
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 def pg_bin() -> Path | None:
     """The real bin directory (``initdb`` on PATH is often a symlink into it)."""
     explicit = os.environ.get("PG_BIN")

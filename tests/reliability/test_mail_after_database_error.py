@@ -5,57 +5,28 @@ The outbox row is claimed, the message goes to a real SMTP server (aiosmtpd, hol
 the worker cannot mark the row sent. PostgreSQL comes back after a few seconds; the worker
 (with beat's fast sweeps running) must mark the row sent and never send the message again."""
 
-import socket
-import subprocess
-import sys
 import time
 
 import pytest
 from django.db import transaction
 
 from shop.core.mail import mail_queue
-from tests.conftest import ROOT, CeleryWorker, celery_broker, free_port, wait_until
+from tests.conftest import CeleryWorker, celery_broker, wait_until
 from tests.conftest import test_database_url as database_url
 
-from .conftest import FAST_SETTINGS, RedisServer, pg_rows, short_tmpdir
+from .conftest import FAST_SETTINGS, AiosmtpdServer, RedisServer, pg_rows, short_tmpdir
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def gated_smtp():
-    port = free_port()
     directory = short_tmpdir("gs")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-u",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "tests.reliability.gated_smtp.GatedMaildir",
-            str(directory),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    server = AiosmtpdServer(
+        handler="tests.reliability.gated_smtp.GatedMaildir", handler_args=[str(directory)]
     )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("aiosmtpd did not start")
-            time.sleep(0.1)
-    yield port, directory
-    proc.terminate()
-    proc.wait(10)
+    yield server.start().port, directory
+    server.stop()
 
 
 def test_a_database_error_after_the_smtp_answer_sends_the_mail_once(throwaway_pg_empty, gated_smtp):

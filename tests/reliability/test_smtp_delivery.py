@@ -4,54 +4,25 @@ intact. The server is aiosmtpd in a process of its own, storing what it receives
 
 import mailbox
 import os
-import socket
 import subprocess
 import sys
-import time
 from email.header import decode_header, make_header
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
-from .conftest import short_tmpdir
+from .conftest import AiosmtpdServer, short_tmpdir
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def smtp_server():
-    port = free_port()
     maildir = short_tmpdir("mx") / "Maildir"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-u",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(maildir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("aiosmtpd did not start")
-            time.sleep(0.1)
-    yield port, maildir
-    proc.terminate()
-    proc.wait(10)
+    server = AiosmtpdServer(handler="aiosmtpd.handlers.Mailbox", handler_args=[str(maildir)]).start()
+    yield server.port, maildir
+    server.stop()
 
 
 def received(maildir) -> list:
