@@ -187,6 +187,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # Redis re-delivers an unacked task after visibility_timeout: at least twice the longest limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Exactly one scheduler: a beat sends periodic jobs only while it holds the leader lock in the
+# broker's Redis (shop/core/beat.py); a second beat waits and takes over if the first dies.
+CELERY_BEAT_SCHEDULER = "shop.core.beat:LeaderScheduler"
+BEAT_LEADER_SECONDS = env.int("BEAT_LEADER_SECONDS", default=30)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}  # each domain app adds its periodic jobs in shop/celery.py
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
