@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from shop.core.tax import DEFAULT_VAT_RATE, VAT_RATES, parse_vat_rate, vat_rate_percent
+
 from . import services
 from .models import ImportStatus, ProductImport, ProductImportRow, VendorProduct
 
@@ -68,7 +70,6 @@ MALL_FIELDS = (
     "oem_min_quantity",
     "lead_time_days",
 )
-TAX_RATES = {Decimal(r) for r in ("0", "0.01", "0.03", "0.06", "0.09", "0.13")}
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "支持"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "×", "不支持", ""}
 
@@ -236,24 +237,16 @@ def _price(value: str, errors: list) -> Decimal | None:
 
 
 def _tax_rate(value: str, errors: list) -> Decimal:
-    text = (value or "").strip().replace("％", "%")
+    """The row's 税率 through the one VAT-rate source (shop.core.tax); empty means 13%."""
+    text = (value or "").strip()
     if not text:
-        return Decimal("0.13")
+        return DEFAULT_VAT_RATE
     try:
-        if text.endswith("%"):
-            rate = Decimal(text[:-1].strip()) / 100
-        else:
-            rate = Decimal(text)
-            if rate >= 1:
-                rate = rate / 100
-    except InvalidOperation:
-        errors.append(f"“税率”格式不正确：“{value}”。")
-        return Decimal("0.13")
-    rate = rate.quantize(Decimal("0.01"))
-    if rate not in TAX_RATES:
-        errors.append(f"“税率”只能是 0%、1%、3%、6%、9% 或 13%，当前为“{value}”。")
-        return Decimal("0.13")
-    return rate
+        return parse_vat_rate(text)
+    except ValidationError:
+        percents = [vat_rate_percent(rate) for rate in sorted(VAT_RATES)]
+        errors.append(f"“税率”只能是 {'、'.join(percents[:-1])} 或 {percents[-1]}，当前为“{value}”。")
+        return DEFAULT_VAT_RATE
 
 
 def _product_class(value: str, errors: list):

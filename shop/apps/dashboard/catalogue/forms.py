@@ -10,18 +10,11 @@ from oscar.core.loading import get_model
 
 from shop.apps.catalogue.models import OemCustomisation, ReviewStatus
 from shop.core.access import is_operator
+from shop.core.tax import DEFAULT_VAT_RATE, parse_vat_rate, vat_rate_choices
 from shop.vendors.importer import MALL_FIELDS
 
 Product = get_model("catalogue", "Product")
 
-TAX_RATE_CHOICES = [
-    (Decimal("0.13"), "13%"),
-    (Decimal("0.09"), "9%"),
-    (Decimal("0.06"), "6%"),
-    (Decimal("0.03"), "3%"),
-    (Decimal("0.01"), "1%"),
-    (Decimal("0.00"), "0%"),
-]
 MALL_PRODUCT_FIELDS = [*MALL_FIELDS, "oem_customisations"]
 
 
@@ -30,7 +23,7 @@ class ProductForm(oscar_forms.ProductForm):
     sets ``is_public`` itself: its listing goes public when an operator approves it."""
 
     tax_rate = forms.TypedChoiceField(
-        label=_("税率"), choices=TAX_RATE_CHOICES, coerce=Decimal, initial=Decimal("0.13")
+        label=_("税率"), choices=vat_rate_choices, coerce=parse_vat_rate, initial=f"{DEFAULT_VAT_RATE:f}"
     )
     oem_customisations = forms.MultipleChoiceField(
         label=_("可选 OEM 定制项"),
