@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shop.payments",
     "shop.api",
     "shop.storefront",
+    "shop.sitepages",  # 联系我们, 帮助中心, 用户协议, 隐私政策, 入驻规则 (operator-edited)
 ]
 
 SITE_ID = 1
@@ -281,6 +282,8 @@ MALL_CONTACT_NAME = env.str("MALL_CONTACT_NAME", default="")
 MALL_COMPANY_NAME = env.str("MALL_COMPANY_NAME", default="湘慧商城")
 MALL_COMPANY_ADDRESS = env.str("MALL_COMPANY_ADDRESS", default="")
 MALL_SERVICE_EMAIL = env.str("MALL_SERVICE_EMAIL", default="")
+MALL_ICP = env.str("MALL_ICP", default="")  # ICP 备案号 in the footer, e.g. 湘ICP备…号
+MALL_ICP_URL = env.str("MALL_ICP_URL", default="https://beian.miit.gov.cn/")  # where the number links
 MALL_PAYEE_NAME = env.str("MALL_PAYEE_NAME", default="")
 MALL_PAYEE_BANK = env.str("MALL_PAYEE_BANK", default="")
 MALL_PAYEE_ACCOUNT = env.str("MALL_PAYEE_ACCOUNT", default="")
