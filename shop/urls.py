@@ -16,6 +16,7 @@ urlpatterns = [
     path("vendors/", include("shop.vendors.urls")),
     path("payments/", include("shop.payments.urls")),
     path("buyers/", include("shop.buyers.urls")),
+    path("", include("shop.sitepages.urls")),  # /pages/<slug>/ and /dashboard/site-pages/
     path("", include("shop.storefront.urls")),  # the home page
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
