@@ -11,5 +11,7 @@ def mall(request):
             "company": settings.MALL_COMPANY_NAME,
             "address": settings.MALL_COMPANY_ADDRESS,
             "email": settings.MALL_SERVICE_EMAIL,
+            "icp": settings.MALL_ICP,
+            "icp_url": settings.MALL_ICP_URL,
         }
     }
