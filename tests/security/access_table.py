@@ -92,6 +92,17 @@ application = lambda w, s: {"pk": w.side(s).application.pk}  # noqa: E731
 stage = lambda w, s: {"number": w.side(s).order.number, "sequence": 1}  # noqa: E731
 attempt = lambda w, s: {"number": w.side(s).order.number, "attempt": w.side(s).stripe_attempt.pk}  # noqa: E731
 transfer = lambda w, s: {"pk": w.side(s).transfer.pk}  # noqa: E731
+
+
+def site_page_slug() -> str:
+    """A standard site page (the data migration creates them; a flushed test database may not
+    hold them any more)."""
+    from shop.sitepages.services import site_pages_install_defaults
+
+    site_pages_install_defaults()
+    return "contact"
+
+
 BUYER_POST = {"owner": "buyer", "owned": True, "sanity": False}  # POST-only actions of a buyer
 VENDOR_POST = {"owner": "vendor", "owned": True, "sanity": False}
 
@@ -496,6 +507,10 @@ TABLE: dict[str, Rule] = {
     "dashboard:payments-stripe-events": OP,
     # --- the public storefront ------------------------------------------------------------------
     "set_language": P,
+    # --- site pages (联系我们, 帮助中心, 用户协议, 隐私政策, 入驻规则): public, edited by operators --
+    "sitepages:page": Rule("public", **shared_rows(lambda w, s: {"slug": site_page_slug()})),
+    "sitepages:dashboard-list": OP,
+    "sitepages:dashboard-edit": Rule("operator", **shared_rows(lambda w, s: {"slug": site_page_slug()})),
     # --- health endpoints for the load balancer (no data, no cookie) ---------------------------
     "health:live": P,
     "health:ready": P,
