@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -203,20 +203,8 @@ def delete_on_rollback(storage, name: str, *, using: str | None = None) -> None:
 
 
 @deconstructible
-class PrivateStorage(FileSystemStorage):
-    """Files only their owners and operators may read: outside MEDIA_ROOT, no URL.
-
-    A file saved inside a transaction is deleted if that transaction rolls back
-    (``delete_on_rollback``): attachments, PDFs, remittance slips, logos, licences and import
-    files never outlive the rows that would have pointed to them."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
-    def _save(self, name, content):
-        name = super()._save(name, content)
-        delete_on_rollback(self, name)
-        return name
+class LocalPrivateStorage(FileSystemStorage):
+    """Private files on local disk: under ``PRIVATE_MEDIA_ROOT`` (outside MEDIA_ROOT), no URL."""
 
     @property
     def base_location(self):
@@ -228,6 +216,77 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("private files have no public URL; serve them through a view")
+
+
+def private_backend() -> Storage:
+    """The configured private storage: ``STORAGES["private"]`` (object storage with
+    ``STORAGE_BACKEND=s3``, see shop.core.s3), else local disk under ``PRIVATE_MEDIA_ROOT``."""
+    if "private" in settings.STORAGES:
+        return storages["private"]
+    return LocalPrivateStorage()
+
+
+@deconstructible
+class PrivateStorage(Storage):
+    """Files only their owners and operators may read: never a public URL; views that check
+    the reader stream them. Each call goes to the configured backend (``private_backend``:
+    local disk or a private bucket), so a model field keeps one storage whatever the
+    deployment.
+
+    A file saved inside a transaction is deleted if that transaction rolls back
+    (``delete_on_rollback``): attachments, PDFs, remittance slips, logos, licences and import
+    files never outlive the rows that would have pointed to them."""
+
+    @property
+    def backend(self) -> Storage:
+        return private_backend()
+
+    def save(self, name, content, max_length=None):
+        name = self.backend.save(name, content, max_length=max_length)
+        delete_on_rollback(self, name)
+        return name
+
+    def open(self, name, mode="rb"):
+        return self.backend.open(name, mode)
+
+    def delete(self, name):
+        return self.backend.delete(name)
+
+    def exists(self, name):
+        return self.backend.exists(name)
+
+    def size(self, name):
+        return self.backend.size(name)
+
+    def url(self, name):
+        return self.backend.url(name)
+
+    def path(self, name):
+        return self.backend.path(name)
+
+    def listdir(self, path):
+        return self.backend.listdir(path)
+
+    def get_valid_name(self, name):
+        return self.backend.get_valid_name(name)
+
+    def get_alternative_name(self, file_root, file_ext):
+        return self.backend.get_alternative_name(file_root, file_ext)
+
+    def get_available_name(self, name, max_length=None):
+        return self.backend.get_available_name(name, max_length=max_length)
+
+    def generate_filename(self, filename):
+        return self.backend.generate_filename(filename)
+
+    def get_accessed_time(self, name):
+        return self.backend.get_accessed_time(name)
+
+    def get_created_time(self, name):
+        return self.backend.get_created_time(name)
+
+    def get_modified_time(self, name):
+        return self.backend.get_modified_time(name)
 
 
 private_storage = PrivateStorage()
@@ -266,6 +325,8 @@ __all__ = [
     "check_upload",
     "clean_display_name",
     "delete_on_rollback",
+    "LocalPrivateStorage",
+    "private_backend",
     "private_storage",
     "PrivateUploadTo",
     "sniff",

@@ -223,10 +223,40 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "p
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
+# Files: local disk (make run) or S3-compatible object storage (STORAGE_BACKEND=s3, see
+# shop/core/s3.py): one private bucket, public media under media/ streamed by the app,
+# private files under private/ streamed by the views that check the reader. Static files stay
+# on whitenoise either way.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="")
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_ACCESS_KEY = env.str("S3_ACCESS_KEY", default="")
+S3_SECRET_KEY = env.str("S3_SECRET_KEY", default="")
+S3_REGION = env.str("S3_REGION", default="us-east-1")
+S3_ADDRESSING_STYLE = env.str("S3_ADDRESSING_STYLE", default="path")
+S3_URL_EXPIRE_SECONDS = env.int("S3_URL_EXPIRE_SECONDS", default=300)
+if STORAGE_BACKEND == "s3" and not S3_BUCKET:
+    raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET (and S3_ENDPOINT_URL and the keys).")
+
+
+def file_storages(backend: str, staticfiles: str) -> dict:
+    """``STORAGES`` for ``backend`` ("local" or "s3"); ``private`` is the private files' storage."""
+    if backend == "s3":
+        return {
+            "default": {"BACKEND": "shop.core.s3.PublicMediaS3Storage"},
+            "private": {"BACKEND": "shop.core.s3.PrivateS3Storage"},
+            "staticfiles": {"BACKEND": staticfiles},
+        }
+    if backend != "local":
+        raise ValueError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")
+    return {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "shop.core.uploads.LocalPrivateStorage"},
+        "staticfiles": {"BACKEND": staticfiles},
+    }
+
+
+STORAGES = file_storages(STORAGE_BACKEND, "whitenoise.storage.CompressedStaticFilesStorage")
 
 # --- E-mail: console in make run, SMTP in production --------------------------------------
 # EMAIL_URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS), smtp+ssl://…:465, or

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STORAGE_BACKEND, env, file_storages
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,10 +15,8 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.locm
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(_tmp / "mail"))
 MEDIA_ROOT = _tmp / "media"
 PRIVATE_MEDIA_ROOT = _tmp / "private"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# local disk unless STORAGE_BACKEND=s3 (the object-storage tests start their worker with it)
+STORAGES = file_storages(STORAGE_BACKEND, "django.contrib.staticfiles.storage.StaticFilesStorage")
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

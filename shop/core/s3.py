@@ -1,0 +1,72 @@
+"""Files on S3-compatible object storage (django-storages), chosen by ``STORAGE_BACKEND=s3``.
+
+One private bucket holds two prefixes: ``media/`` (public media: product images and their
+thumbnails) and ``private/`` (licences, remittance slips, logos, quote attachments and PDFs,
+import files). Nothing in the bucket is readable without the keys:
+
+- public media are streamed by the application under ``MEDIA_URL`` (``shop.core.media``),
+  so pages link only to our own origin (the CSP allows images from ``'self'`` only) and a
+  cached page never holds a link that expires;
+- private files are streamed by the views that check who may read them; ``url()`` is a signed
+  link valid for ``S3_URL_EXPIRE_SECONDS`` (a few minutes), never a public object address.
+
+Names are never overwritten (a second file with the same name gets another one), uploads are
+sent without an ACL (the bucket's own, private, applies), and requests give up after a few
+seconds so a storage outage is an error, not a hung worker."""
+
+from __future__ import annotations
+
+from botocore.config import Config
+from django.conf import settings
+from django.utils.deconstruct import deconstructible
+from storages.backends.s3 import S3Storage
+
+
+def client_config() -> Config:
+    """Path-style addressing (works with any S3-compatible server), SigV4, short timeouts."""
+    return Config(
+        s3={"addressing_style": settings.S3_ADDRESSING_STYLE},
+        signature_version="s3v4",
+        connect_timeout=3,
+        read_timeout=20,
+        retries={"max_attempts": 3, "mode": "standard"},
+    )
+
+
+class _BucketStorage(S3Storage):
+    def get_default_settings(self):
+        defaults = super().get_default_settings()
+        defaults.update(
+            endpoint_url=settings.S3_ENDPOINT_URL or None,
+            bucket_name=settings.S3_BUCKET,
+            access_key=settings.S3_ACCESS_KEY or None,
+            secret_key=settings.S3_SECRET_KEY or None,
+            region_name=settings.S3_REGION or None,
+            file_overwrite=False,
+            default_acl=None,
+            querystring_auth=True,
+            querystring_expire=settings.S3_URL_EXPIRE_SECONDS,
+            custom_domain=None,
+            client_config=client_config(),
+        )
+        return defaults
+
+
+@deconstructible
+class PublicMediaS3Storage(_BucketStorage):
+    """Public media under ``media/``: their URL is our own ``MEDIA_URL`` (streamed by the app)."""
+
+    location = "media"
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        from django.utils.encoding import filepath_to_uri
+
+        return f"{settings.MEDIA_URL}{filepath_to_uri(name).lstrip('/')}"
+
+
+@deconstructible
+class PrivateS3Storage(_BucketStorage):
+    """Private files under ``private/``: read through the views that check the reader; ``url()``
+    is a short-lived signed link (``S3_URL_EXPIRE_SECONDS``)."""
+
+    location = "private"
