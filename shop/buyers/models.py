@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.core.limits import MAX_AMOUNT
 from shop.core.models import AuditEvent
 from shop.core.validators import validate_uscc
 
@@ -187,6 +188,10 @@ class UnitInvitation(models.Model):
         return role_labels(self.roles)
 
 
+MAX_BUDGET = MAX_AMOUNT  # one budget line, a rule's threshold (shop.core.limits)
+MAX_APPROVAL_STEPS = 5
+
+
 class UnitEvent(AuditEvent):
     """One line of a unit's activity (written in the same transaction as the change)."""
 
@@ -194,6 +199,12 @@ class UnitEvent(AuditEvent):
     member = models.ForeignKey(UnitMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     invitation = models.ForeignKey(
         UnitInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    budget_line = models.ForeignKey(
+        "BudgetLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    approval = models.ForeignKey(
+        "ApprovalRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
 
     class Meta(AuditEvent.Meta):
@@ -231,3 +242,298 @@ EVENT_LABELS = {
     "member_deactivated": _("停用成员"),
     "member_reactivated": _("重新启用成员"),
 }
+
+
+# --- budgets (采购计划 / 预算) -----------------------------------------------------------------------
+
+
+class FundNature(models.TextChoices):
+    FISCAL = "fiscal", _("财政资金")
+    OWN = "own", _("自有资金")
+    OTHER = "other", _("其他")
+
+
+class BudgetLine(models.Model):
+    """One budget line of a unit. ``committed`` and ``spent`` are kept in step with the line's
+    commitments under the line's row lock; a CHECK constraint keeps ``committed + spent`` within
+    ``amount`` whatever writes the row, so a line can never go below zero."""
+
+    unit = models.ForeignKey(BuyingUnit, on_delete=models.CASCADE, related_name="budget_lines")
+    name = models.CharField(_("预算名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    amount = models.DecimalField(_("预算金额"), max_digits=14, decimal_places=2)
+    fund_nature = models.CharField(_("资金性质"), max_length=8, choices=FundNature.choices)
+    category = models.ForeignKey(
+        "catalogue.Category",
+        verbose_name=_("品目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    committed = models.DecimalField(_("已占用"), max_digits=14, decimal_places=2, default=0)
+    spent = models.DecimalField(_("已支付"), max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("预算")
+        verbose_name_plural = _("预算")
+        ordering = ["-year", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "name"], name="buyers_budget_name_once_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, amount__lte=MAX_BUDGET), name="buyers_budget_amount_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(committed__gte=0, spent__gte=0), name="buyers_budget_figures_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=models.F("committed") + models.F("spent")),
+                name="buyers_budget_never_overspent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.name}"
+
+    @property
+    def available(self):
+        return self.amount - self.committed - self.spent
+
+
+class DocumentKind(models.TextChoices):
+    ORDER = "order", _("直购订单")
+    QUOTE = "quote", _("询价成交")
+    OEM = "oem", _("OEM 定制")
+    SOURCING = "sourcing", _("采购项目")
+
+
+class BudgetCommitment(models.Model):
+    """The share of a budget line one document holds: ``amount`` = committed + spent + released.
+    Amounts move committed → spent (payment) or committed → released (rejection, cancellation,
+    expiry)."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="commitments")
+    kind = models.CharField(_("单据类型"), max_length=12, choices=DocumentKind.choices)
+    number = models.CharField(_("单据号"), max_length=32)
+    title = models.CharField(_("摘要"), max_length=200, blank=True)
+    order = models.ForeignKey(
+        "order.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="budget_commitments"
+    )
+    approval = models.ForeignKey(
+        "ApprovalRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="commitments"
+    )
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    committed = models.DecimalField(_("占用中"), max_digits=14, decimal_places=2)
+    spent = models.DecimalField(_("已支付"), max_digits=14, decimal_places=2, default=0)
+    released = models.DecimalField(_("已释放"), max_digits=14, decimal_places=2, default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("占用时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("预算占用")
+        verbose_name_plural = _("预算占用")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, committed__gte=0, spent__gte=0, released__gte=0),
+                name="buyers_commitment_figures_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("committed") + models.F("spent") + models.F("released")),
+                name="buyers_commitment_adds_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def state_label(self) -> str:
+        if self.committed:
+            return str(_("占用中"))
+        if self.spent and not self.released:
+            return str(_("已支付"))
+        if self.released and not self.spent:
+            return str(_("已释放"))
+        return str(_("部分支付"))
+
+
+# --- approval rules and approvals (审批) ----------------------------------------------------------
+
+
+class ApprovalRule(models.Model):
+    """From ``min_amount`` (tax included) up, ``steps`` approvals in order; optionally only for
+    one category (and its sub-categories). When several rules apply, the one asking for the most
+    steps wins."""
+
+    unit = models.ForeignKey(BuyingUnit, on_delete=models.CASCADE, related_name="approval_rules")
+    min_amount = models.DecimalField(_("起审金额（含税）"), max_digits=14, decimal_places=2)
+    steps = models.PositiveSmallIntegerField(_("审批级数"))
+    category = models.ForeignKey(
+        "catalogue.Category",
+        verbose_name=_("品目"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审批规则")
+        verbose_name_plural = _("审批规则")
+        ordering = ["min_amount", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_amount__gte=0, min_amount__lte=MAX_BUDGET),
+                name="buyers_rule_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(steps__gte=1, steps__lte=MAX_APPROVAL_STEPS),
+                name="buyers_rule_steps_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"≥ ¥{self.min_amount:,.2f}：{self.steps} 级审批"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    CANCELLED = "cancelled", _("已失效")
+
+
+APPROVAL_MOVES = {
+    ApprovalStatus.PENDING: {
+        ApprovalStatus.APPROVED,
+        ApprovalStatus.REJECTED,
+        ApprovalStatus.WITHDRAWN,
+        ApprovalStatus.CANCELLED,
+    },
+    ApprovalStatus.APPROVED: set(),
+    ApprovalStatus.REJECTED: set(),
+    ApprovalStatus.WITHDRAWN: set(),
+    ApprovalStatus.CANCELLED: set(),
+}
+
+
+class ApprovalRequest(models.Model):
+    """A document waiting for the unit's approval (待审批). What is approved is ``snapshot``
+    (lines, prices, quantities, supplier, total); its SHA-256 is ``snapshot_hash``. If the
+    document changes, the approval restarts from the first step with the new snapshot."""
+
+    unit = models.ForeignKey(BuyingUnit, on_delete=models.CASCADE, related_name="approvals")
+    number = models.CharField(_("审批单号"), max_length=20, unique=True)
+    kind = models.CharField(_("单据类型"), max_length=12, choices=DocumentKind.choices)
+    subject_id = models.PositiveBigIntegerField(_("单据编号"))
+    subject_number = models.CharField(_("单据号"), max_length=32)
+    title = models.CharField(_("事项"), max_length=200)
+    amount = models.DecimalField(_("金额（含税）"), max_digits=14, decimal_places=2)
+    snapshot = models.JSONField(_("审批内容"), default=dict)
+    snapshot_hash = models.CharField(max_length=64)
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("预算"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.ForeignKey(ApprovalRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=ApprovalStatus.choices,
+        default=ApprovalStatus.PENDING,
+        db_index=True,
+    )
+    steps_required = models.PositiveSmallIntegerField(_("审批级数"))
+    steps_done = models.PositiveSmallIntegerField(_("已审批级数"), default=0)
+    step_started_at = models.DateTimeField(_("本级开始时间"), default=timezone.now)
+    reminded_step = models.PositiveSmallIntegerField(_("已催办级数"), default=0)
+    restarts = models.PositiveSmallIntegerField(_("重新审批次数"), default=0)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("审批")
+        verbose_name_plural = _("审批")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_id"],
+                condition=models.Q(status="pending"),
+                name="buyers_one_pending_approval_per_document",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(steps_required__gte=1, steps_required__lte=MAX_APPROVAL_STEPS),
+                name="buyers_approval_steps_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def current_step(self) -> int:
+        return self.steps_done + 1
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApprovalStatus.PENDING
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("同意")
+    REJECT = "reject", _("驳回")
+
+
+class ApprovalDecision(models.Model):
+    """One approver's decision on one step, on the snapshot of that moment. Decisions made
+    before a restart stay in the record, marked ``superseded``."""
+
+    approval = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="decisions")
+    step = models.PositiveSmallIntegerField(_("审批级"))
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("意见"), max_length=8, choices=Decision.choices)
+    comment = models.TextField(_("审批意见"), blank=True)
+    snapshot_hash = models.CharField(max_length=64)
+    superseded = models.BooleanField(_("已作废"), default=False)
+    created_at = models.DateTimeField(_("审批时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审批意见")
+        verbose_name_plural = _("审批意见")
+        ordering = ["created_at", "pk"]
+
+
+EVENT_LABELS.update(
+    {
+        "budget_created": _("新建预算"),
+        "budget_changed": _("调整预算"),
+        "budget_committed": _("占用预算"),
+        "budget_spent": _("预算支付"),
+        "budget_released": _("释放预算"),
+        "rule_created": _("新建审批规则"),
+        "rule_changed": _("调整审批规则"),
+        "approval_submitted": _("提交审批"),
+        "approval_step_approved": _("审批通过一级"),
+        "approval_approved": _("审批通过"),
+        "approval_rejected": _("审批驳回"),
+        "approval_withdrawn": _("撤回审批"),
+        "approval_cancelled": _("审批失效"),
+        "approval_restarted": _("内容变化，重新审批"),
+        "approval_reminded": _("催办审批"),
+        "work_reassigned": _("转交经办事项"),
+    }
+)

@@ -89,6 +89,22 @@ class OemOrder(OrganisationSnapshot, InvoiceWish):
         on_delete=models.PROTECT,
         related_name="oem_orders",
     )
+    unit = models.ForeignKey(
+        "buyers.BuyingUnit",
+        verbose_name=_("采购单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="oem_orders",
+    )
+    budget_line = models.ForeignKey(
+        "buyers.BudgetLine",
+        verbose_name=_("预算"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         _("状态"), max_length=20, choices=OemStatus.choices, default=S.SUBMITTED, db_index=True
     )

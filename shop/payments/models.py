@@ -45,6 +45,22 @@ class OrderOrigin(models.Model):
     order = models.OneToOneField("order.Order", on_delete=models.CASCADE, related_name="origin")
     source = models.CharField(_("来源"), max_length=16, choices=OrderSource.choices)
     reference = models.CharField(_("来源单号"), max_length=32, blank=True, db_index=True)
+    unit = models.ForeignKey(
+        "buyers.BuyingUnit",
+        verbose_name=_("采购单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    budget_line = models.ForeignKey(
+        "buyers.BudgetLine",
+        verbose_name=_("预算"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -152,6 +152,22 @@ class QuoteRequest(OrganisationSnapshot, InvoiceWish):
         on_delete=models.PROTECT,
         related_name="quote_requests",
     )
+    unit = models.ForeignKey(
+        "buyers.BuyingUnit",
+        verbose_name=_("采购单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quote_requests",
+    )
+    budget_line = models.ForeignKey(
+        "buyers.BudgetLine",
+        verbose_name=_("预算"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         _("状态"),
         max_length=16,

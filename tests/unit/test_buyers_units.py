@@ -2,6 +2,7 @@
 single-user organisations. Every refusal is Chinese and changes nothing."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -48,11 +49,28 @@ def counts():
 def test_unit_create_makes_the_creator_admin_and_handler_with_one_event():
     # given a buyer without a unit
     user = UserFactory()
-    # when they create a unit
+    # when they create a government unit (党政机关)
     unit = services.unit_create(user=user, data=unit_data())
-    # then they are its active 管理员 + 经办人, and one event says so
+    # then they are its active 管理员 + 经办人, one event says so, and the default rule of a
+    # government unit (one approval from ¥50,000) is in place with its own event
     member = UnitMember.objects.get(unit=unit)
     assert (member.user, member.roles, member.is_active) == (user, ["admin", "handler"], True)
+    assert list(UnitEvent.objects.filter(unit=unit).values_list("kind", flat=True)) == [
+        "unit_created",
+        "rule_created",
+    ]
+    assert list(unit.approval_rules.values_list("min_amount", "steps", "category", "is_active")) == [
+        (Decimal("50000.00"), 1, None, True)
+    ]
+
+
+def test_a_new_company_unit_has_no_approval_rule():
+    # given a buyer of a private company
+    user = UserFactory()
+    # when they create its unit
+    unit = services.unit_create(user=user, data=unit_data(org_type="private"))
+    # then nothing needs approval by default
+    assert unit.approval_rules.count() == 0
     assert list(UnitEvent.objects.filter(unit=unit).values_list("kind", flat=True)) == ["unit_created"]
 
 

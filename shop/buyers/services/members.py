@@ -24,7 +24,7 @@ from shop.core.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from shop.core.mail import mail_queue
 from shop.core.transitions import transition
 
-from .models import (
+from ..models import (
     INVOICE_FIELDS,
     MEMBER_MOVES,
     MEMBER_STATE_LABELS,
@@ -37,6 +37,32 @@ from .models import (
     UnitMember,
     UnitRole,
 )
+from .approvals import approval_rules_default
+
+__all__ = [
+    "buyer_organisation_remember",
+    "clean_roles",
+    "documents_adopt",
+    "unit_create",
+    "unit_member_add",
+    "invitation_url",
+    "member_invite",
+    "invitation_for_token",
+    "invitation_accept",
+    "member_roles_set",
+    "user_sessions_end",
+    "member_deactivate",
+    "member_reactivate",
+    "unit_work_reassign",
+    "INVITATION_DAYS",
+    "MSG_OTHER_UNIT",
+    "MSG_ALREADY_IN_UNIT",
+    "MSG_LAST_ADMIN",
+    "MSG_NOT_ADMIN",
+    "MSG_EXPIRED",
+    "MSG_USED",
+    "MSG_BAD_LINK",
+]
 
 INVITATION_DAYS = 7
 _SIGNER_SALT = "shop.buyers.invitation"
@@ -138,9 +164,11 @@ def unit_create(*, user, data: dict) -> BuyingUnit:
             raise Conflict(MSG_ALREADY_IN_UNIT.format(existing.unit.org_name))
         unit.save()
         member = UnitMember.objects.create(unit=unit, user=user, roles=[UnitRole.ADMIN, UnitRole.HANDLER])
+        documents_adopt(unit=unit, user_id=user.pk)
         _event(
             unit=unit, kind="unit_created", actor=user, member=member, to_status="active", note=unit.org_name
         )
+        approval_rules_default(unit=unit)
     return unit
 
 
@@ -381,3 +409,69 @@ def member_reactivate(*, member: UnitMember, actor) -> UnitMember:
             locked, to=True, actor=actor, kind="member_reactivated", extra={"deactivated_at": None}
         )
     return locked
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def documents_adopt(*, unit: BuyingUnit, user_id: int) -> int:
+    """A buyer who founds a unit brings their own documents into it (requests, OEM orders,
+    orders): from now on the unit's members see them by role. Returns how many moved."""
+    from django.apps import apps
+
+    moved = 0
+    for label, field in (("quotes.QuoteRequest", "buyer_id"), ("oem.OemOrder", "buyer_id")):
+        moved += apps.get_model(label).objects.filter(**{field: user_id}, unit__isnull=True).update(unit=unit)
+    moved += (
+        apps.get_model("payments.OrderOrigin")
+        .objects.filter(order__user_id=user_id, unit__isnull=True)
+        .update(unit=unit)
+    )
+    return moved
+
+
+def unit_work_reassign(*, unit: BuyingUnit, actor, from_member: UnitMember, to_member: UnitMember) -> int:
+    """The 管理员 hands a (deactivated or leaving) member's open work to another 经办人: open
+    quote requests and OEM orders, and approvals they submitted that still wait. Returns the
+    number of documents moved."""
+    from django.apps import apps
+
+    from shop.oem.models import OemStatus
+    from shop.quotes.models import OPEN_REQUEST_STATUSES, RequestStatus
+
+    from ..models import ApprovalRequest, ApprovalStatus
+
+    with transaction.atomic():
+        locked_unit = _lock_unit(unit.pk)
+        _admin_of(locked_unit, actor)
+        source = _lock_member(locked_unit, from_member.pk)
+        target = _lock_member(locked_unit, to_member.pk)
+        if source.pk == target.pk:
+            raise Invalid("请选择另一名成员接手。", fields={"to_member": "请选择另一名成员接手。"})
+        if not target.is_active or UnitRole.HANDLER not in target.roles:
+            raise Conflict(
+                "接手人必须是本单位在职的经办人。", fields={"to_member": "接手人必须是在职的经办人。"}
+            )
+        QuoteRequest = apps.get_model("quotes", "QuoteRequest")
+        OemOrder = apps.get_model("oem", "OemOrder")
+        open_requests = (*OPEN_REQUEST_STATUSES, RequestStatus.ACCEPTED)
+        finished = (OemStatus.COMPLETED, OemStatus.REJECTED, OemStatus.CANCELLED)
+        moved = QuoteRequest.objects.filter(
+            unit=locked_unit, buyer_id=source.user_id, status__in=open_requests
+        ).update(buyer_id=target.user_id)
+        moved += (
+            OemOrder.objects.filter(unit=locked_unit, buyer_id=source.user_id)
+            .exclude(status__in=finished)
+            .update(buyer_id=target.user_id)
+        )
+        moved += ApprovalRequest.objects.filter(
+            unit=locked_unit, submitted_by_id=source.user_id, status=ApprovalStatus.PENDING
+        ).update(submitted_by_id=target.user_id)
+        _event(
+            unit=locked_unit,
+            kind="work_reassigned",
+            actor=actor,
+            member=target,
+            note=f"{source.user.email} → {target.user.email}：{moved} 项",
+        )
+    return moved
