@@ -292,6 +292,8 @@ OSCAR_DASHBOARD_NAVIGATION = list(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405  ext
 OSCAR_INITIAL_ORDER_STATUS = "待付款"
 OSCAR_INITIAL_LINE_STATUS = "待付款"
 OSCAR_ORDER_STATUS_PIPELINE = {
+    # a unit's direct order over its approval threshold waits for the 审批人 first (shop.buyers)
+    "待审批": ("待付款", "已取消"),
     "待付款": ("部分付款", "已付款", "已取消"),
     "部分付款": ("已付款", "已取消"),
     "已付款": ("处理中", "已发货", "已完成"),
