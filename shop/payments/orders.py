@@ -75,8 +75,12 @@ def order_place(
     stages: Sequence[tuple[str, Decimal]] | None = None,
     invoice: dict | None = None,
     shipping: dict | None = None,
+    unit=None,
+    budget_line=None,
+    status: str | None = None,
 ) -> "Order":
-    """Create an Oscar order (status: the initial order status) with its lines, origin,
+    """Create an Oscar order (status: the initial order status, or ``status``) with its lines,
+    origin (with the buying ``unit`` that owns it and the ``budget_line`` it is paid from),
     payment stages (default: one 全款 stage) and invoice request. Raises DomainError on
     empty or inconsistent input."""
     if not lines:
@@ -121,7 +125,7 @@ def order_place(
         shipping_method="供应商配送",
         shipping_code="vendor-delivery",
         shipping_address=shipping_address,
-        status=settings.OSCAR_INITIAL_ORDER_STATUS,
+        status=status or settings.OSCAR_INITIAL_ORDER_STATUS,
     )
     for spec, (line_incl, line_excl, unit_excl) in zip(lines, amounts, strict=True):
         sr = spec.stockrecord
@@ -145,7 +149,9 @@ def order_place(
             tax_code=str(spec.tax_rate),
             status=settings.OSCAR_INITIAL_LINE_STATUS,
         )
-    OrderOrigin.objects.create(order=order, source=source, reference=reference)
+    OrderOrigin.objects.create(
+        order=order, source=source, reference=reference, unit=unit, budget_line=budget_line
+    )
     PaymentStage.objects.bulk_create(
         PaymentStage(order=order, sequence=i, label=label, amount=q2(amount))
         for i, (label, amount) in enumerate(stages, start=1)

@@ -13,7 +13,17 @@ offer) it calls ``approval_restart``; and every decision re-reads the document, 
 app did not report is caught too. Either way the earlier decisions are superseded and the
 approval starts again at step one with the new snapshot.
 
-Each state change writes one ``UnitEvent`` (with ``approval``) in the same transaction."""
+Each state change writes one ``UnitEvent`` (with ``approval``) in the same transaction.
+
+The snapshot every subject returns (the approval page shows it as it is)::
+
+    {"kind": "quote", "number": "XJ…", "title": "…", "supplier": "供应商名称",
+     "lines": [{"title": "…", "quantity": 2, "unit": "台", "unit_price": "1234.00",
+                "tax_rate": "13", "amount": "2468.00"}],
+     "total": "2468.00", "revision": 3, "budget_line": 12 | null, "note": "…"}
+
+Money as strings with two decimals; ``revision`` is whatever version number the subject has
+(a quote's or OEM offer's revision; 0 for orders)."""
 
 import hashlib
 import json
