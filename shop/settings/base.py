@@ -165,15 +165,23 @@ _cache_url = REDIS_CACHE_URL.replace("redis+socket://", "unix://")
 
 CACHES = {
     "default": {
-        # a miss instead of a server error while Redis is down (shop/core/cache.py), one
-        # redis client per pool instead of one per call (shop/storefront/redis_cache.py)
-        "BACKEND": "shop.storefront.redis_cache.StorefrontRedisCache",
+        # django-redis; shop/core/cache.py: any Redis error is a miss or a dropped write (never
+        # a server error), logged once per outage; bounded groups for search pages
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": _cache_url,
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         "KEY_PREFIX": "xh",
         "TIMEOUT": 600,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "REDIS_CLIENT_CLASS": "shop.core.cache.CacheRedis",
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 2,
+        },
     }
 }
+# django-redis logs each ignored error here; shop.core.cache.OutageLogFilter keeps one per outage
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "shop.cache"
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -402,10 +410,15 @@ LOGIN_REDIRECT_URL = "/"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"cache_outage": {"()": "shop.core.cache.OutageLogFilter"}},  # one line per cache outage
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "shop.cache": {"filters": ["cache_outage"]},
+    },
 }
 
 # --- payments ---------------------------------------------------------------------------

@@ -42,6 +42,8 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from shop.core.cache import set_bounded
+
 VERSION_KEY = "sf:catalogue-version"
 CSRF_PLACEHOLDER = "__xh_csrf_token__"
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
@@ -175,7 +177,7 @@ def _store_page(entries: dict, request: HttpRequest) -> None:
     searches can never fill the cache."""
     if "q" in request.GET:
         limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
-        cache.set_bounded(entries, page_seconds(), group="search-pages", limit=limit)
+        set_bounded(entries, page_seconds(), group="search-pages", limit=limit)
     else:
         cache.set_many(entries, page_seconds())
 

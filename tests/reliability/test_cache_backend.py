@@ -1,0 +1,152 @@
+"""The ``default`` cache is django-redis on the cache's own Redis: a stopped cache Redis keeps
+every page up and is logged once per outage; redis://, unix:// and redis+socket:// URLs all
+reach it."""
+
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+
+from shop.core.redis_server import redis_argv
+from tests.conftest import ROOT, free_port, subprocess_env
+from tests.factories.catalogue import ProductFactory
+
+from .conftest import Gunicorn, http, short_tmpdir
+
+pytestmark = pytest.mark.django_db
+
+UNAVAILABLE = "cache unavailable, pages are served without it"
+BACK = "cache available again"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_cache_redis_keeps_pages_up_and_is_logged_once_per_outage(own_redis):
+    # given a product and gunicorn (one process) with its cache on a Redis of its own
+    product = ProductFactory(title="智慧灯杆")
+    web = Gunicorn(workers=1, threads=2, REDIS_CACHE_URL=own_redis.url).start()
+    pages = ["/", product.get_absolute_url(), reverse("search:search") + "?q=%E7%81%AF%E6%9D%86"]
+    try:
+        assert [http("GET", web.url + url)[0] for url in pages] == [200, 200, 200], web.output()[-3000:]
+        assert http("GET", web.url + "/")[1]["X-Storefront-Cache"] == "hit"
+        # when the cache's Redis stops and visitors keep coming
+        own_redis.kill()
+        answers = [http("GET", web.url + url) for _ in range(5) for url in pages]
+        # then every page answers from the database, uncached, and the outage is logged once
+        assert [status for status, _, _ in answers] == [200] * 15, web.output()[-3000:]
+        assert {headers["X-Storefront-Cache"] for _, headers, _ in answers} == {"miss"}
+        assert "智慧灯杆" in answers[1][2]
+        assert web.output().count(UNAVAILABLE) == 1
+        assert "Traceback" not in web.output()
+        # when it is back (empty, as a cache Redis without persistence restarts), the first
+        # write ends the outage (logged once) and pages are cached again
+        shutil.rmtree(own_redis.dir / "data")
+        own_redis.start()
+        assert [http("GET", web.url + url)[0] for url in pages * 2] == [200] * 6
+        assert http("GET", web.url + "/")[1]["X-Storefront-Cache"] == "hit"
+        assert web.output().count(BACK) == 1
+        # and a second outage is a second line
+        own_redis.kill()
+        assert [http("GET", web.url + url)[0] for url in pages * 2] == [200] * 6
+        assert web.output().count(UNAVAILABLE) == 2
+    finally:
+        web.stop()
+
+
+def test_each_cache_error_of_an_outage_is_logged_once_in_process(caplog):
+    # given the cache pointed at a socket where no Redis listens
+    dead = dict(settings.CACHES["default"], LOCATION=f"unix://{short_tmpdir('dead')}/none.sock")
+    with override_settings(CACHES={"default": dead}):
+        from shop.core.cache import outage
+
+        outage.end()
+        caplog.clear()
+        # when the cache is used many times
+        results = [cache.get("k", "miss") for _ in range(5)]
+        cache.set("k", "v")
+        cache.set_many({"a": 1, "b": 2})
+        found = cache.get_many(["a", "b"])
+    # then every read is a miss, nothing raised, and one warning names the outage
+    assert results == ["miss"] * 5
+    assert found == {}
+    lines = [r for r in caplog.records if r.name == "shop.cache"]
+    assert [(r.levelname, r.getMessage().split(":")[0]) for r in lines] == [
+        ("WARNING", "cache unavailable, pages are served without it until it takes writes again")
+    ]
+    assert "ConnectionError" in lines[0].getMessage()
+    assert lines[0].exc_info is None  # one line, no traceback per request
+
+
+def test_a_counter_of_a_missing_key_still_raises_and_a_dead_cache_counter_is_none():
+    # given the cache up: incr of a missing key is a ValueError, as Django's API says
+    with pytest.raises(ValueError):
+        cache.incr("never-set")
+    cache.set("n", 1)
+    assert cache.incr("n") == 2
+    # and a cache that is down gives no count instead of an error
+    dead = dict(settings.CACHES["default"], LOCATION=f"unix://{short_tmpdir('dead')}/none.sock")
+    with override_settings(CACHES={"default": dead}):
+        assert cache.incr("n") is None
+        assert cache.add("n", 1) is None
+
+
+def test_the_cache_on_a_redis_url_over_loopback_tcp():
+    # given a Redis listening on a loopback TCP port
+    directory = short_tmpdir("tcp")
+    port = free_port()
+    argv = redis_argv(socket_path=directory / "s.sock", data_dir=directory / "d", port=port, role="cache")
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port, db=3)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis did not start"
+                time.sleep(0.05)
+        # when the cache is pointed at it by a redis:// URL with a db index
+        tcp = dict(settings.CACHES["default"], LOCATION=f"redis://127.0.0.1:{port}/3", KEY_PREFIX="tcp")
+        with override_settings(CACHES={"default": tcp}):
+            cache.set("greeting", {"text": "你好"})
+            got = cache.get("greeting")
+        # then the value went to that server and db, under the prefix and version
+        assert got == {"text": "你好"}
+        assert client.keys("*") == [b"tcp:1:greeting"]
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_the_settings_read_unix_and_redis_socket_cache_urls(tmp_path):
+    # given REDIS_CACHE_URL as redis+socket:// (the embedded server) and as unix://
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    )
+    seen = []
+    for url in (f"redis+socket://{tmp_path}/c.sock", f"unix://{tmp_path}/c.sock", "redis://127.0.0.1:6390/2"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=subprocess_env(REDIS_CACHE_URL=url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        seen.append(done.stdout.split())
+    # then django-redis gets a URL redis-py reads: the socket path, or the TCP address
+    assert seen == [
+        ["django_redis.cache.RedisCache", f"unix://{tmp_path}/c.sock"],
+        ["django_redis.cache.RedisCache", f"unix://{tmp_path}/c.sock"],
+        ["django_redis.cache.RedisCache", "redis://127.0.0.1:6390/2"],
+    ]
