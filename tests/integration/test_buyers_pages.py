@@ -2,11 +2,13 @@
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from shop.buyers import services
 from shop.buyers.models import BuyingUnit, UnitEvent, UnitInvitation, UnitMember
@@ -274,6 +276,15 @@ def test_demo_accounts_create_a_government_unit_with_four_roles(tmp_path, settin
     for username in roles:
         assert passwords[username] in out
     assert "审批人" in out and "财务" in out
+    # and the unit has two budget lines this year and one approval rule (¥50,000, one step)
+    year = timezone.localdate().year
+    assert sorted(unit.budget_lines.values_list("year", "name", "amount", "fund_nature")) == [
+        (year, "会议室音视频改造", Decimal("200000.00"), "own"),
+        (year, "信息化设备购置", Decimal("600000.00"), "fiscal"),
+    ]
+    assert list(unit.approval_rules.values_list("min_amount", "steps", "is_active")) == [
+        (Decimal("50000.00"), 1, True)
+    ]
 
 
 def test_saving_no_role_or_an_unknown_role_is_refused_in_chinese_and_changes_nothing():

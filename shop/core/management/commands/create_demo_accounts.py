@@ -39,6 +39,11 @@ DEMO_UNIT = {
     "invoice_type": "normal",
     "invoice_title": "长沙市示范局（演示单位）",
 }
+# the demo unit's budget lines this year: name, amount (yuan), 资金性质
+DEMO_BUDGET = (
+    ("信息化设备购置", "600000.00", "fiscal"),
+    ("会议室音视频改造", "200000.00", "own"),
+)
 # username, e-mail, roles
 UNIT_ACCOUNTS = (
     ("unit-admin", "unit-admin@xianghui.example", ["admin"]),
@@ -90,6 +95,9 @@ class Command(BaseCommand):
         for username, email, label, _role in ACCOUNTS:
             self.stdout.write(f"  {label:<16} 邮箱 {email:<28} 密码 {passwords[username]}")
         self.stdout.write(f"演示采购单位：{unit.org_name}（党政机关，单位工作台：/buyers/unit/）")
+        self.stdout.write(
+            "  预算两项（信息化设备购置、会议室音视频改造），审批规则：含税 ¥50,000 起需 1 级审批"
+        )
         for username, email, roles in UNIT_ACCOUNTS:
             labels = "、".join(role_labels(roles))
             self.stdout.write(f"  {labels:<16} 邮箱 {email:<28} 密码 {passwords[username]}")
@@ -110,4 +118,20 @@ class Command(BaseCommand):
             services.unit_member_add(
                 unit=unit, user=User.objects.get(username=username), roles=roles, actor=admin
             )
+        self.demo_budget(unit=unit, admin=admin)
         return unit
+
+    def demo_budget(self, *, unit, admin):
+        """This year's two budget lines of the demo unit (its approval rule is the government
+        default: one approval from ¥50,000, made with the unit)."""
+        from django.utils import timezone
+
+        from shop.buyers import services
+        from shop.buyers.models import BudgetLine
+
+        year = timezone.localdate().year
+        for name, amount, nature in DEMO_BUDGET:
+            if not BudgetLine.objects.filter(unit=unit, year=year, name=name).exists():
+                services.budget_line_create(
+                    unit=unit, actor=admin, name=name, year=year, amount=amount, fund_nature=nature
+                )
