@@ -4,7 +4,8 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
+
+from shop.core import media
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -21,17 +22,12 @@ urlpatterns = [
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 
-# Uploaded public media (product images …): served by Django under DEBUG and in make run
-# (settings.SERVE_MEDIA in shop.settings.dev, DEBUG off); production serves them from object
-# storage or the web server. Private uploads are outside MEDIA_ROOT and never served here.
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    urlpatterns += [
-        re_path(
-            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+# Uploaded public media (product images …): streamed from the default storage (local disk or,
+# with STORAGE_BACKEND=s3, the private bucket: pages link to our own origin only). A web
+# server in front may serve /media/ itself. Private uploads are never in this storage.
+urlpatterns += [
+    re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", media.public_media, name="media")
+]
 
 # Chinese error pages (DEBUG off): 400/403/404 inside the storefront's layout, 500 static.
 handler400 = "shop.core.errors.bad_request"
