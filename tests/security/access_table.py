@@ -514,6 +514,8 @@ TABLE: dict[str, Rule] = {
     # --- health endpoints for the load balancer (no data, no cookie) ---------------------------
     "health:live": P,
     "health:ready": P,
+    # --- public media (product images) streamed from the default storage: no private file there
+    "media": Rule("public", **shared_rows(lambda w, s: {"path": "images/products/none.png"})),
     "home": P,
     "search:search": P,
     "offer:list": P,
