@@ -3,7 +3,8 @@
 - ``/health/live``: the process answers (no database, no Redis): restart it when this fails.
 - ``/health/ready``: the parts a request needs answer — the database (``SELECT 1``), the
   broker (a Redis PING through Celery's connection), the cache (a write and read back) and
-  file storage (a file written, read and deleted). 200 with each part's state when all are
+  file storage (a file written, read and deleted in the configured storage: local disk or the
+  S3 bucket, public media and private files). 200 with each part's state when all are
   up; 503 naming the failing parts otherwise, so the load balancer stops sending traffic to
   this node until they are back. Nothing is cached; answers carry ``Cache-Control: no-store``.
 
@@ -49,14 +50,23 @@ def _cache() -> None:
     cache.delete(key)
 
 
-def _storage() -> None:
-    name = default_storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+def _probe(storage) -> None:
+    name = storage.save(f"health/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
     try:
-        with default_storage.open(name) as handle:
+        with storage.open(name) as handle:
             if handle.read() != b"ok":
                 raise RuntimeError("storage returned other bytes")
     finally:
-        default_storage.delete(name)
+        storage.delete(name)
+
+
+def _storage() -> None:
+    """The configured file storages (local disk, or the bucket with STORAGE_BACKEND=s3): the
+    public media and the private files each take a small file, give it back and delete it."""
+    from shop.core.uploads import private_backend
+
+    _probe(default_storage)
+    _probe(private_backend())
 
 
 CHECKS = {"database": _database, "broker": _broker, "cache": _cache, "storage": _storage}
