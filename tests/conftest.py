@@ -312,3 +312,14 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (SeaweedFS on loopback, tests/s3.py) with its bucket and one
+    key pair, started on first use and stopped at the end of the run."""
+    from tests.s3 import SeaweedS3
+
+    server = SeaweedS3().start()
+    yield server
+    server.cleanup()
