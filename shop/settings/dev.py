@@ -15,3 +15,10 @@ SERVE_MEDIA = True
 # allkeys-lru), so a full cache evicts old pages instead of stopping the broker.
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=f"redis+socket://{VAR_DIR / 'redis-cache.sock'}")
 CACHES["default"]["LOCATION"] = REDIS_CACHE_URL.replace("redis+socket://", "unix://")
+
+# make run is a demonstration: the footer and 联系我们 show clearly made-up contact details
+# unless the environment (or .env) sets real ones. Production and the tests have none.
+MALL_HOTLINE = env.str("MALL_HOTLINE", default="0731-0000000")
+MALL_SERVICE_EMAIL = env.str("MALL_SERVICE_EMAIL", default="service@xianghui.example")
+MALL_COMPANY_ADDRESS = env.str("MALL_COMPANY_ADDRESS", default="湖南省长沙市（演示地址）")
+MALL_ICP = env.str("MALL_ICP", default="湘ICP备00000000号（演示）")
