@@ -4,13 +4,22 @@
 import importlib
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from shop.core import requestid
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.dev")
 
 app = Celery("shop", task_cls="shop.core.tasks:ShopTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The web request's id travels with the tasks it sends and shows in the worker's log lines.
+signals.before_task_publish.connect(requestid.put_into_task_headers, weak=False)
+signals.task_prerun.connect(requestid.task_started, weak=False)
+signals.task_postrun.connect(requestid.task_finished, weak=False)
+signals.after_setup_logger.connect(requestid.worker_logging, weak=False)
+signals.after_setup_task_logger.connect(requestid.worker_logging, weak=False)
 
 SCHEDULE_MODULES = ("shop.core", "shop.quotes", "shop.vendors", "shop.oem", "shop.payments")
 

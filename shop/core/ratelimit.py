@@ -76,6 +76,14 @@ def _ip(value: str):
         return None
 
 
+def is_trusted_proxy(address: str) -> bool:
+    """Whether ``address`` is one of ``settings.TRUSTED_PROXIES`` (also read by
+    shop.core.requestid, which takes ``X-Request-ID`` only from them)."""
+    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    ip = _ip(address)
+    return ip is not None and any(ip in net for net in networks if ip.version == net.version)
+
+
 def client_address(request) -> str:
     """The client's address: ``REMOTE_ADDR``, or behind trusted proxies the right-most
     ``X-Forwarded-For`` entry that is not itself a trusted proxy."""

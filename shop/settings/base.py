@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs per machine comes from the
 environment through django-environ; nothing secret or personal lives here."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "shop.core",
     "shop.buyers",
     "shop.quotes",
+    "shop.sourcing",  # 网上询价 (sealed) and 反向竞价 of buying units
     "shop.vendors",
     "shop.oem",
     "shop.payments",
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
 SITE_ID = 1
 
 MIDDLEWARE = [
+    "shop.core.requestid.RequestIdMiddleware",  # X-Request-ID, and the id in every log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -407,12 +410,27 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LOGIN_REDIRECT_URL = "/"
+# Every line carries the id of the request (or task) it belongs to (shop/core/requestid.py);
+# LOG_FORMAT=json writes one JSON object per line, anything else plain text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"cache_outage": {"()": "shop.core.cache.OutageLogFilter"}},  # one line per cache outage
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "shop.core.requestid.RequestIdFilter"},
+        "cache_outage": {"()": "shop.core.cache.OutageLogFilter"},  # one line per cache outage
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "shop.core.requestid.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -420,6 +438,11 @@ LOGGING = {
         "shop.cache": {"filters": ["cache_outage"]},
     },
 }
+# The worker's own log lines (plain; JSON with LOG_FORMAT=json) with the request id too.
+CELERY_WORKER_LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s"
+CELERY_WORKER_TASK_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(task_name)s[%(task_id)s]: %(message)s"
+)
 
 # --- payments ---------------------------------------------------------------------------
 # Unpaid orders: remind the buyer after N hours, cancel after N days (Celery beat).
@@ -440,6 +463,17 @@ QUOTES_SWEEP_GRACE_SECONDS = env.int("QUOTES_SWEEP_GRACE_SECONDS", default=120)
 QUOTES_STEP_MAX_ATTEMPTS = env.int("QUOTES_STEP_MAX_ATTEMPTS", default=4)  # PDF / e-mail retries
 QUOTES_ATTACHMENT_MAX_BYTES = env.int("QUOTES_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 QUOTES_ATTACHMENT_MAX_FILES = env.int("QUOTES_ATTACHMENT_MAX_FILES", default=5)
+
+# --- sourcing (网上询价 / 反向竞价; 财政部令第74号) ---
+# A government unit's purchase above SOURCING_DIRECT_LIMIT (tax included) cannot be a 直购 or a
+# negotiable quote; from SOURCING_COMPETITIVE_FROM it must be a 询价 or a 竞价.
+SOURCING_DIRECT_LIMIT = Decimal(env.str("SOURCING_DIRECT_LIMIT", default="200000.00"))
+SOURCING_COMPETITIVE_FROM = Decimal(env.str("SOURCING_COMPETITIVE_FROM", default="200000.00"))
+SOURCING_MIN_VALID = env.int("SOURCING_MIN_VALID", default=3)  # valid responses / bidders
+# the shortest response period: working days (Chinese calendar); 0 = SOURCING_MIN_RESPONSE_MINUTES
+SOURCING_MIN_RESPONSE_WORKDAYS = env.int("SOURCING_MIN_RESPONSE_WORKDAYS", default=3)
+SOURCING_MIN_RESPONSE_MINUTES = env.int("SOURCING_MIN_RESPONSE_MINUTES", default=10)
+SOURCING_EXTEND_MINUTES = env.int("SOURCING_EXTEND_MINUTES", default=5)  # 竞价 anti-sniping window
 
 # --- vendors ---
 # Absolute links in e-mails (入驻审核结果) point here.
