@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from botocore.config import Config
 from django.conf import settings
+from django.core.files import File
 from django.utils.deconstruct import deconstructible
 from storages.backends.s3 import S3Storage
 
@@ -52,11 +53,33 @@ class _BucketStorage(S3Storage):
         return defaults
 
 
+def _bundled(name: str) -> str | None:
+    """Oscar's "missing image" picture (a product without images), from its static files: on
+    local disk Oscar links it into MEDIA_ROOT; the bucket answers with the bundled file."""
+    if name != settings.OSCAR_MISSING_IMAGE_URL:
+        return None
+    from django.contrib.staticfiles import finders
+
+    return finders.find(f"oscar/img/{name}")
+
+
 @deconstructible
 class PublicMediaS3Storage(_BucketStorage):
     """Public media under ``media/``: their URL is our own ``MEDIA_URL`` (streamed by the app)."""
 
     location = "media"
+
+    def _open(self, name, mode="rb"):
+        try:
+            return super()._open(name, mode)
+        except FileNotFoundError:
+            bundled = _bundled(name)
+            if bundled is None or "w" in mode:
+                raise
+            return File(open(bundled, "rb"), name=name)
+
+    def exists(self, name):
+        return super().exists(name) or _bundled(name) is not None
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         from django.utils.encoding import filepath_to_uri

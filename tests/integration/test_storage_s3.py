@@ -236,6 +236,10 @@ def test_a_product_image_is_in_the_bucket_and_served_on_our_own_origin(client, s
         for missing in ("/media/images/products/none.png", "/media/../private/x.pdf"):
             refused = client.get(missing)
             assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
+        # Oscar's picture for a product without images is served too (from Oscar's own files)
+        placeholder = client.get(f"/media/{settings.OSCAR_MISSING_IMAGE_URL}")
+        assert (placeholder.status_code, placeholder["Content-Type"]) == (200, "image/jpeg")
+        assert body(placeholder)[:3] == b"\xff\xd8\xff"
     finally:
         image.original.delete(save=False)
 
