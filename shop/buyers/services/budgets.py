@@ -50,11 +50,12 @@ def budget_amount(value, *, label: str = "金额", allow_zero: bool = False) -> 
     if amount < 0 or (amount == 0 and not allow_zero):
         msg = f"{label}必须大于零。" if not allow_zero else f"{label}不能为负数。"
         raise Invalid(msg, fields={"amount": msg})
-    if amount != amount.quantize(Decimal("0.01")):
-        msg = f"{label}最多保留两位小数（精确到分）。"
-        raise Invalid(msg, fields={"amount": msg})
+    # the bound first: quantizing an absurd figure (1e30) overflows the decimal context
     if amount > MAX_BUDGET:
         msg = f"{label}不能超过 {MAX_BUDGET} 元。"
+        raise Invalid(msg, fields={"amount": msg})
+    if amount != amount.quantize(Decimal("0.01")):
+        msg = f"{label}最多保留两位小数（精确到分）。"
         raise Invalid(msg, fields={"amount": msg})
     return q2(amount)
 
