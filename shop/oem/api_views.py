@@ -1,7 +1,7 @@
 """JSON API for OEM orders (``/api/oem-orders/``), in the OpenAPI schema.
 
-Buyers create, read and act on their own orders; vendors read and act on orders routed to
-their partners; operators see all. Any other id is a 404. Errors answer in the API's one shape
+Buyers create, read and act on their own orders (a buying unit's members on the unit's, as
+their role allows); vendors read and act on orders routed to their partners; operators see all. Any other id is a 404. Errors answer in the API's one shape
 (shop.api.exceptions): 400 (rule), 403 (not yours to do), 409 (illegal state change)."""
 
 from drf_spectacular.types import OpenApiTypes
@@ -52,7 +52,7 @@ class OemOrderViewSet(
         qs = selectors.oem_orders_visible(user=self.request.user).prefetch_related("events")
         role = self.request.query_params.get("role")
         if role == "buyer":
-            qs = qs.filter(buyer=self.request.user)
+            qs = qs.filter(pk__in=selectors.oem_orders_for_buyer(user=self.request.user).values("pk"))
         elif role == "vendor":
             qs = qs.filter(pk__in=selectors.oem_orders_for_vendor(user=self.request.user).values("pk"))
         return qs
@@ -88,11 +88,12 @@ class OemOrderViewSet(
             delivery_address=data["delivery_address"],
             organisation={f: data.get(f, "") for f in ORG_FIELDS + INVOICE_FIELDS},
             remarks=data.get("remarks", ""),
+            budget_line_id=data.get("budget_line"),
         )
         return Response(OemOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="采购方接受报价（生成商城订单，待付定金）",
+        summary="采购方接受报价（生成商城订单，待付定金；采购单位达到审批规则时转入待审批）",
         tags=["OEM定制"],
         request=AcceptOfferSerializer,
         responses={200: OemOrderSerializer, **ERRORS},

@@ -13,7 +13,27 @@ class OemConfig(AppConfig):
         from .receivers import on_order_status_changed
 
         add_dashboard_navigation()
+        register_approval_subject()
         order_status_changed.connect(on_order_status_changed, dispatch_uid="oem_order_status_changed")
+
+
+def register_approval_subject() -> None:
+    """A buying unit's acceptance of an OEM offer waits for the unit's approval: the buyers app
+    asks this app for the offer's snapshot and hands back the outcome."""
+    from shop.buyers.models import DocumentKind
+    from shop.buyers.services import ApprovalSubject, register_subject
+
+    from . import services
+
+    register_subject(
+        ApprovalSubject(
+            kind=DocumentKind.OEM.value,
+            snapshot=lambda subject_id: services.approval_snapshot(order_id=subject_id),
+            on_approved=services.approval_accepted,
+            on_ended=services.approval_ended,
+            path=services.approval_path,
+        )
+    )
 
 
 def add_dashboard_navigation() -> None:

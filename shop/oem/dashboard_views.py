@@ -55,7 +55,7 @@ def _vendor_order(request, number):
 
 
 def _render_detail(request, order, *, offer_form=None, status=200):
-    can_offer = order.status in (OemStatus.REVIEWING, OemStatus.OFFERED)
+    can_offer = order.status in (OemStatus.REVIEWING, OemStatus.OFFERED, OemStatus.AWAITING_APPROVAL)
     return render(
         request,
         "oem/dashboard/order_detail.html",

@@ -18,6 +18,7 @@ from shop.core.limits import (
     PRICE_TOO_LARGE,
     limit_text,
 )
+from shop.quotes.forms import budget_line_field
 from shop.storefront.selectors import visible_products
 
 from . import validators as v
@@ -67,6 +68,9 @@ class OemOrderForm(OrganisationInvoiceFormMixin, forms.ModelForm):
             self.fields["variant"].label_from_instance = lambda p: p.get_title()
         else:
             del self.fields["variant"]
+        budget_line = budget_line_field(user)
+        if budget_line is not None:
+            self.fields["budget_line"] = budget_line
         self.customisation_fields = []
         for code, label in v.offered_customisations(product):
             check_name, detail_name = f"cust_{code}", f"cust_{code}_detail"

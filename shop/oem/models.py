@@ -30,6 +30,8 @@ class OemStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     REVIEWING = "reviewing", _("待报价")
     OFFERED = "offered", _("已报价")
+    # a buying unit's acceptance over its approval threshold waits for its 审批人
+    AWAITING_APPROVAL = "approval", _("待审批")
     CONFIRMED = "confirmed", _("已确认（待付定金）")
     SAMPLING = "sampling", _("打样中")
     SAMPLE_APPROVED = "sample_approved", _("样品已确认")
@@ -49,7 +51,10 @@ S = OemStatus
 ALLOWED_MOVES: dict[str, set[str]] = {
     S.SUBMITTED: {S.REVIEWING, S.REJECTED, S.CANCELLED},
     S.REVIEWING: {S.OFFERED, S.REJECTED, S.CANCELLED},
-    S.OFFERED: {S.OFFERED, S.CONFIRMED, S.REJECTED, S.CANCELLED},
+    S.OFFERED: {S.OFFERED, S.AWAITING_APPROVAL, S.CONFIRMED, S.REJECTED, S.CANCELLED},
+    # a revised offer restarts the approval (approval -> approval); approved -> confirmed;
+    # rejected, withdrawn or void -> offered again
+    S.AWAITING_APPROVAL: {S.AWAITING_APPROVAL, S.OFFERED, S.CONFIRMED, S.REJECTED, S.CANCELLED},
     S.CONFIRMED: {S.SAMPLING, S.IN_PRODUCTION},
     S.SAMPLING: {S.SAMPLING, S.SAMPLE_APPROVED},
     S.SAMPLE_APPROVED: {S.IN_PRODUCTION},
@@ -65,7 +70,7 @@ PAYMENT_MOVES: dict[str, dict[str, set[str]]] = {
 }
 STATUS_LABELS = {value: str(label) for value, label in OemStatus.choices}
 # Buyers may cancel until they accept an offer.
-BUYER_CANCELLABLE = {S.SUBMITTED, S.REVIEWING, S.OFFERED}
+BUYER_CANCELLABLE = {S.SUBMITTED, S.REVIEWING, S.OFFERED, S.AWAITING_APPROVAL}
 # States in which the promised delivery date matters (overdue warnings).
 IN_PROGRESS = {S.CONFIRMED, S.SAMPLING, S.SAMPLE_APPROVED, S.IN_PRODUCTION}
 # Plain fields a buyer fills in (form and API); product, logo and customisations come apart.
@@ -271,6 +276,8 @@ EVENT_LABELS = {
     "offer": _("供应商报价"),
     "offer_revised": _("供应商修改报价"),
     "accepted": _("采购方接受报价，待付定金"),
+    "approval_submitted": _("采购单位审批中"),
+    "approval_ended": _("采购单位审批未通过，报价待接受"),
     "deposit_paid": _("定金已到账"),
     "sampling": _("开始打样"),
     "sample_rejected": _("样品未通过，需重新打样"),

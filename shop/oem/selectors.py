@@ -1,19 +1,37 @@
-"""Reads of the OEM domain. Scoping lives here: buyers see their own orders, vendors the
-orders routed to their partners, operators everything."""
+"""Reads of the OEM domain. Scoping lives here: buyers see their own orders (a buying unit's
+members those of the unit, by role: ``shop.buyers.access``), vendors the orders routed to their
+partners, operators everything."""
 
 from django.db.models import Q, QuerySet
 
+from shop.buyers.access import scope
+from shop.buyers.models import ApprovalRequest, ApprovalStatus, DocumentKind
 from shop.core.access import is_operator, user_partner_ids
 
-from .models import OemOrder, OemOrderEvent
+from .models import OemOrder, OemOrderEvent, OemStatus
 
 _RELATED = ("product", "variant", "partner", "buyer", "oscar_order")
 
 
-def oem_orders_for_buyer(*, user) -> QuerySet[OemOrder]:
+def oem_orders_for_buyer(*, user, action: str = "purchases.view") -> QuerySet[OemOrder]:
+    """The orders ``user`` may read as a buyer: every order of their buying unit when their role
+    allows ``action`` (none when it does not), or their own when they have no unit."""
     if not (user and user.is_authenticated):
         return OemOrder.objects.none()
-    return OemOrder.objects.filter(buyer=user).select_related(*_RELATED)
+    return OemOrder.objects.filter(scope(user, action).q()).select_related(*_RELATED)
+
+
+def oem_order_approval(*, order: OemOrder) -> ApprovalRequest | None:
+    """The unit approval the order's acceptance waits for now, or None."""
+    if order.unit_id is None or order.status != OemStatus.AWAITING_APPROVAL:
+        return None
+    return (
+        ApprovalRequest.objects.filter(
+            kind=DocumentKind.OEM, subject_id=order.pk, status=ApprovalStatus.PENDING
+        )
+        .select_related("submitted_by")
+        .first()
+    )
 
 
 def oem_orders_for_vendor(*, user) -> QuerySet[OemOrder]:
@@ -32,7 +50,7 @@ def oem_orders_visible(*, user) -> QuerySet[OemOrder]:
         return OemOrder.objects.none()
     if is_operator(user):
         return OemOrder.objects.select_related(*_RELATED)
-    condition = Q(buyer=user)
+    condition = scope(user, "purchases.view").q()
     partner_ids = user_partner_ids(user)
     if partner_ids:
         condition |= Q(partner_id__in=partner_ids)

@@ -71,6 +71,19 @@ class OemOfferReadSerializer(serializers.Serializer):
     revision = serializers.IntegerField(help_text=_("报价版本：接受报价时原样提交"))
 
 
+class ApprovalStateSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text=_("审批单号"))
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    steps_required = serializers.IntegerField()
+    steps_done = serializers.IntegerField()
+    submitted_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_submitted_by(self, obj) -> str:
+        user = obj.submitted_by
+        return user.get_full_name() or user.email
+
+
 class OemOrderSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     product_title = serializers.SerializerMethodField()
@@ -79,6 +92,8 @@ class OemOrderSerializer(serializers.ModelSerializer):
     order_number = serializers.SerializerMethodField()
     payment_stages = serializers.SerializerMethodField()
     events = OemOrderEventSerializer(many=True, read_only=True)
+    budget_line = serializers.IntegerField(source="budget_line_id", read_only=True, allow_null=True)
+    approval = serializers.SerializerMethodField()
 
     class Meta:
         model = OemOrder
@@ -87,6 +102,8 @@ class OemOrderSerializer(serializers.ModelSerializer):
             "number",
             "status",
             "status_label",
+            "budget_line",
+            "approval",
             "product",
             "variant",
             "product_title",
@@ -128,6 +145,14 @@ class OemOrderSerializer(serializers.ModelSerializer):
             }
         ).data
 
+    @extend_schema_field(ApprovalStateSerializer(allow_null=True))
+    def get_approval(self, obj):
+        """The unit approval the acceptance waits for (status 待审批), or null."""
+        from .selectors import oem_order_approval
+
+        approval = oem_order_approval(order=obj)
+        return None if approval is None else ApprovalStateSerializer(approval).data
+
     def get_order_number(self, obj) -> str | None:
         return obj.oscar_order.number if obj.oscar_order_id else None
 
@@ -157,12 +182,20 @@ class OemOrderCreateSerializer(serializers.ModelSerializer):
         },
     )
 
+    budget_line = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("本单位预算 ID（采购单位成员；单位本年度有预算时必填）"),
+    )
+
     class Meta:
         model = OemOrder
         fields = [
             "product",
             "variant",
             *BUYER_INPUT_FIELDS,
+            "budget_line",
             "logo",
             "customisations",
             *ORG_FIELDS,

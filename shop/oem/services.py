@@ -17,10 +17,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
-from shop.buyers.services import buyer_organisation_remember
+from shop.buyers.access import member_can, membership, refusal, scope
+from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS, ApprovalRequest, BudgetCommitment, DocumentKind
+from shop.buyers.services import (
+    approval_cancel,
+    approval_pending_for,
+    approval_restart,
+    approval_rule_for,
+    approval_submit,
+    budget_commit,
+    budget_line_for_document,
+    buyer_organisation_remember,
+)
 from shop.core.enqueue import enqueue_on_commit, exclude_failed
-from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.exceptions import Conflict, DomainError, IllegalTransition, PermissionDenied
 from shop.core.limits import MAX_ESTIMATED_LEAD_DAYS
 from shop.core.models import next_document_number
 from shop.core.money import q2, rmb
@@ -153,9 +163,17 @@ def _move(
     return locked
 
 
-def _require_buyer(order: OemOrder, actor) -> None:
-    if not (actor and actor.is_authenticated and order.buyer_id == actor.pk):
+def _require_buyer(order: OemOrder, actor, action: str = "purchases.act") -> None:
+    """The actor may ``action`` this order: a member of its buying unit whose role allows it (a
+    member without the role gets the unit's refusal), or its buyer when it has no unit."""
+    if not (actor and actor.is_authenticated):
         raise PermissionDenied("只有下单的采购人可以进行此操作。")
+    buyer_scope = scope(actor, action, fresh=True)
+    if buyer_scope.owns(unit_id=order.unit_id, user_id=order.buyer_id):
+        return
+    if buyer_scope.unit_id is not None and buyer_scope.unit_id == order.unit_id:
+        raise PermissionDenied(refusal(action))
+    raise PermissionDenied("只有下单的采购人可以进行此操作。")
 
 
 def _require_vendor(order: OemOrder, actor) -> None:
@@ -182,10 +200,19 @@ def oem_order_submit(
     delivery_address: str,
     organisation: dict,
     remarks: str = "",
+    budget_line_id: int | str | None = None,
 ) -> OemOrder:
     """Validate, save the order (and its logo, privately), remember the buyer's organisation,
     and enqueue the feasibility review after commit. Raises ValidationError (Chinese messages,
-    by field) and writes nothing — no row, no file — when any rule fails."""
+    by field) and writes nothing — no row, no file — when any rule fails.
+
+    A member of a buying unit orders for the unit (only a 经办人 may): the order belongs to the
+    unit and names one of its budget lines of this year (required when it has any)."""
+    member = membership(buyer, fresh=True)
+    if member is not None and not member_can(member, "purchases.act"):
+        raise PermissionDenied(refusal("purchases.act"))
+    unit_id = member.unit_id if member is not None else None
+    budget_line = budget_line_for_document(unit_id=unit_id, budget_line_id=budget_line_id)
     errors: dict[str, list] = {}
 
     def check(field, fn, *args):
@@ -211,6 +238,8 @@ def oem_order_submit(
     org_values = {f: organisation.get(f, "") or "" for f in ORG_FIELDS + INVOICE_FIELDS}
     order = OemOrder(
         buyer=buyer,
+        unit_id=unit_id,
+        budget_line=budget_line,
         product=product,
         variant=variant,
         quantity=int(quantity),
@@ -227,7 +256,7 @@ def oem_order_submit(
         enqueued_at=timezone.now(),
         **org_values,
     )
-    order.full_clean(exclude=["number", "logo", "buyer", "product", "variant"])
+    order.full_clean(exclude=["number", "logo", "buyer", "unit", "budget_line", "product", "variant"])
 
     stored_name = ""
     try:
@@ -459,10 +488,12 @@ def oem_order_make_offer(
     with transaction.atomic():
         # the revision counter is read under the row lock: two revisions never share a number
         current = OemOrder.objects.select_for_update().get(pk=order.pk)
-        kind = "offer_revised" if current.status == S.OFFERED else "offer"
-        return _move(
+        waiting = current.status == S.AWAITING_APPROVAL
+        kind = "offer_revised" if current.status in (S.OFFERED, S.AWAITING_APPROVAL) else "offer"
+        revised = _move(
             order=order,
-            to=S.OFFERED,
+            # an order waiting for its unit's approval keeps waiting, on the new offer
+            to=S.AWAITING_APPROVAL if waiting else S.OFFERED,
             actor=actor,
             kind=kind,
             note=summary + (f"\n{note.strip()}" if note and note.strip() else ""),
@@ -476,6 +507,10 @@ def oem_order_make_offer(
                 "offer_revision": current.offer_revision + 1,
             },
         )
+        if waiting:
+            _approval_changed(revised, actor=actor, reason="供应商更新了报价")
+            revised.refresh_from_db()
+        return revised
 
 
 def _deposit_paid(order: OemOrder) -> bool:
@@ -503,78 +538,247 @@ def oem_order_vendor_move(*, order: OemOrder, actor, to: str, note: str = "") ->
             raise DomainError("该订单无需打样，请直接开始生产。")
         if not _deposit_paid(order):
             raise DomainError("定金尚未到账，暂不能开始打样或生产。")
-    return _move(order=order, to=to, actor=actor, kind=VENDOR_KINDS[to], note=(note or "").strip())
+    with transaction.atomic():
+        waiting = order.status == S.AWAITING_APPROVAL
+        moved = _move(order=order, to=to, actor=actor, kind=VENDOR_KINDS[to], note=(note or "").strip())
+        if waiting:
+            approval_cancel(
+                kind=DocumentKind.OEM, subject_id=order.pk, actor=actor, reason="供应商已拒绝订单"
+            )
+    return moved
 
 
 # --- buyer actions --------------------------------------------------------------------------------
+
+
+def _order_lines(order: OemOrder) -> list:
+    """The shop order lines of an accepted offer: the products at the agreed unit price, and the
+    tooling/setup fee as its own line."""
+    from shop.payments.orders import OrderLineSpec
+
+    product = order.ordered_product
+    tax_rate = product_vat_rate(product)
+    lines = [
+        OrderLineSpec(
+            product=product,
+            stockrecord=order.stockrecord,
+            quantity=order.quantity,
+            unit_price_incl_tax=order.unit_price,
+            tax_rate=tax_rate,
+            title=f"{product.get_title()}（OEM：{order.brand_name}）",
+        )
+    ]
+    if order.tooling_fee and order.tooling_fee > 0:
+        lines.append(
+            OrderLineSpec(
+                product=product,
+                stockrecord=order.stockrecord,
+                quantity=1,
+                unit_price_incl_tax=order.tooling_fee,
+                tax_rate=tax_rate,
+                title=f"OEM 开模/设置费（{order.number}）",
+            )
+        )
+    return lines
+
+
+def _approval_title(order: OemOrder) -> str:
+    return f"OEM {order.number}：{order.ordered_product.get_title()}（{order.brand_name}）"
+
+
+def _confirm(order: OemOrder, *, actor, approval: ApprovalRequest | None, note: str = "") -> OemOrder:
+    """The acceptance itself (the offer checked): the order is confirmed and becomes payable —
+    an Oscar order for the buyer (and unit, paid from its budget line) with 定金/尾款 stages.
+    Without an approval the budget line's share is committed now; with one it was committed on
+    submission and now points at the shop order."""
+    from shop.payments.orders import order_place
+
+    today = timezone.localdate()
+    locked = _move(
+        order=order,
+        to=S.CONFIRMED,
+        actor=actor,
+        kind="accepted",
+        note=note,
+        extra={"confirmed_at": timezone.now()},
+    )
+    locked.promised_date = today + timedelta(days=locked.offer_lead_days or 0)
+    total = q2(locked.offer_total)
+    deposit = q2(locked.deposit)
+    stages = [("定金", deposit), ("尾款", total - deposit)] if deposit < total else [("全款", total)]
+    oscar_order = order_place(
+        user=locked.buyer,
+        lines=_order_lines(locked),
+        source="oem",
+        reference=locked.number,
+        stages=stages,
+        invoice={f: getattr(locked, f) for f in INVOICE_FIELDS},
+        shipping={
+            "name": locked.delivery_contact,
+            "phone": locked.delivery_phone,
+            "address": locked.delivery_address,
+            "city": locked.city,
+            "province": locked.province,
+        },
+        unit=locked.unit,
+        budget_line=locked.budget_line,
+    )
+    locked.oscar_order = oscar_order
+    locked.save(update_fields=["promised_date", "oscar_order", "updated_at"])
+    if approval is not None:
+        BudgetCommitment.objects.filter(approval=approval).update(order=oscar_order)
+    elif locked.budget_line_id is not None:
+        budget_commit(
+            line=locked.budget_line,
+            amount=total,
+            kind=DocumentKind.OEM,
+            number=locked.number,
+            title=_approval_title(locked),
+            actor=actor,
+            order=oscar_order,
+        )
+    return locked
+
+
+def _category_ids(order: OemOrder) -> set[int]:
+    top = order.product.parent if order.product.parent_id else order.product
+    return set(top.categories.values_list("pk", flat=True))
 
 
 def oem_order_accept_offer(*, order: OemOrder, actor, offer_revision: int | None) -> OemOrder:
     """The buyer accepts the offer it saw (``offer_revision``, the version shown on its page;
     a revised offer since then is refused and nothing changes): the order is confirmed and
     becomes payable — an Oscar order with the agreed unit price, the tooling/setup fee as its
-    own line, and 定金/尾款 stages."""
-    from shop.payments.orders import OrderLineSpec, order_place
+    own line, and 定金/尾款 stages.
 
+    A buying unit's order whose total (tax included) reaches one of the unit's approval rules is
+    not confirmed yet: it waits in 待审批 for the unit's 审批人 (the budget line's share is
+    committed now); the approval confirms it (``approval_accepted``)."""
     _require_buyer(order, actor)
     with transaction.atomic():
         current = OemOrder.objects.select_for_update().get(pk=order.pk)
-        if current.status == S.OFFERED:
-            require_seen_version(current=current.offer_revision, seen=offer_revision)
-        today = timezone.localdate()
-        locked = _move(
-            order=order,
-            to=S.CONFIRMED,
-            actor=actor,
-            kind="accepted",
-            extra={"confirmed_at": timezone.now()},
-        )
-        locked.promised_date = today + timedelta(days=locked.offer_lead_days or 0)
-        product = locked.ordered_product
-        tax_rate = product_vat_rate(product)
-        lines = [
-            OrderLineSpec(
-                product=product,
-                stockrecord=locked.stockrecord,
-                quantity=locked.quantity,
-                unit_price_incl_tax=locked.unit_price,
-                tax_rate=tax_rate,
-                title=f"{product.get_title()}（OEM：{locked.brand_name}）",
+        if current.status == S.AWAITING_APPROVAL:
+            raise IllegalTransition("该订单正在本单位审批中，审批通过后将自动确认。")
+        if current.status != S.OFFERED:
+            raise IllegalTransition(
+                f"当前状态为“{STATUS_LABELS[current.status]}”，不能变更为“{STATUS_LABELS[S.CONFIRMED]}”。"
             )
-        ]
-        if locked.tooling_fee and locked.tooling_fee > 0:
-            lines.append(
-                OrderLineSpec(
-                    product=product,
-                    stockrecord=locked.stockrecord,
-                    quantity=1,
-                    unit_price_incl_tax=locked.tooling_fee,
-                    tax_rate=tax_rate,
-                    title=f"OEM 开模/设置费（{locked.number}）",
-                )
+        require_seen_version(current=current.offer_revision, seen=offer_revision)
+        total = q2(current.offer_total)
+        rule = None
+        if current.unit_id is not None:
+            rule = approval_rule_for(
+                unit_id=current.unit_id, amount=total, category_ids=_category_ids(current)
             )
-        total = q2(locked.offer_total)
-        deposit = q2(locked.deposit)
-        stages = [("定金", deposit), ("尾款", total - deposit)] if deposit < total else [("全款", total)]
-        oscar_order = order_place(
-            user=locked.buyer,
-            lines=lines,
-            source="oem",
-            reference=locked.number,
-            stages=stages,
-            invoice={f: getattr(locked, f) for f in INVOICE_FIELDS},
-            shipping={
-                "name": locked.delivery_contact,
-                "phone": locked.delivery_phone,
-                "address": locked.delivery_address,
-                "city": locked.city,
-                "province": locked.province,
-            },
-        )
-        locked.oscar_order = oscar_order
-        locked.save(update_fields=["promised_date", "oscar_order", "updated_at"])
+        if rule is None:
+            _confirm(current, actor=actor, approval=None)
+        else:
+            _move(
+                order=current,
+                to=S.AWAITING_APPROVAL,
+                actor=actor,
+                kind="approval_submitted",
+                note="接受报价需采购单位内部审批，审批通过后确认订单。",
+            )
+            approval_submit(
+                unit_id=current.unit_id,
+                actor=actor,
+                kind=DocumentKind.OEM,
+                subject_id=current.pk,
+                subject_number=current.number,
+                title=_approval_title(current),
+                amount=total,
+                snapshot=approval_snapshot(order_id=current.pk),
+                rule=rule,
+                budget_line=current.budget_line,
+            )
     order.refresh_from_db()
     return order
+
+
+# --- the unit's approval of an acceptance (shop.buyers approvals call these) ---------------------
+
+
+def _money(value: Decimal) -> str:
+    return f"{q2(value):.2f}"
+
+
+def approval_snapshot(*, order_id: int) -> dict | None:
+    """What the unit approves: the offer as it can be accepted now (supplier, version, lines,
+    prices, quantities, total); None when it can no longer be accepted (gone, withdrawn,
+    rejected, cancelled)."""
+    order = OemOrder.objects.select_related("product", "variant", "partner").filter(pk=order_id).first()
+    if order is None or order.status not in (S.OFFERED, S.AWAITING_APPROVAL) or order.unit_price is None:
+        return None
+    rows = [
+        {
+            "title": line.title,
+            "quantity": line.quantity,
+            "unit": order.ordered_product.unit or "台",
+            "unit_price": _money(line.unit_price_incl_tax),
+            "tax_rate": f"{line.tax_rate.normalize():f}",
+            "amount": _money(line.unit_price_incl_tax * line.quantity),
+        }
+        for line in _order_lines(order)
+    ]
+    for row in rows[1:]:  # the tooling/setup fee
+        row["unit"] = "项"
+    return {
+        "kind": DocumentKind.OEM.value,
+        "number": order.number,
+        "title": _approval_title(order),
+        "supplier": order.partner.name if order.partner_id else "",
+        "lines": rows,
+        "total": _money(order.offer_total),
+        "revision": order.offer_revision,
+        "budget_line": order.budget_line_id,
+        "note": f"定金 {rmb(order.deposit)}，交期 {order.offer_lead_days} 天"
+        + (f"。{order.offer_note}" if order.offer_note else ""),
+    }
+
+
+def approval_accepted(approval: ApprovalRequest, actor) -> None:
+    """The unit approved: the offer (the version approved) is accepted as its submitter asked
+    and the shop order placed for the unit; the approval's budget commitment follows it."""
+    current = OemOrder.objects.select_for_update().filter(pk=approval.subject_id).first()
+    if current is None:
+        raise Conflict("OEM 订单已不存在，不能确认。")
+    if current.status != S.AWAITING_APPROVAL:
+        raise IllegalTransition(f"当前状态为“{STATUS_LABELS[current.status]}”，不能再确认。")
+    require_seen_version(current=current.offer_revision, seen=approval.snapshot.get("revision"))
+    _confirm(current, actor=actor, approval=approval, note=f"审批单 {approval.number} 已通过。")
+
+
+def _back_to_offered(order: OemOrder, *, actor, note: str) -> OemOrder:
+    return _move(order=order, to=S.OFFERED, actor=actor, kind="approval_ended", note=note[:1000])
+
+
+def approval_ended(approval: ApprovalRequest, actor, reason: str) -> None:
+    """Rejected or withdrawn: the offer waits for the buyer again (已报价). The vendor sees the
+    order's timeline: the note names what happened, not the approvers' comments."""
+    current = OemOrder.objects.select_for_update().filter(pk=approval.subject_id).first()
+    if current is not None and current.status == S.AWAITING_APPROVAL:
+        what = reason.split("：", 1)[0] or "审批未通过"
+        _back_to_offered(current, actor=actor, note=f"采购单位{what}，报价待重新接受。")
+
+
+def approval_path(approval: ApprovalRequest) -> str:
+    from django.urls import reverse
+
+    return reverse("oem:detail", kwargs={"number": approval.subject_number})
+
+
+def _approval_changed(order: OemOrder, *, actor, reason: str) -> None:
+    """The offer waiting for approval changed (a new version): the approval starts again with
+    it; when it can no longer go on (the budget line cannot carry the new total) the order is
+    back to 已报价."""
+    if approval_pending_for(kind=DocumentKind.OEM, subject_id=order.pk) is None:
+        return
+    approval = approval_restart(kind=DocumentKind.OEM, subject_id=order.pk, actor=actor, reason=reason)
+    if approval is not None and not approval.is_pending:
+        current = OemOrder.objects.get(pk=order.pk)
+        if current.status == S.AWAITING_APPROVAL:
+            _back_to_offered(current, actor=actor, note=f"采购单位审批已终止：{reason}")
 
 
 def oem_order_deposit_received(*, order: OemOrder) -> OemOrder:
@@ -639,4 +843,11 @@ def oem_order_cancel(*, order: OemOrder, actor, reason: str = "") -> OemOrder:
         raise IllegalTransition(
             f"当前状态为“{STATUS_LABELS[order.status]}”，已不能取消；如需变更请联系供应商或平台客服。"
         )
-    return _move(order=order, to=S.CANCELLED, actor=actor, kind="cancelled", note=(reason or "").strip())
+    with transaction.atomic():
+        waiting = order.status == S.AWAITING_APPROVAL
+        cancelled = _move(
+            order=order, to=S.CANCELLED, actor=actor, kind="cancelled", note=(reason or "").strip()
+        )
+        if waiting:
+            approval_cancel(kind=DocumentKind.OEM, subject_id=order.pk, actor=actor, reason="OEM 订单已取消")
+    return cancelled

@@ -82,13 +82,15 @@ class OemOrderCreateView(LoginRequiredMixin, View):
                 delivery_address=data["delivery_address"],
                 organisation=form.organisation_data(),
                 remarks=data.get("remarks", ""),
+                budget_line_id=data.get("budget_line"),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return self.render_form(form)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            field = next((name for name in exc.fields if name in form.fields), None)
+            form.add_error(field, exc.fields[field] if field else exc.message)
             return self.render_form(form)
         messages.success(
             request, _("OEM 订单 %(number)s 已提交，平台正在进行可行性审核。") % {"number": order.number}
@@ -123,6 +125,7 @@ class OemOrderDetailView(LoginRequiredMixin, View):
                 "next_stage": next((s for s in stages if s.status == "due"), None) if payable else None,
                 "note_form": NoteForm(),
                 "S": OemStatus,
+                "approval": selectors.oem_order_approval(order=order),
             },
         )
 
@@ -165,11 +168,14 @@ class OemOrderActionView(LoginRequiredMixin, View):
         form = NoteForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         try:
-            handler(order, request.user, note, request.POST)
+            done = handler(order, request.user, note, request.POST)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, self.DONE[action])
+            if action == "accept" and done.status == OemStatus.AWAITING_APPROVAL:
+                messages.success(request, _("接受报价需本单位审批，已提交审批，审批通过后生成商城订单。"))
+            else:
+                messages.success(request, self.DONE[action])
         return redirect("oem:detail", number=order.number)
 
 

@@ -1,7 +1,7 @@
 """JSON API for external procurement systems: the catalogue (read-only) and quote requests.
 
-A buyer sees only its own requests (anyone else's number answers 404). Session and token
-authentication (DRF settings)."""
+A buyer sees only its own requests, a buying unit's member those of the unit as their role
+allows (anyone else's number answers 404). Session and token authentication (DRF settings)."""
 
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from shop.buyers.models import ApprovalRequest
 from shop.core.limits import BUDGET_TOO_LARGE, MAX_AMOUNT, limit_text
 from shop.core.validators import validate_invoice_wish
 from shop.storefront.selectors import visible_products
@@ -124,9 +125,16 @@ class QuoteRequestCreateSerializer(serializers.ModelSerializer):
         },
     )
 
+    budget_line = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="本单位预算 ID（采购单位成员；单位本年度有预算时必填）",
+    )
+
     class Meta:
         model = QuoteRequest
-        fields = [*REQUEST_INPUT_FIELDS, "lines"]
+        fields = [*REQUEST_INPUT_FIELDS, "budget_line", "lines"]
         extra_kwargs = {"county": {"required": False}}
 
     def validate_org_uscc(self, value):
@@ -243,12 +251,28 @@ class TimelineEntrySerializer(serializers.Serializer):
     vendor = serializers.CharField()
 
 
+class ApprovalStateSerializer(serializers.Serializer):
+    number = serializers.CharField(help_text="审批单号")
+    vendor_quote = serializers.IntegerField(source="subject_id", help_text="待接受的供应商报价 ID")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    steps_required = serializers.IntegerField()
+    steps_done = serializers.IntegerField()
+    submitted_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_submitted_by(self, obj) -> str:
+        user = obj.submitted_by
+        return user.get_full_name() or user.email
+
+
 class QuoteRequestSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     timeline = serializers.SerializerMethodField()
     lines = RequestLineSerializer(many=True, read_only=True)
     vendor_quotes = VendorQuoteSerializer(many=True, read_only=True)
     order_number = serializers.CharField(source="order.number", read_only=True, allow_null=True, default=None)
+    budget_line = serializers.IntegerField(source="budget_line_id", read_only=True, allow_null=True)
+    approval = serializers.SerializerMethodField()
 
     class Meta:
         model = QuoteRequest
@@ -258,12 +282,20 @@ class QuoteRequestSerializer(serializers.ModelSerializer):
             "status_display",
             "created_at",
             *REQUEST_INPUT_FIELDS,
+            "budget_line",
             "lines",
             "vendor_quotes",
             "order_number",
+            "approval",
             "timeline",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ApprovalStateSerializer(allow_null=True))
+    def get_approval(self, obj):
+        """The unit approval the acceptance waits for (status 待审批), or null."""
+        approval = selectors.quote_request_approval(quote_request=obj)
+        return None if approval is None else ApprovalStateSerializer(approval).data
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj):
@@ -289,8 +321,9 @@ class AcceptSerializer(serializers.Serializer):
 
 class AcceptResultSerializer(serializers.Serializer):
     number = serializers.CharField()
-    status = serializers.CharField()
-    order_number = serializers.CharField()
+    status = serializers.CharField(help_text="ordered：已生成订单；approval：待本单位审批")
+    order_number = serializers.CharField(allow_null=True)
+    approval_number = serializers.CharField(allow_null=True, help_text="待审批时的审批单号")
 
 
 @extend_schema_view(
@@ -311,11 +344,9 @@ class QuoteRequestViewSet(
     lookup_value_regex = "[A-Z0-9]+"
 
     def get_queryset(self):
-        return (
-            selectors.quote_request_detail_queryset()
-            .filter(buyer=self.request.user)
-            .order_by("-created_at", "-pk")
-        )
+        # the requests the user may read: their unit's (by role) or their own; others are 404
+        visible = selectors.quote_requests_for_buyer(user=self.request.user).values("pk")
+        return selectors.quote_request_detail_queryset().filter(pk__in=visible).order_by("-created_at", "-pk")
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -329,7 +360,10 @@ class QuoteRequestViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         lines = data.pop("lines")
-        qr = services.quote_request_submit(user=request.user, data=data, lines=lines)
+        budget_line = data.pop("budget_line", None)
+        qr = services.quote_request_submit(
+            user=request.user, data=data, lines=lines, budget_line_id=budget_line
+        )
         qr = self.get_queryset().get(pk=qr.pk)
         return Response(
             QuoteRequestSerializer(qr, context=self.get_serializer_context()).data,
@@ -337,7 +371,7 @@ class QuoteRequestViewSet(
         )
 
     @extend_schema(
-        summary="接受一家供应商的报价（生成订单）",
+        summary="接受一家供应商的报价（生成订单；采购单位达到审批规则时提交本单位审批）",
         request=AcceptSerializer,
         responses={200: AcceptResultSerializer},
     )
@@ -351,11 +385,19 @@ class QuoteRequestViewSet(
             pk=serializer.validated_data["vendor_quote"],
             request=qr,
         )
-        order = services.vendor_quote_accept(
+        outcome = services.vendor_quote_accept(
             vendor_quote=vq, actor=request.user, revision=serializer.validated_data["revision"]
         )
         qr.refresh_from_db()
-        return Response({"number": qr.number, "status": qr.status, "order_number": order.number})
+        waiting = isinstance(outcome, ApprovalRequest)
+        return Response(
+            {
+                "number": qr.number,
+                "status": qr.status,
+                "order_number": None if waiting else outcome.number,
+                "approval_number": outcome.number if waiting else None,
+            }
+        )
 
     @extend_schema(
         summary="取消询价",

@@ -13,7 +13,7 @@ from shop.core.exceptions import DomainError
 
 from . import selectors, services
 from .forms import VendorAnswerForm
-from .models import QuoteAttachment, RequestStatus
+from .models import QUOTING_REQUEST_STATUSES, QuoteAttachment, RequestStatus
 from .views import attachment_response, pdf_response
 
 
@@ -82,7 +82,7 @@ class QuoteRequestDetailView(ScopedRequestMixin, TemplateView):
             ),
             timeline=selectors.quote_request_timeline(quote_request=qr, viewer=self.request.user),
             is_operator=operator,
-            can_answer=qr.status == RequestStatus.QUOTED,
+            can_answer=qr.status in QUOTING_REQUEST_STATUSES,
         )
         return ctx
 

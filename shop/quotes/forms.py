@@ -10,7 +10,10 @@ from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shop.buyers.access import membership
 from shop.buyers.forms import OrganisationInvoiceFormMixin
+from shop.buyers.models import BudgetLine
+from shop.buyers.services import unit_needs_budget_line
 from shop.core.limits import (
     BUDGET_TOO_LARGE,
     MAX_AMOUNT,
@@ -21,6 +24,7 @@ from shop.core.limits import (
     VALIDITY_TOO_LONG,
     limit_text,
 )
+from shop.core.money import rmb
 from shop.core.tax import parse_vat_rate, vat_rate_choices
 from shop.core.uploads import DOCUMENT_KINDS, check_upload
 from shop.core.validators import validate_cn_mobile
@@ -28,6 +32,30 @@ from shop.core.validators import validate_cn_mobile
 from .models import MAX_LINE_QUANTITY, REQUEST_INPUT_FIELDS, QuoteRequest
 
 TAX_RATE_CHOICES = vat_rate_choices()
+
+
+def budget_line_field(user) -> forms.TypedChoiceField | None:
+    """The 预算 select of a buying unit member's document: the unit's budget lines of this year,
+    each with what is still available; required when there are any. None for a buyer without a
+    unit, or a unit without lines this year (nothing to choose). The service checks the choice
+    again (``budget_line_for_document``)."""
+    member = membership(user) if user is not None else None
+    if member is None or not unit_needs_budget_line(unit_id=member.unit_id):
+        return None
+    lines = BudgetLine.objects.filter(unit_id=member.unit_id, year=timezone.localdate().year).order_by(
+        "name", "pk"
+    )
+    return forms.TypedChoiceField(
+        label=_("预算"),
+        coerce=int,
+        choices=[("", _("请选择预算"))]
+        + [(line.pk, f"{line.year} {line.name}（可用 {rmb(line.available)}）") for line in lines],
+        help_text=_("本次采购使用的本单位预算；接受报价时占用相应金额。"),
+        error_messages={
+            "required": _("请选择本次采购使用的预算。"),
+            "invalid_choice": _("预算选择无效。"),
+        },
+    )
 
 
 class QuoteListAddForm(forms.Form):
@@ -78,8 +106,11 @@ class QuoteSubmitForm(OrganisationInvoiceFormMixin, forms.ModelForm):
             "procurement_method": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        budget_line = budget_line_field(user)
+        if budget_line is not None:
+            self.fields["budget_line"] = budget_line
         self.fields["needed_by"].widget.attrs["min"] = (timezone.localdate() + timedelta(days=1)).isoformat()
         budget = self.fields["budget"]
         too_large = BUDGET_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)}

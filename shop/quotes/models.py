@@ -78,6 +78,8 @@ class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     PROCESSING = "processing", _("处理中")
     QUOTED = "quoted", _("已报价")
+    # a buying unit's acceptance over its approval threshold waits for its 审批人
+    AWAITING_APPROVAL = "approval", _("待审批")
     ACCEPTED = "accepted", _("已接受报价")
     ORDERED = "ordered", _("已下单")
     CANCELLED = "cancelled", _("已取消")
@@ -87,13 +89,28 @@ class RequestStatus(models.TextChoices):
 REQUEST_MOVES = {
     RequestStatus.SUBMITTED: {RequestStatus.PROCESSING, RequestStatus.CANCELLED},
     RequestStatus.PROCESSING: {RequestStatus.QUOTED, RequestStatus.CANCELLED},
-    RequestStatus.QUOTED: {RequestStatus.ACCEPTED, RequestStatus.CANCELLED, RequestStatus.EXPIRED},
+    RequestStatus.QUOTED: {
+        RequestStatus.AWAITING_APPROVAL,
+        RequestStatus.ACCEPTED,
+        RequestStatus.CANCELLED,
+        RequestStatus.EXPIRED,
+    },
+    # approved → accepted; rejected, withdrawn or void (quote revised beyond the budget, expired,
+    # declined) → back to quoted; the buyer may still cancel the whole request
+    RequestStatus.AWAITING_APPROVAL: {RequestStatus.QUOTED, RequestStatus.ACCEPTED, RequestStatus.CANCELLED},
     RequestStatus.ACCEPTED: {RequestStatus.ORDERED},
     RequestStatus.ORDERED: set(),
     RequestStatus.CANCELLED: set(),
     RequestStatus.EXPIRED: set(),
 }
-OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.PROCESSING, RequestStatus.QUOTED)
+OPEN_REQUEST_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.PROCESSING,
+    RequestStatus.QUOTED,
+    RequestStatus.AWAITING_APPROVAL,
+)
+# the request's vendors may still (re)quote: while the buyer compares, and while its unit approves
+QUOTING_REQUEST_STATUSES = (RequestStatus.QUOTED, RequestStatus.AWAITING_APPROVAL)
 
 
 class VendorQuoteStatus(models.TextChoices):
@@ -467,6 +484,8 @@ EVENT_KIND_LABELS = {
     "revised": _("供应商修改报价"),
     "revision_requested": _("要求修改报价"),
     "accepted": _("接受报价"),
+    "approval_submitted": _("提交单位审批"),
+    "approval_ended": _("单位审批未通过"),
     "declined": _("拒绝报价"),
     "vendor_declined": _("供应商不参与报价"),
     "ordered": _("生成订单"),

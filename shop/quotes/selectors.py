@@ -9,6 +9,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from shop.buyers.access import scope
+from shop.buyers.models import ApprovalRequest, ApprovalStatus, DocumentKind
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.exceptions import DomainError
 from shop.storefront.selectors import product_is_visible, visible_products
@@ -138,10 +140,28 @@ def route_request(*, products, method: str) -> dict[int, dict[int, object]]:
 # --- buyer side -----------------------------------------------------------------------------
 
 
-def quote_requests_for_buyer(*, user) -> QuerySet:
+def quote_requests_for_buyer(*, user, action: str = "purchases.view") -> QuerySet:
+    """The requests ``user`` may read as a buyer: every request of their buying unit when their
+    role allows ``action`` (none when it does not), or their own when they have no unit."""
     if not (user and user.is_authenticated):
         return QuoteRequest.objects.none()
-    return QuoteRequest.objects.filter(buyer=user)
+    return QuoteRequest.objects.filter(scope(user, action).q())
+
+
+def quote_request_approval(*, quote_request) -> ApprovalRequest | None:
+    """The unit approval of the request's acceptance that waits now (its subject is the
+    vendor quote to be accepted), or None."""
+    if quote_request.unit_id is None:
+        return None
+    return (
+        ApprovalRequest.objects.filter(
+            kind=DocumentKind.QUOTE,
+            subject_id__in=VendorQuote.objects.filter(request=quote_request).values("pk"),
+            status=ApprovalStatus.PENDING,
+        )
+        .select_related("submitted_by")
+        .first()
+    )
 
 
 def quote_request_detail_queryset() -> QuerySet:
@@ -248,7 +268,7 @@ def timeline_viewer_role(*, quote_request, viewer) -> str:
         return ""
     if is_operator(viewer):
         return "operator"
-    if quote_request.buyer_id == viewer.pk:
+    if scope(viewer, "purchases.view").owns(unit_id=quote_request.unit_id, user_id=quote_request.buyer_id):
         return "buyer"
     if user_partner_ids(viewer):
         return "vendor"

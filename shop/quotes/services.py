@@ -19,11 +19,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from shop.buyers.models import INVOICE_FIELDS, OrgType
-from shop.buyers.services import buyer_organisation_remember
+from shop.buyers.access import member_can, membership, refusal, scope
+from shop.buyers.models import (
+    INVOICE_FIELDS,
+    ApprovalRequest,
+    ApprovalStatus,
+    BudgetCommitment,
+    DocumentKind,
+    OrgType,
+)
+from shop.buyers.services import (
+    approval_cancel,
+    approval_pending_for,
+    approval_restart,
+    approval_rule_for,
+    approval_submit,
+    budget_commit,
+    budget_line_for_document,
+    buyer_organisation_remember,
+)
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.enqueue import enqueue_on_commit, sweep_enqueue
-from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.exceptions import Conflict, DomainError, IllegalTransition, PermissionDenied
 from shop.core.limits import (
     BUDGET_TOO_LARGE,
     MAX_AMOUNT,
@@ -48,6 +65,7 @@ from .models import (
     AWAITING_VENDOR_STATUSES,
     LIVE_VENDOR_QUOTE_STATUSES,
     MAX_LINE_QUANTITY,
+    QUOTING_REQUEST_STATUSES,
     REQUEST_INPUT_FIELDS,
     REQUEST_MOVES,
     VENDOR_QUOTE_MOVES,
@@ -303,11 +321,20 @@ def quote_request_submit(
     lines: list[LineInput],
     attachments: list | tuple = (),
     quote_list: QuoteList | None = None,
+    budget_line_id: int | str | None = None,
 ) -> QuoteRequest:
     """Save a request with its lines and attachments, remember the organisation, and enqueue
-    its processing after commit. Any problem raises DomainError and saves nothing."""
+    its processing after commit. Any problem raises DomainError and saves nothing.
+
+    A member of a buying unit submits for the unit (only a 经办人 may): the request belongs to
+    the unit and names one of its budget lines of this year (required when it has any)."""
     if not (user and user.is_authenticated):
         raise PermissionDenied(_("请先登录后再提交询价。"))
+    member = membership(user, fresh=True)
+    if member is not None and not member_can(member, "purchases.act"):
+        raise PermissionDenied(refusal("purchases.act"))
+    unit_id = member.unit_id if member is not None else None
+    budget_line = budget_line_for_document(unit_id=unit_id, budget_line_id=budget_line_id)
     if not lines:
         raise DomainError(_("询价单是空的，请先添加商品。"))
     values = _check_request_data(data)
@@ -344,7 +371,9 @@ def quote_request_submit(
                 _("附件“%(name)s”：%(error)s") % {"name": upload.name, "error": exc.messages[0]}
             )
 
-    qr = QuoteRequest.objects.create(number=next_document_number("XJ"), buyer=user, **values)
+    qr = QuoteRequest.objects.create(
+        number=next_document_number("XJ"), buyer=user, unit_id=unit_id, budget_line=budget_line, **values
+    )
     for line in lines:
         product = line.product
         QuoteRequestLine.objects.create(
@@ -649,7 +678,7 @@ def vendor_quote_answer(
         raise DomainError(VALIDITY_TOO_LONG % {"limit": MAX_QUOTE_VALIDITY_DAYS})
     with transaction.atomic():
         qr = QuoteRequest.objects.select_for_update().get(pk=vendor_quote.request_id)
-        if qr.status != RS.QUOTED:
+        if qr.status not in QUOTING_REQUEST_STATUSES:
             raise DomainError(
                 _("询价单当前状态为“%(status)s”，不能再报价。") % {"status": qr.get_status_display()}
             )
@@ -710,6 +739,9 @@ def vendor_quote_answer(
             line.save(update_fields=["unit_price_incl_tax", "tax_rate", "is_from_price"])
         _notify_last_event(vq)
         _enqueue("vendor_quote_render_pdf", vq.pk)
+        if qr.status == RS.AWAITING_APPROVAL:
+            # the unit approves a snapshot of this quote: a new version starts it again
+            _approval_changed(qr, vq, actor=actor, reason="供应商更新了报价")
     return vq
 
 
@@ -739,9 +771,17 @@ def vendor_quote_event_notify(*, event_id: int) -> str:
 # --- buyer side -----------------------------------------------------------------------------
 
 
-def _check_buyer(*, actor, quote_request) -> None:
-    if not (actor and actor.is_authenticated and quote_request.buyer_id == actor.pk):
+def _check_buyer(*, actor, quote_request, action: str = "purchases.act") -> None:
+    """The actor may ``action`` this request: a member of its unit whose role allows it (a
+    member without the role gets the unit's refusal), or its buyer when it has no unit."""
+    if not (actor and actor.is_authenticated):
         raise PermissionDenied(_("只能处理自己的询价。"))
+    buyer_scope = scope(actor, action, fresh=True)
+    if buyer_scope.owns(unit_id=quote_request.unit_id, user_id=quote_request.buyer_id):
+        return
+    if buyer_scope.unit_id is not None and buyer_scope.unit_id == quote_request.unit_id:
+        raise PermissionDenied(refusal(action))
+    raise PermissionDenied(_("只能处理自己的询价。"))
 
 
 def _open_quote(*, actor, vendor_quote) -> tuple[QuoteRequest, VendorQuote]:
@@ -785,9 +825,15 @@ def quote_request_cancel(*, quote_request: QuoteRequest, actor, note: str = "") 
     if not is_operator(actor):
         _check_buyer(actor=actor, quote_request=quote_request)
     with transaction.atomic():
+        waiting = QuoteRequest.objects.filter(pk=quote_request.pk, status=RS.AWAITING_APPROVAL).exists()
         qr = _request_move(
             quote_request, RS.CANCELLED, actor=actor, kind="cancelled", note=(note or "").strip()[:1000]
         )
+        if waiting:
+            for pending in _pending_approvals(qr):
+                approval_cancel(
+                    kind=DocumentKind.QUOTE, subject_id=pending.subject_id, actor=actor, reason="询价已取消"
+                )
         for vq in VendorQuote.objects.filter(request=qr, status__in=LIVE_VENDOR_QUOTE_STATUSES):
             vq = _quote_move(vq, VQ.DECLINED, actor=actor, kind="declined", note="采购方已取消询价。")
             _notify_last_event(vq)
@@ -804,89 +850,272 @@ def payment_stages_for(total: Decimal) -> list[tuple[str, Decimal]] | None:
     return [("定金", deposit), ("尾款", total - deposit)]
 
 
+def _acceptance(qr: QuoteRequest, vq: VendorQuote, *, revision) -> tuple[list, Decimal]:
+    """Check that ``vq`` (locked, of the locked ``qr``) can be accepted in version ``revision``
+    now; the order lines it would become and their total (tax included)."""
+    from shop.payments.orders import OrderLineSpec
+
+    if vq.status not in (VQ.INDICATIVE, VQ.ANSWERED):
+        raise IllegalTransition(
+            _("报价当前状态为“%(status)s”，不能接受。") % {"status": vq.get_status_display()}
+        )
+    require_seen_version(current=vq.revision, seen=revision)
+    if vq.valid_until and vq.valid_until < timezone.now():
+        raise DomainError(_("该报价已超过有效期，不能接受；可要求供应商修改报价。"))
+    lines = list(vq.lines.select_related("request_line__product", "stockrecord__partner"))
+    priced = [line for line in lines if line.unit_price_incl_tax is not None]
+    if not priced:
+        raise DomainError(_("该报价没有任何报价明细，不能接受。"))
+    if vq.status == VQ.INDICATIVE and any(line.is_from_price for line in priced):
+        raise DomainError(_("参考报价含“起价”商品，需供应商确认报价后才能接受。"))
+    specs = []
+    for line in priced:
+        product = line.request_line.product
+        if product is None:
+            raise DomainError(
+                _("商品“%(title)s”已下架，不能下单，请联系供应商。") % {"title": line.request_line.title}
+            )
+        specs.append(
+            OrderLineSpec(
+                product=product,
+                stockrecord=line.stockrecord,
+                quantity=line.quantity,
+                unit_price_incl_tax=line.unit_price_incl_tax,
+                tax_rate=line.tax_rate,
+                title=line.request_line.title,
+            )
+        )
+    total = sum((q2(s.unit_price_incl_tax * s.quantity) for s in specs), Decimal("0.00"))
+    if total > MAX_AMOUNT:
+        raise DomainError(TOTAL_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)})
+    return specs, total
+
+
+def _approval_title(qr: QuoteRequest, vq: VendorQuote) -> str:
+    return f"询价 {qr.number}：接受{vq.partner.name}报价 {vq.number}"
+
+
+def _place_order(
+    qr: QuoteRequest, vq: VendorQuote, *, specs, total: Decimal, actor, approval: ApprovalRequest | None
+):
+    """The acceptance itself (``qr`` and ``vq`` locked and checked): the quote is accepted, the
+    other open quotes declined, and an order at the quoted prices is placed for the request's
+    buyer (and unit, paid from its budget line). Without an approval the budget line's share is
+    committed now; with one it was committed on submission and now points at the order."""
+    from shop.payments.orders import order_place
+
+    vq = _quote_move(vq, VQ.ACCEPTED, actor=actor, kind="accepted")
+    _notify_last_event(vq)
+    for other in VendorQuote.objects.filter(request=qr, status__in=LIVE_VENDOR_QUOTE_STATUSES).exclude(
+        pk=vq.pk
+    ):
+        other = _quote_move(
+            other, VQ.DECLINED, actor=actor, kind="declined", note="采购方已接受其他供应商的报价。"
+        )
+        _notify_last_event(other)
+    note = f"接受 {vq.partner.name} 的报价 {vq.number}"
+    if approval is not None:
+        note += f"（审批单 {approval.number} 已通过）"
+    qr = _request_move(qr, RS.ACCEPTED, actor=actor, kind="accepted", note=note, extra={"accepted_quote": vq})
+    order = order_place(
+        user=qr.buyer,
+        lines=specs,
+        source="quote",
+        reference=qr.number,
+        stages=payment_stages_for(total),
+        invoice={f: getattr(qr, f) for f in INVOICE_FIELDS},
+        shipping={
+            "name": qr.contact_name,
+            "address": qr.delivery_address,
+            "city": qr.delivery_region or qr.city,
+            "province": qr.province,
+            "phone": qr.contact_mobile,
+        },
+        unit=qr.unit,
+        budget_line=qr.budget_line,
+    )
+    # Lines quoted by a vendor that has no stock record of the product (询价采购) still
+    # belong to that vendor: its dashboard shows order lines by partner.
+    OrderLine.objects.filter(order=order, partner__isnull=True).update(
+        partner=vq.partner, partner_name=vq.partner.name
+    )
+    if approval is not None:
+        BudgetCommitment.objects.filter(approval=approval).update(order=order)
+    elif qr.budget_line_id is not None:
+        budget_commit(
+            line=qr.budget_line,
+            amount=total,
+            kind=DocumentKind.QUOTE,
+            number=qr.number,
+            title=_approval_title(qr, vq),
+            actor=actor,
+            order=order,
+        )
+    _request_move(
+        qr, RS.ORDERED, actor=actor, kind="ordered", note=f"订单号 {order.number}", extra={"order": order}
+    )
+    return order
+
+
+def _category_ids(specs) -> set[int]:
+    return selectors._category_ids([s.product for s in specs])
+
+
 def vendor_quote_accept(*, vendor_quote: VendorQuote, actor, revision: int | None):
     """Accept one vendor's quote in the version the buyer saw (``revision``, sent by the page's
     hidden field or the API; a quote revised since is refused and nothing changes): it becomes
     an Oscar order at the quoted prices (ready for payment), the other open quotes are
-    declined. Returns the order."""
-    from shop.payments.orders import OrderLineSpec, order_place
+    declined. Returns the order.
 
+    A buying unit's request whose total (tax included) reaches one of the unit's approval rules
+    is not accepted yet: it waits in 待审批 for the unit's 审批人 (the budget line's share is
+    committed now) and the ``ApprovalRequest`` is returned instead; the approval accepts it
+    (``approval_accepted``)."""
     with transaction.atomic():
         qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
-        if vq.status not in (VQ.INDICATIVE, VQ.ANSWERED):
-            raise IllegalTransition(
-                _("报价当前状态为“%(status)s”，不能接受。") % {"status": vq.get_status_display()}
-            )
-        require_seen_version(current=vq.revision, seen=revision)
-        if vq.valid_until and vq.valid_until < timezone.now():
-            raise DomainError(_("该报价已超过有效期，不能接受；可要求供应商修改报价。"))
-        lines = list(vq.lines.select_related("request_line__product", "stockrecord__partner"))
-        priced = [line for line in lines if line.unit_price_incl_tax is not None]
-        if not priced:
-            raise DomainError(_("该报价没有任何报价明细，不能接受。"))
-        if vq.status == VQ.INDICATIVE and any(line.is_from_price for line in priced):
-            raise DomainError(_("参考报价含“起价”商品，需供应商确认报价后才能接受。"))
-        specs = []
-        for line in priced:
-            product = line.request_line.product
-            if product is None:
-                raise DomainError(
-                    _("商品“%(title)s”已下架，不能下单，请联系供应商。") % {"title": line.request_line.title}
-                )
-            specs.append(
-                OrderLineSpec(
-                    product=product,
-                    stockrecord=line.stockrecord,
-                    quantity=line.quantity,
-                    unit_price_incl_tax=line.unit_price_incl_tax,
-                    tax_rate=line.tax_rate,
-                    title=line.request_line.title,
-                )
-            )
-        if sum((q2(s.unit_price_incl_tax * s.quantity) for s in specs), Decimal("0.00")) > MAX_AMOUNT:
-            raise DomainError(TOTAL_TOO_LARGE % {"limit": limit_text(MAX_AMOUNT)})
-        vq = _quote_move(vq, VQ.ACCEPTED, actor=actor, kind="accepted")
-        _notify_last_event(vq)
-        for other in VendorQuote.objects.filter(request=qr, status__in=LIVE_VENDOR_QUOTE_STATUSES).exclude(
-            pk=vq.pk
-        ):
-            other = _quote_move(
-                other, VQ.DECLINED, actor=actor, kind="declined", note="采购方已接受其他供应商的报价。"
-            )
-            _notify_last_event(other)
+        specs, total = _acceptance(qr, vq, revision=revision)
+        rule = None
+        if qr.unit_id is not None:
+            rule = approval_rule_for(unit_id=qr.unit_id, amount=total, category_ids=_category_ids(specs))
+        if rule is None:
+            return _place_order(qr, vq, specs=specs, total=total, actor=actor, approval=None)
         qr = _request_move(
             qr,
-            RS.ACCEPTED,
+            RS.AWAITING_APPROVAL,
             actor=actor,
-            kind="accepted",
-            note=f"接受 {vq.partner.name} 的报价 {vq.number}",
-            extra={"accepted_quote": vq},
+            kind="approval_submitted",
+            note=f"接受 {vq.partner.name} 的报价 {vq.number}，需本单位审批",
         )
-        total = sum((q2(s.unit_price_incl_tax * s.quantity) for s in specs), Decimal("0.00"))
-        order = order_place(
-            user=qr.buyer,
-            lines=specs,
-            source="quote",
-            reference=qr.number,
-            stages=payment_stages_for(total),
-            invoice={f: getattr(qr, f) for f in INVOICE_FIELDS},
-            shipping={
-                "name": qr.contact_name,
-                "address": qr.delivery_address,
-                "city": qr.delivery_region or qr.city,
-                "province": qr.province,
-                "phone": qr.contact_mobile,
-            },
+        return approval_submit(
+            unit_id=qr.unit_id,
+            actor=actor,
+            kind=DocumentKind.QUOTE,
+            subject_id=vq.pk,
+            subject_number=qr.number,
+            title=_approval_title(qr, vq),
+            amount=total,
+            snapshot=approval_snapshot(vendor_quote_id=vq.pk),
+            rule=rule,
+            budget_line=qr.budget_line,
         )
-        # Lines quoted by a vendor that has no stock record of the product (询价采购) still
-        # belong to that vendor: its dashboard shows order lines by partner.
-        OrderLine.objects.filter(order=order, partner__isnull=True).update(
-            partner=vq.partner, partner_name=vq.partner.name
+
+
+# --- the unit's approval of an acceptance (shop.buyers approvals call these) ---------------------
+
+
+def _money(value: Decimal) -> str:
+    return f"{q2(value):.2f}"
+
+
+def approval_snapshot(*, vendor_quote_id: int) -> dict | None:
+    """What the unit approves: the quote as it can be accepted now (supplier, version, lines,
+    prices, quantities, total); None when it can no longer be accepted (gone, expired, declined,
+    request cancelled or ordered)."""
+    vq = VendorQuote.objects.select_related("request", "partner").filter(pk=vendor_quote_id).first()
+    if vq is None:
+        return None
+    qr = vq.request
+    if qr.status not in QUOTING_REQUEST_STATUSES or vq.status not in (VQ.INDICATIVE, VQ.ANSWERED):
+        return None
+    if vq.valid_until and vq.valid_until < timezone.now():
+        return None
+    lines = [
+        line
+        for line in vq.lines.select_related("request_line").order_by("request_line_id", "pk")
+        if line.unit_price_incl_tax is not None
+    ]
+    if not lines:
+        return None
+    rows = [
+        {
+            "title": line.request_line.title,
+            "quantity": line.quantity,
+            "unit": line.request_line.unit,
+            "unit_price": _money(line.unit_price_incl_tax),
+            "tax_rate": f"{line.tax_rate.normalize():f}",
+            "amount": _money(line.line_total_incl_tax),
+        }
+        for line in lines
+    ]
+    total = sum((line.line_total_incl_tax for line in lines), Decimal("0.00"))
+    return {
+        "kind": DocumentKind.QUOTE.value,
+        "number": qr.number,
+        "title": _approval_title(qr, vq),
+        "supplier": vq.partner.name,
+        "lines": rows,
+        "total": _money(total),
+        "revision": vq.revision,
+        "budget_line": qr.budget_line_id,
+        "note": f"报价单 {vq.number}"
+        + (f"，交货期 {vq.lead_time_days} 天" if vq.lead_time_days else "")
+        + (f"，有效期至 {timezone.localtime(vq.valid_until):%Y-%m-%d}" if vq.valid_until else ""),
+    }
+
+
+def approval_accepted(approval: ApprovalRequest, actor) -> None:
+    """The unit approved: the quote is accepted as its submitter asked (the version approved)
+    and the order placed for the unit; the approval's budget commitment follows the order."""
+    vq = VendorQuote.objects.filter(pk=approval.subject_id).first()
+    if vq is None:
+        raise Conflict("报价已不存在，不能接受。")
+    qr = QuoteRequest.objects.select_for_update().get(pk=vq.request_id)
+    vq = VendorQuote.objects.select_for_update().get(pk=vq.pk)
+    if qr.status != RS.AWAITING_APPROVAL:
+        raise IllegalTransition(
+            _("询价单当前状态为“%(status)s”，不能再接受报价。") % {"status": qr.get_status_display()}
         )
-        _request_move(
-            qr, RS.ORDERED, actor=actor, kind="ordered", note=f"订单号 {order.number}", extra={"order": order}
-        )
-    return order
+    specs, total = _acceptance(qr, vq, revision=approval.snapshot.get("revision"))
+    _place_order(qr, vq, specs=specs, total=total, actor=actor, approval=approval)
+
+
+def _back_to_quoted(qr: QuoteRequest, *, actor, reason: str) -> QuoteRequest:
+    return _request_move(qr, RS.QUOTED, actor=actor, kind="approval_ended", note=reason[:1000])
+
+
+def approval_ended(approval: ApprovalRequest, actor, reason: str) -> None:
+    """Rejected or withdrawn: the request is back to 已报价 (the buyer may accept again)."""
+    request_id = (
+        VendorQuote.objects.filter(pk=approval.subject_id).values_list("request_id", flat=True).first()
+    )
+    qr = QuoteRequest.objects.select_for_update().filter(pk=request_id).first()
+    if qr is not None and qr.status == RS.AWAITING_APPROVAL:
+        _back_to_quoted(qr, actor=actor, reason=reason)
+
+
+def approval_path(approval: ApprovalRequest) -> str:
+    from django.urls import reverse
+
+    return reverse("quotes:detail", kwargs={"number": approval.subject_number})
+
+
+def _pending_approvals(qr: QuoteRequest):
+    return ApprovalRequest.objects.filter(
+        kind=DocumentKind.QUOTE,
+        subject_id__in=VendorQuote.objects.filter(request=qr).values("pk"),
+        status=ApprovalStatus.PENDING,
+    )
+
+
+def _approval_changed(qr: QuoteRequest, vq: VendorQuote, *, actor, reason: str) -> None:
+    """The quote waiting for approval changed (a new version): the approval starts again with
+    it; when it can no longer go on (the budget line cannot carry the new total) the request is
+    back to 已报价."""
+    if approval_pending_for(kind=DocumentKind.QUOTE, subject_id=vq.pk) is None:
+        return
+    approval = approval_restart(kind=DocumentKind.QUOTE, subject_id=vq.pk, actor=actor, reason=reason)
+    if approval is not None and approval.status != ApprovalStatus.PENDING:
+        _back_to_quoted(qr, actor=actor, reason=f"审批已终止：{reason}")
+
+
+def _approval_void(qr: QuoteRequest, vq: VendorQuote, *, actor, reason: str) -> None:
+    """The quote waiting for approval can no longer be accepted (expired): the approval ends,
+    its budget is released, and the request is back to 已报价."""
+    if approval_cancel(kind=DocumentKind.QUOTE, subject_id=vq.pk, actor=actor, reason=reason) is None:
+        return  # another vendor's quote: the approval waits on
+    qr.refresh_from_db()
+    if qr.status == RS.AWAITING_APPROVAL:
+        _back_to_quoted(qr, actor=actor, reason=f"审批已终止：{reason}")
 
 
 # --- operators ------------------------------------------------------------------------------
@@ -938,16 +1167,24 @@ def quotes_expire(*, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
     expired_quotes = expired_requests = 0
-    stale = VendorQuote.objects.filter(request__status=RS.QUOTED).filter(
+    stale = VendorQuote.objects.filter(request__status__in=QUOTING_REQUEST_STATUSES).filter(
         status__in=(VQ.INDICATIVE, VQ.ANSWERED), valid_until__lt=now
     ) | VendorQuote.objects.filter(
-        request__status=RS.QUOTED,
+        request__status__in=QUOTING_REQUEST_STATUSES,
         status__in=(VQ.PENDING, VQ.REVISION_REQUESTED),
         request__needed_by__lt=today,
     )
     for pk in list(stale.order_by("pk").values_list("pk", flat=True)[:1000]):
         if vendor_quote_expire(vendor_quote_id=pk, now=now):
             expired_quotes += 1
+    # a request left waiting with no approval pending (the approval ended without the request
+    # hearing of it) is back to 已报价
+    waiting = QuoteRequest.objects.filter(status=RS.AWAITING_APPROVAL)
+    for pk in list(waiting.order_by("pk").values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            qr = QuoteRequest.objects.select_for_update().get(pk=pk)
+            if qr.status == RS.AWAITING_APPROVAL and not _pending_approvals(qr).exists():
+                _back_to_quoted(qr, actor=None, reason="审批已结束，报价待重新接受。")
     done = QuoteRequest.objects.filter(status=RS.QUOTED).exclude(
         vendor_quotes__status__in=LIVE_VENDOR_QUOTE_STATUSES
     )
@@ -967,7 +1204,7 @@ def quotes_expire(*, now: datetime | None = None) -> dict:
 
 def _expiry_note(vq: VendorQuote, *, now: datetime) -> str | None:
     """Why ``vq`` (a freshly locked row) has expired at ``now``, or None when it has not."""
-    if vq.request.status != RS.QUOTED:
+    if vq.request.status not in QUOTING_REQUEST_STATUSES:
         return None
     if vq.status in (VQ.INDICATIVE, VQ.ANSWERED):
         return "超过报价有效期。" if vq.valid_until is not None and vq.valid_until < now else None
@@ -995,6 +1232,8 @@ def vendor_quote_expire(*, vendor_quote_id: int, now: datetime) -> bool:
             _quote_move(vq, VQ.EXPIRED, kind="expired", note=note)
         except IllegalTransition:
             return False
+        if qr.status == RS.AWAITING_APPROVAL:
+            _approval_void(qr, vq, actor=None, reason=f"报价 {vq.number} 已过期")
     return True
 
 

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from shop.buyers.forms import initial_from_organisation
+from shop.buyers.models import ApprovalRequest
 from shop.core.exceptions import DomainError
 from shop.core.versions import parse_version
 from shop.storefront.selectors import visible_product
@@ -118,6 +119,9 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
                 return redirect("quotes:list")
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def get_initial(self):
         initial = initial_from_organisation(self.request.user)
         user = self.request.user
@@ -136,7 +140,7 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
             services.LineInput(product=line.product, quantity=line.quantity, remark=line.remark)
             for line in self.quote_list.lines.select_related("product", "product__parent")
         ]
-        data = {k: v for k, v in form.cleaned_data.items() if k != "attachments"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("attachments", "budget_line")}
         try:
             qr = services.quote_request_submit(
                 user=self.request.user,
@@ -144,9 +148,11 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
                 lines=lines,
                 attachments=form.cleaned_data.get("attachments") or [],
                 quote_list=self.quote_list,
+                budget_line_id=form.cleaned_data.get("budget_line"),
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            field = next((name for name in exc.fields if name in form.fields), None)
+            form.add_error(field, exc.fields[field] if field else exc.message)
             return self.form_invalid(form)
         services.quote_list_count_remember(request=self.request, quote_list=self.quote_list)
         return redirect("quotes:submitted", number=qr.number)
@@ -154,7 +160,10 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
 
 class BuyerQuoteMixin(LoginRequiredMixin):
     def get_quote_request(self):
-        qs = selectors.quote_request_detail_queryset().filter(buyer=self.request.user)
+        """The request by number among those the user may read (their unit's, by role; or their
+        own): any other number is a 404. Acting is checked by the services."""
+        visible = selectors.quote_requests_for_buyer(user=self.request.user).values("pk")
+        qs = selectors.quote_request_detail_queryset().filter(pk__in=visible)
         return get_object_or_404(qs, number=self.kwargs["number"])
 
 
@@ -187,12 +196,17 @@ class QuoteDetailView(BuyerQuoteMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         qr = self.get_quote_request()
         vendor_quotes = list(qr.vendor_quotes.all())
+        approval = selectors.quote_request_approval(quote_request=qr)
         ctx.update(
             quote_request=qr,
             comparison=selectors.comparison(quote_request=qr, vendor_quotes=vendor_quotes),
             timeline=selectors.quote_request_timeline(quote_request=qr, viewer=self.request.user),
             revision_form=RevisionRequestForm(),
             is_quoted=qr.status == RequestStatus.QUOTED,
+            approval=approval,
+            approval_quote=next(
+                (vq for vq in vendor_quotes if approval and vq.pk == approval.subject_id), None
+            ),
         )
         return ctx
 
@@ -212,14 +226,23 @@ class QuoteActionView(BuyerQuoteMixin, View):
             )
         try:
             if self.action == "accept":
-                order = services.vendor_quote_accept(
+                outcome = services.vendor_quote_accept(
                     vendor_quote=vq, actor=request.user, revision=parse_version(request.POST.get("revision"))
                 )
-                messages.success(
-                    request,
-                    _("已接受 %(vendor)s 的报价，订单 %(order)s 已生成，请按订单付款。")
-                    % {"vendor": vq.partner.name, "order": order.number},
-                )
+                if isinstance(outcome, ApprovalRequest):
+                    messages.success(
+                        request,
+                        _(
+                            "接受 %(vendor)s 的报价需本单位审批，已提交审批（审批单 %(number)s），审批通过后生成订单。"
+                        )
+                        % {"vendor": vq.partner.name, "number": outcome.number},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("已接受 %(vendor)s 的报价，订单 %(order)s 已生成，请按订单付款。")
+                        % {"vendor": vq.partner.name, "order": outcome.number},
+                    )
             elif self.action == "decline":
                 form = NoteForm(request.POST)
                 note = form.cleaned_data["note"] if form.is_valid() else ""

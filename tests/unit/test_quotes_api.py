@@ -69,7 +69,12 @@ def test_a_buyer_creates_a_request_reads_it_and_accepts_a_quote_with_a_token():
     )
     assert accepted.status_code == 200
     qr = QuoteRequest.objects.get(number=number)
-    assert accepted.json() == {"number": number, "status": "ordered", "order_number": qr.order.number}
+    assert accepted.json() == {
+        "number": number,
+        "status": "ordered",
+        "order_number": qr.order.number,
+        "approval_number": None,
+    }
 
 
 @pytest.mark.parametrize(
