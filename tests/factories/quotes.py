@@ -92,13 +92,15 @@ def form_data(**overrides) -> dict:
     return data
 
 
-def submit_request(*, buyer=None, lines, attachments=(), **overrides) -> QuoteRequest:
+def submit_request(*, buyer=None, lines, attachments=(), budget_line=None, **overrides) -> QuoteRequest:
+    """Through the real service; ``budget_line`` (a BudgetLine or its id) for a unit member."""
     buyer = buyer or UserFactory()
     return services.quote_request_submit(
         user=buyer,
         data=request_data(**overrides),
         lines=[services.LineInput(product=p, quantity=q) for p, q in lines],
         attachments=list(attachments),
+        budget_line_id=getattr(budget_line, "pk", budget_line),
     )
 
 
