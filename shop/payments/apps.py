@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("支付与发票")
 
     def ready(self):
-        from . import nav
+        from . import approvals, nav
 
         nav.register()
+        approvals.register()  # a unit's direct order waits for the unit's approval (shop.buyers)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
@@ -30,6 +30,7 @@ Order = get_model("order", "Order")
 Line = get_model("order", "Line")
 Partner = get_model("partner", "Partner")
 
+ORDER_AWAITING_APPROVAL = "待审批"
 ORDER_AWAITING = "待付款"
 ORDER_PART_PAID = "部分付款"
 ORDER_PAID = "已付款"
@@ -42,23 +43,85 @@ STRIPE_MAX_CHARGE = Decimal(STRIPE_MAX_AMOUNT_FEN) / 100
 # --- buyers ---------------------------------------------------------------------------------
 
 
-def buyer_orders(*, user):
+def _buyer_q(user, action: str = "orders.view") -> Q:
+    """Orders in the user's scope for ``action``: a unit member's, the unit's orders (by the
+    order's origin); a buyer without a unit, their own orders that belong to no unit."""
+    from shop.buyers.access import scope
+
+    return scope(user, action).q(unit_field="origin__unit", user_field="user")
+
+
+def _due_amount() -> Subquery:
+    """The sum of an order's stages still due (an annotation)."""
+    due = (
+        PaymentStage.objects.filter(order=OuterRef("pk"), status=PaymentStage.Status.DUE)
+        .values("order")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    return Subquery(due, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def buyer_orders(*, user, show: str = ""):
+    """The orders the buyer's list shows (``show="due"``: only those with money to pay now)."""
+    qs = Order.objects.filter(_buyer_q(user))
+    if show == "due":
+        qs = qs.filter(status__in=PAYABLE_ORDER_STATUSES).annotate(due_amount=_due_amount())
     return (
-        Order.objects.filter(user=user)
-        .select_related("origin")
+        qs.select_related("origin", "origin__budget_line", "user")
         .prefetch_related("payment_stages")
         .order_by("-date_placed", "-pk")
     )
 
 
 def buyer_order_get(*, user, number: str):
-    """The buyer's own order, or 404 (another buyer's order does not exist for them)."""
+    """The buyer's order (a unit member: the unit's order), or 404 (an order outside their
+    scope does not exist for them)."""
     if not user.is_authenticated:
         raise Http404
     try:
-        return Order.objects.select_related("origin").get(number=number, user=user)
+        return Order.objects.select_related("origin", "origin__budget_line").get(
+            _buyer_q(user), number=number
+        )
     except Order.DoesNotExist:
         raise Http404
+
+
+def unit_orders_due(*, unit):
+    """The unit's orders with money to pay now (待付款 / 部分付款; a 待审批 order is not payable
+    yet), each annotated with ``due_amount`` (what is still unpaid on its stages), oldest first."""
+    return (
+        Order.objects.filter(origin__unit=unit, status__in=PAYABLE_ORDER_STATUSES)
+        .annotate(due_amount=_due_amount())
+        .select_related("origin", "user")
+        .order_by("date_placed", "pk")
+    )
+
+
+def order_unit_id(order) -> int | None:
+    origin = getattr(order, "origin", None)  # no origin row: a plain Oscar order of one buyer
+    return origin.unit_id if origin is not None else None
+
+
+def buyer_may(user, order, action: str, *, fresh: bool = False) -> bool:
+    """Whether the user may do ``action`` on an order they can see: a unit's order needs the
+    role (``shop.buyers.access``); a buyer's own order without a unit is theirs to handle."""
+    from shop.buyers.access import member_can, membership
+
+    unit_id = order_unit_id(order)
+    if unit_id is None:
+        return order.user_id == getattr(user, "pk", None)
+    member = membership(user, fresh=fresh)
+    return bool(member and member.unit_id == unit_id and member_can(member, action))
+
+
+def order_approval(order):
+    """The unit's latest approval of this order (a direct order that waited in 待审批), or None."""
+    from shop.buyers.models import ApprovalRequest
+
+    if order_unit_id(order) is None:
+        return None
+    return ApprovalRequest.objects.filter(kind="order", subject_id=order.pk).order_by("-pk").first()
 
 
 def payable_stage(order) -> PaymentStage | None:
@@ -169,6 +232,8 @@ EVENT_KIND_LABELS = {
     "order_placed": _("下单"),
     "order_status": _("订单状态变更"),
     "order_status_manual": _("人工变更订单状态"),
+    "order_approved": _("采购单位审批通过"),
+    "order_not_approved": _("采购单位审批未通过，订单取消"),
     "transfer_short": _("确认到账（金额不足）"),
     "transfer_submitted": _("提交汇款凭证"),
     "transfer_confirmed": _("确认到账"),
@@ -267,14 +332,17 @@ def invoiced_by_rate(order, partner_id) -> dict[Decimal, Decimal]:
 
 def dashboard_orders(*, user):
     """Orders a dashboard user may see on the payments pages: operators all, vendors only
-    orders with at least one line of their own partner."""
+    orders with at least one line of their own partner, once they have gone out (an order
+    waiting for the buying unit's approval, 待审批, is not the vendor's business yet)."""
     qs = Order.objects.select_related("origin", "user").order_by("-date_placed", "-pk")
     if is_operator(user):
         return qs
     partner_ids = user_partner_ids(user)
     if not partner_ids:
         return qs.none()
-    return qs.filter(Exists(Line.objects.filter(order=OuterRef("pk"), partner_id__in=partner_ids)))
+    return qs.exclude(status=ORDER_AWAITING_APPROVAL).filter(
+        Exists(Line.objects.filter(order=OuterRef("pk"), partner_id__in=partner_ids))
+    )
 
 
 def dashboard_order_get(*, user, number: str):

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.apps.order.signals import order_status_changed
@@ -24,7 +24,7 @@ from oscar.core.loading import get_model
 
 from shop.buyers.models import INVOICE_FIELDS
 from shop.core.enqueue import enqueue_on_commit, sweep_enqueue
-from shop.core.exceptions import DomainError, IllegalTransition, PermissionDenied
+from shop.core.exceptions import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied
 from shop.core.mail import mail_queue
 from shop.core.money import CENT, q2, rmb
 from shop.core.tax import is_vat_rate
@@ -61,6 +61,7 @@ ORDER_PAID = "已付款"
 ORDER_PART_PAID = "部分付款"
 ORDER_CANCELLED = "已取消"
 ORDER_AWAITING = "待付款"
+ORDER_AWAITING_APPROVAL = "待审批"
 
 STAGE_MOVES = {PaymentStage.Status.DUE: {PaymentStage.Status.PAID, PaymentStage.Status.CANCELLED}}
 TRANSFER_MOVES = {
@@ -169,8 +170,20 @@ def order_status_move(*, order, to: str, actor=None, note: str = "", kind: str =
                     line.status = line_status
                     line.save(update_fields=["status"])
         OrderStatusChange.objects.create(order=locked, old_status=old, new_status=to)
+        if to == ORDER_CANCELLED:
+            _order_cancelled_release(order=locked, actor=actor, note=note)
         order_status_changed.send(sender=locked, order=locked, old_status=old, new_status=to)
     return locked
+
+
+def _order_cancelled_release(*, order, actor, note: str) -> None:
+    """A cancelled order holds nothing of its unit's budget: an approval still waiting for it
+    ends, and what its commitments still hold is released (both do nothing when done already)."""
+    from shop.buyers.services import approval_cancel, budget_release_for_order
+
+    reason = note or _("订单已取消")
+    approval_cancel(kind="order", subject_id=order.pk, actor=actor, reason=reason)
+    budget_release_for_order(order=order, actor=actor, note=reason)
 
 
 def order_status_change(*, order, to: str, actor, note: str = "") -> "Order":
@@ -221,6 +234,10 @@ def _record_receipt(*, order, method: str, amount: Decimal, reference: str) -> N
     PaymentEvent.objects.create(
         order=order, amount=amount, reference=reference[:128], event_type=_paid_event_type()
     )
+    # the buying unit's budget: what the order committed becomes spent as the money arrives
+    from shop.buyers.services import budget_spend_for_order
+
+    budget_spend_for_order(order=order, amount=amount)
 
 
 def stage_mark_paid(
@@ -255,8 +272,13 @@ def stage_mark_paid(
     return stage
 
 
+MSG_AWAITING_APPROVAL = "订单正在等待本单位审批，审批通过后才能付款。"
+
+
 def _ensure_payable(stage: PaymentStage) -> None:
     order = stage.order
+    if order.status == ORDER_AWAITING_APPROVAL:
+        raise Conflict(MSG_AWAITING_APPROVAL)
     if stage.status != PaymentStage.Status.DUE:
         raise DomainError(_("该款项当前为“%(s)s”，无需支付。") % {"s": stage.get_status_display()})
     if order.status not in selectors.PAYABLE_ORDER_STATUSES:
@@ -287,9 +309,23 @@ def checked_amount(value, *, label: str, allow_zero: bool = False) -> Decimal:
     return q2(amount)
 
 
-def _ensure_buyer(order, user) -> None:
-    if not (user and user.is_authenticated and order.user_id == user.pk):
+def _ensure_buyer(order, user, action: str = "orders.pay") -> None:
+    """Who may pay (``orders.pay``) or handle invoices (``invoices.handle``) of an order: for a
+    buying unit's order, a member of that unit with the role (财务); for an order without a
+    unit, the buyer who placed it. Someone outside the unit is told the order does not exist."""
+    from shop.buyers.access import refusal
+
+    if not (user and user.is_authenticated):
         raise PermissionDenied(_("只能为自己的订单付款。"))
+    unit_id = selectors.order_unit_id(order)
+    if unit_id is None:
+        if order.user_id != user.pk:
+            raise PermissionDenied(_("只能为自己的订单付款。"))
+        return
+    if not selectors.buyer_may(user, order, "orders.view", fresh=True):
+        raise NotFound(_("订单不存在。"))
+    if not selectors.buyer_may(user, order, action, fresh=True):
+        raise PermissionDenied(refusal(action))
 
 
 # --- bank transfer (对公转账) ----------------------------------------------------------------
@@ -788,8 +824,9 @@ def stripe_events_sweep(*, older_than_seconds: int = 60) -> list[int]:
 
 def invoice_request_update(*, order, user, data: dict) -> InvoiceRequest:
     """The buyer states or edits the invoice it needs (the shared invoice rules:
-    shop.core.validators.validate_invoice_wish; refused input changes nothing)."""
-    _ensure_buyer(order, user)
+    shop.core.validators.validate_invoice_wish; refused input changes nothing). A unit's
+    order: its 财务 (``invoices.handle``)."""
+    _ensure_buyer(order, user, "invoices.handle")
     if IssuedInvoice.objects.filter(order=order).exists():
         raise DomainError(_("发票已开具，开票信息不能再修改；如需更正请联系供应商。"))
     if order.status == ORDER_CANCELLED:
@@ -899,14 +936,122 @@ def normalise_invoice_number(number) -> str:
 # --- orders placed through Oscar's basket checkout ------------------------------------------------
 
 
-def order_direct_finalise(*, order, invoice: dict | None = None) -> None:
-    """A basket checkout (direct purchase at list price): one 全款 stage, origin, invoice."""
-    OrderOrigin.objects.get_or_create(order=order, defaults={"source": OrderSource.DIRECT, "reference": ""})
-    if not order.payment_stages.exists():
-        PaymentStage.objects.create(order=order, sequence=1, label="全款", amount=q2(order.total_incl_tax))
-    if invoice and not hasattr(order, "invoice_request"):
-        InvoiceRequest.objects.create(order=order, **{f: invoice.get(f, "") or "" for f in INVOICE_FIELDS})
-    _audit(actor=order.user, kind="order_placed", order=order, to_status=order.status, note="直接购买")
+@dataclass(frozen=True)
+class DirectOrderPlan:
+    """What a basket checkout's order will be for the buyer's unit, checked before it is placed:
+    the unit, the budget line it is paid from, and the approval rule it waits for (if any)."""
+
+    unit_id: int | None = None
+    budget_line: object | None = None
+    rule: object | None = None
+
+    @property
+    def status(self) -> str | None:
+        """The order's first status: 待审批 when a rule applies (else Oscar's initial one)."""
+        return ORDER_AWAITING_APPROVAL if self.rule is not None else None
+
+
+def direct_order_plan(*, user, total: Decimal, category_ids=(), budget_line_id=None) -> DirectOrderPlan:
+    """Check a basket checkout of ``total`` (tax included) for the buyer's unit. A buyer without
+    a unit buys alone, as before. A member needs the 经办人 role (``purchases.act``), names one of
+    the unit's budget lines of this year when the unit has any, and the line must still have
+    ``total`` available (checked again under the line's lock when the order is placed); the
+    unit's approval rules decide whether the order waits in 待审批. Raises DomainError."""
+    from shop.buyers.access import member_can, membership, refusal
+    from shop.buyers.services import approval_rule_for, budget_line_for_document
+
+    member = membership(user, fresh=True)
+    if member is None:
+        budget_line_for_document(unit_id=None, budget_line_id=budget_line_id)
+        return DirectOrderPlan()
+    if not member_can(member, "purchases.act"):
+        raise PermissionDenied(refusal("purchases.act"))
+    line = budget_line_for_document(unit_id=member.unit_id, budget_line_id=budget_line_id)
+    if line is not None and line.available < total:
+        raise Conflict(
+            _("预算“%(name)s”可用余额 %(left)s，不足以承担本次采购 %(amount)s。")
+            % {"name": line.name, "left": rmb(line.available), "amount": rmb(total)},
+            fields={"budget_line": _("预算可用余额不足。")},
+        )
+    rule = approval_rule_for(unit_id=member.unit_id, amount=total, category_ids=category_ids)
+    return DirectOrderPlan(unit_id=member.unit_id, budget_line=line, rule=rule)
+
+
+def order_direct_finalise(*, order, invoice: dict | None = None, plan: DirectOrderPlan | None = None) -> None:
+    """A basket checkout (direct purchase at list price): one 全款 stage, origin (the buyer's
+    unit and budget line), invoice request. A unit's order then either waits for the unit's
+    approval (placed in 待审批 and submitted with a snapshot of its lines; the approval commits
+    the budget) or commits its budget line at once. A line that cannot carry the amount any
+    more (another order took it meanwhile: the line's row lock orders them) raises Conflict and
+    the caller's transaction undoes the whole order."""
+    from shop.buyers.services import approval_submit, budget_commit
+
+    from .approvals import order_snapshot, order_title
+
+    plan = plan or DirectOrderPlan()
+    with transaction.atomic():
+        OrderOrigin.objects.get_or_create(
+            order=order,
+            defaults={
+                "source": OrderSource.DIRECT,
+                "reference": "",
+                "unit_id": plan.unit_id,
+                "budget_line": plan.budget_line,
+            },
+        )
+        if not order.payment_stages.exists():
+            PaymentStage.objects.create(
+                order=order, sequence=1, label="全款", amount=q2(order.total_incl_tax)
+            )
+        if invoice and not hasattr(order, "invoice_request"):
+            InvoiceRequest.objects.create(
+                order=order, **{f: invoice.get(f, "") or "" for f in INVOICE_FIELDS}
+            )
+        _audit(actor=order.user, kind="order_placed", order=order, to_status=order.status, note="直接购买")
+        if plan.unit_id is None:
+            return
+        order = Order.objects.select_related("origin").get(pk=order.pk)
+        title = order_title(order)
+        if plan.rule is not None:
+            if order.status != ORDER_AWAITING_APPROVAL:  # pragma: no cover - a caller's mistake
+                raise IllegalTransition(_("需审批的订单应以“待审批”状态提交。"))
+            approval_submit(
+                unit_id=plan.unit_id,
+                actor=order.user,
+                kind="order",
+                subject_id=order.pk,
+                subject_number=order.number,
+                title=title,
+                amount=q2(order.total_incl_tax),
+                snapshot=order_snapshot(order),
+                rule=plan.rule,
+                budget_line=plan.budget_line,
+                order=order,
+            )
+        elif plan.budget_line is not None:
+            budget_commit(
+                line=plan.budget_line,
+                amount=q2(order.total_incl_tax),
+                kind="order",
+                number=order.number,
+                title=title,
+                actor=order.user,
+                order=order,
+            )
+
+
+def order_cancel_unapproved(*, order, actor=None, reason: str) -> None:
+    """The unit's approval of a 待审批 order ended without approval (rejected, withdrawn): the
+    order is cancelled with its due stages; the budget it held is released."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != ORDER_AWAITING_APPROVAL:
+            return
+        for stage in locked.payment_stages.filter(status=PaymentStage.Status.DUE):
+            _move(stage, PaymentStage.Status.CANCELLED, kind="stage_cancelled", actor=actor, note=reason)
+        order_status_move(
+            order=locked, to=ORDER_CANCELLED, actor=actor, note=reason, kind="order_not_approved"
+        )
 
 
 # --- unpaid orders (Celery beat) -----------------------------------------------------------------
@@ -920,7 +1065,23 @@ def _order_url(order) -> str:
 
 
 def _awaiting_orders(*, placed_before: datetime):
-    return Order.objects.filter(status=ORDER_AWAITING, date_placed__lte=placed_before)
+    """Orders 待付款 since before ``placed_before``: placed before it and not moved into 待付款
+    after it (a unit's order that waited for approval counts from its approval, and an order
+    still 待审批 is not awaiting payment at all)."""
+    later = OrderStatusChange.objects.filter(
+        order=OuterRef("pk"), new_status=ORDER_AWAITING, date_created__gt=placed_before
+    )
+    return Order.objects.filter(status=ORDER_AWAITING, date_placed__lte=placed_before).exclude(Exists(later))
+
+
+def _awaiting_since(order) -> datetime:
+    moved = (
+        OrderStatusChange.objects.filter(order=order, new_status=ORDER_AWAITING)
+        .order_by("-date_created")
+        .values_list("date_created", flat=True)
+        .first()
+    )
+    return max(order.date_placed, moved) if moved else order.date_placed
 
 
 def unpaid_orders_remind(*, now: datetime | None = None) -> list[str]:
@@ -947,7 +1108,7 @@ def unpaid_orders_remind(*, now: datetime | None = None) -> list[str]:
             PaymentStage.objects.filter(pk__in=[s.pk for s in due]).update(reminded_at=now)
             _audit(kind="unpaid_reminded", order=order, note=order.email or "")
             if order.email:
-                deadline = timezone.localtime(order.date_placed + timedelta(days=cancel_on))
+                deadline = timezone.localtime(_awaiting_since(order) + timedelta(days=cancel_on))
                 body = _(
                     "您好：\n\n您在湘慧商城的订单 %(n)s（应付 %(t)s）尚未付款。\n"
                     "请在 %(d)s 前完成付款（对公转账或在线支付），逾期订单将自动取消。\n\n"

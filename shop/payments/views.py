@@ -15,7 +15,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
-from shop.core.exceptions import DomainError
+from shop.buyers.access import member_can, membership, refusal
+from shop.core.exceptions import DomainError, PermissionDenied
 from shop.core.money import rmb
 
 from . import gateway, selectors, services
@@ -28,12 +29,31 @@ SLIP_CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "ima
 
 
 class OrderListView(LoginRequiredMixin, ListView):
+    """我的订单 (a unit member: the unit's orders); ``?show=due``: 待付款, what is to pay now."""
+
     template_name = "payments/order_list.html"
     context_object_name = "orders"
     paginate_by = 20
 
+    def _show(self) -> str:
+        return "due" if self.request.GET.get("show") == "due" else ""
+
     def get_queryset(self):
-        return selectors.buyer_orders(user=self.request.user)
+        return selectors.buyer_orders(user=self.request.user, show=self._show())
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        member = membership(self.request.user)
+        ctx["show"] = self._show()
+        ctx["member"] = member
+        ctx["can_pay"] = member is None or member_can(member, "orders.pay")
+        return ctx
+
+
+def _require(request, order, action: str) -> None:
+    """A member of the order's unit without the role gets the Chinese refusal (403)."""
+    if not selectors.buyer_may(request.user, order, action):
+        raise PermissionDenied(refusal(action))
 
 
 def order_page_context(request, order, **overrides) -> dict:
@@ -45,6 +65,10 @@ def order_page_context(request, order, **overrides) -> dict:
     due_now = stage.outstanding if stage else None
     invoice_request = InvoiceRequest.objects.filter(order=order).first()
     issued = list(order.issued_invoices.select_related("partner"))
+    can_pay = selectors.buyer_may(request.user, order, "orders.pay")
+    can_invoice = selectors.buyer_may(request.user, order, "invoices.handle")
+    if not can_pay:
+        stage = None  # the page shows who pays instead of the payment forms
     ctx = {
         "order": order,
         "stages": stages,
@@ -63,7 +87,14 @@ def order_page_context(request, order, **overrides) -> dict:
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "invoice_request": invoice_request,
         "issued_invoices": issued,
-        "invoice_editable": not issued and order.status != services.ORDER_CANCELLED,
+        "invoice_editable": not issued and order.status != services.ORDER_CANCELLED and can_invoice,
+        "can_pay": can_pay,
+        "can_invoice": can_invoice,
+        "pay_refusal": "" if can_pay else refusal("orders.pay"),
+        "invoice_refusal": "" if can_invoice else refusal("invoices.handle"),
+        "awaiting_approval": order.status == services.ORDER_AWAITING_APPROVAL,
+        "approval_message": services.MSG_AWAITING_APPROVAL,
+        "approval": selectors.order_approval(order),
         "transfer_form": BankTransferForm(
             initial={"amount": due_now, "payer_name": invoice_request.invoice_title}
             if invoice_request
@@ -91,6 +122,7 @@ class OrderDetailView(LoginRequiredMixin, View):
 
 def _buyer_stage(request, number, sequence):
     order = selectors.buyer_order_get(user=request.user, number=number)
+    _require(request, order, "orders.pay")
     try:
         return order, order.payment_stages.select_related("order").get(sequence=sequence)
     except PaymentStage.DoesNotExist:
@@ -161,6 +193,7 @@ def _after_attempt(request, order, attempt: StripePayment):
 
 def _buyer_attempt(request, number, attempt):
     order = selectors.buyer_order_get(user=request.user, number=number)
+    _require(request, order, "orders.pay")
     try:
         return order, order.stripe_payments.select_related("stage", "order").get(pk=attempt)
     except StripePayment.DoesNotExist:
@@ -227,6 +260,7 @@ class StripeReturnView(LoginRequiredMixin, View):
 class InvoiceRequestView(LoginRequiredMixin, View):
     def post(self, request, number):
         order = selectors.buyer_order_get(user=request.user, number=number)
+        _require(request, order, "invoices.handle")
         instance = InvoiceRequest.objects.filter(order=order).first()
         form = InvoiceRequestForm(request.POST, instance=instance)
         if not form.is_valid():
@@ -259,7 +293,9 @@ def slip_response(transfer: BankTransfer) -> FileResponse:
 class SlipView(LoginRequiredMixin, View):
     def get(self, request, pk):
         try:
-            transfer = BankTransfer.objects.select_related("order").get(pk=pk, order__user=request.user)
+            transfer = BankTransfer.objects.select_related("order").get(
+                pk=pk, order__in=selectors.buyer_orders(user=request.user).values("pk")
+            )
         except BankTransfer.DoesNotExist:
             raise Http404
         return slip_response(transfer)

@@ -4,18 +4,30 @@ order = placed_order(buyer=buyer, partner=vendor_partner, price="11800.00", qty=
 order = placed_order(buyer=buyer, stages=[("定金", "7080.00"), ("尾款", "16520.00")], qty=2)
 order = placed_order(buyer=buyer, lines=[("会议一体机", "11800.00", 1, "0.13", p1),
                                          ("咨询服务", "3000.00", 2, "0.06", p2)])
+
+A government buying unit set up to buy (members by role, a budget line of this year, the
+default approval rule: one 审批人 from ¥50,000, a vendor), and its direct orders:
+
+world = unit_world()
+order = unit_order(world, price="30000.00", qty=2)   # ¥60,000 → 待审批, budget committed
 """
 
 import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
+from shop.buyers.models import ApprovalRule, BudgetLine, BuyingUnit, FundNature, UnitMember, UnitRole
+from shop.buyers.services import approval_rules_default, budget_line_create
 from shop.core.uploads import bytes_upload
 from shop.payments.orders import OrderLineSpec, order_place
+from shop.payments.services import direct_order_plan, order_direct_finalise
+from tests.factories.buyers import UnitMemberFactory, make_unit
 from tests.factories.catalogue import ProductFactory
 
 SPECIAL_INVOICE = {
@@ -85,6 +97,73 @@ def two_vendor_order(*, buyer):
         lines=[("会议一体机", "11800.00", 1, "0.13", a[1]), ("运维服务", "3000.00", 1, "0.06", b[1])],
     )
     return order, a, b
+
+
+# --- buying units -------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitWorld:
+    unit: BuyingUnit
+    admin: UnitMember
+    handler: UnitMember
+    handler2: UnitMember
+    approver: UnitMember
+    finance: UnitMember
+    line: BudgetLine
+    rule: ApprovalRule
+    vendor: object
+    partner: object
+
+
+def unit_world(*, budget: str = "200000.00") -> UnitWorld:
+    unit, members = make_unit(
+        roles_by_name={
+            "handler": [UnitRole.HANDLER.value],
+            "handler2": [UnitRole.HANDLER.value],
+            "approver": [UnitRole.APPROVER.value],
+            "finance": [UnitRole.FINANCE.value],
+        }
+    )
+    (rule,) = approval_rules_default(unit=unit)
+    line = budget_line_create(
+        unit=unit,
+        actor=members["admin"].user,
+        name="信息化建设",
+        year=timezone.localdate().year,
+        amount=budget,
+        fund_nature=FundNature.FISCAL,
+    )
+    from tests.factories.accounts import make_vendor_user
+
+    vendor, partner = make_vendor_user()
+    return UnitWorld(unit=unit, line=line, rule=rule, vendor=vendor, partner=partner, **members)
+
+
+def outsider_member() -> UnitMember:
+    """A 财务 + 经办人 of another unit."""
+    _unit, members = make_unit()
+    return UnitMemberFactory(unit=_unit, roles=[UnitRole.HANDLER.value, UnitRole.FINANCE.value])
+
+
+def unit_order(world: UnitWorld, *, price: str = "30000.00", qty: int = 2, by=None, line=True):
+    """A direct order of the unit placed the way the basket checkout places it: planned (role,
+    budget line, approval rule), created in the planned status, then finalised."""
+    buyer = (by or world.handler).user
+    spec = line_spec(title="75 寸会议一体机", price=price, qty=qty, partner=world.partner)
+    total = Decimal(price) * qty
+    plan = direct_order_plan(user=buyer, total=total, budget_line_id=world.line.pk if line else None)
+    order = order_place(
+        user=buyer,
+        lines=[spec],
+        source="direct",
+        reference="",
+        status=plan.status,
+        unit=world.unit if plan.unit_id else None,
+        budget_line=plan.budget_line,
+    )
+    order_direct_finalise(order=order, plan=plan)
+    return order
 
 
 # --- uploads --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from oscar.core.loading import get_class, get_model
 
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.exceptions import DomainError
-from shop.payments.selectors import PAYMENT_ORDER_STATUSES
+from shop.payments.selectors import ORDER_AWAITING_APPROVAL, PAYMENT_ORDER_STATUSES
 from shop.payments.services import order_status_change
 
 Order = get_model("order", "Order")
@@ -26,6 +26,10 @@ Line = get_model("order", "Line")
 OrderNote = get_model("order", "OrderNote")
 Transaction = get_model("payment", "Transaction")
 OrderNoteForm = get_class("dashboard.orders.forms", "OrderNoteForm")
+
+# Statuses no hand sets: 部分付款 / 已付款 follow recorded payments, 待审批 is where a unit's
+# order starts (the unit's approval moves it on).
+NOT_BY_HAND = (*PAYMENT_ORDER_STATUSES, ORDER_AWAITING_APPROVAL)
 
 # Payments are recorded per stage in 收款与发票 (/dashboard/payments/), where they are checked
 # and audited; Oscar's free-form payment events (any amount, no stage) are not offered.
@@ -38,7 +42,8 @@ VENDOR_LIST_ACTIONS = ("download_selected_orders",)
 
 def queryset_orders_for_user(user):
     """Operators: every order. Vendors: orders with at least one line of their partners, each
-    annotated with ``vendor_total``/``vendor_items`` computed from those lines only."""
+    annotated with ``vendor_total``/``vendor_items`` computed from those lines only, except
+    orders still waiting for the buying unit's approval (待审批): they have not gone out."""
     queryset = oscar_views.queryset_orders_for_user(user)
     if is_operator(user):
         return queryset
@@ -48,6 +53,7 @@ def queryset_orders_for_user(user):
     items = own_lines.annotate(n=Sum("quantity")).values("n")
     return (
         Order._default_manager.filter(pk__in=queryset.values("pk"))
+        .exclude(status=ORDER_AWAITING_APPROVAL)
         .select_related("billing_address", "shipping_address", "user")
         .annotate(
             vendor_total=Coalesce(Subquery(total, output_field=DecimalField()), D("0.00")),
@@ -144,7 +150,7 @@ class OrderListView(oscar_views.OrderListView):
             ctx["order_statuses"] = []
         else:
             # the batch change offers what a hand may set; 部分付款/已付款 follow payments only
-            ctx["order_statuses"] = [s for s in ctx["order_statuses"] if s not in PAYMENT_ORDER_STATUSES]
+            ctx["order_statuses"] = [s for s in ctx["order_statuses"] if s not in NOT_BY_HAND]
         return ctx
 
     def get_row_values(self, order):
@@ -194,7 +200,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
         form = super().get_order_status_form()
         # 部分付款 / 已付款 follow recorded payments only; they are not offered by hand
         field = form.fields["new_status"]
-        field.choices = [c for c in field.choices if c[0] not in PAYMENT_ORDER_STATUSES]
+        field.choices = [c for c in field.choices if c[0] not in NOT_BY_HAND]
         return form
 
     def change_order_status(self, request, order):
@@ -215,7 +221,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
         ctx = super().get_context_data(**kwargs)
         operator = is_operator(self.request.user)
         ctx["is_operator"] = operator
-        ctx["line_statuses"] = [s for s in ctx["line_statuses"] if s not in PAYMENT_ORDER_STATUSES]
+        ctx["line_statuses"] = [s for s in ctx["line_statuses"] if s not in NOT_BY_HAND]
         if not operator:
             lines = ctx["lines"]
             ctx["vendor_total_excl_tax"] = sum((line.line_price_excl_tax for line in lines), D("0.00"))
