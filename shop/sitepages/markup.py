@@ -31,7 +31,7 @@ def _kind(line: str) -> str:
 
 def _render_run(kind: str, lines: list[str]) -> list[str]:
     if kind == "h":
-        return [f"<h2>{escape(line[3:].strip())}</h2>" for line in lines]
+        return [f'<h2 class="h5 mt-4">{escape(line[3:].strip())}</h2>' for line in lines]
     if kind == "li":
         return ["<ul>" + "".join(f"<li>{escape(line[2:].strip())}</li>" for line in lines) + "</ul>"]
     return ["<p>" + "<br>".join(escape(line) for line in lines) + "</p>"]

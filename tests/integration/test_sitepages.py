@@ -66,7 +66,7 @@ def test_each_standard_page_opens_for_anonymous_visitors_with_its_text(slug):
 
 def test_headings_and_lists_of_a_page_are_rendered():
     html = Client().get(page_url("help")).content.decode()
-    assert "<h2>询价与下单</h2>" in html
+    assert '<h2 class="h5 mt-4">询价与下单</h2>' in html
     assert "<li>使用单位邮箱注册账号并登录。</li>" in html
 
 
@@ -165,7 +165,10 @@ def test_operator_edits_a_page_and_visitors_see_it_at_once():
     # and an anonymous visitor sees the new text straight away, escaped
     html = Client().get(page_url("terms")).content.decode()
     assert "<h1>用户服务协议</h1>" in html
-    assert "<h2>总则</h2>\n<ul><li>第 1 条</li></ul>\n<p>&lt;b&gt;不是 HTML&lt;/b&gt;</p>" in html
+    assert (
+        '<h2 class="h5 mt-4">总则</h2>\n<ul><li>第 1 条</li></ul>\n<p>&lt;b&gt;不是 HTML&lt;/b&gt;</p>'
+        in html
+    )
     assert "欢迎使用湘慧商城" not in html
 
 

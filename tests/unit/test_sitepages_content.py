@@ -17,7 +17,10 @@ def test_blank_lines_make_paragraphs_and_single_breaks_stay_breaks():
 
 def test_heading_and_list_lines_become_a_subheading_and_a_list():
     html = render_body("## 付款方式\n- 对公转账\n- 银行卡\n以上方式任选其一。")
-    assert html == "<h2>付款方式</h2>\n<ul><li>对公转账</li><li>银行卡</li></ul>\n<p>以上方式任选其一。</p>"
+    assert (
+        html
+        == '<h2 class="h5 mt-4">付款方式</h2>\n<ul><li>对公转账</li><li>银行卡</li></ul>\n<p>以上方式任选其一。</p>'
+    )
 
 
 def test_markup_from_an_operator_is_shown_as_text_never_as_html():
@@ -25,7 +28,7 @@ def test_markup_from_an_operator_is_shown_as_text_never_as_html():
     assert "<script" not in html and "<img" not in html and "<b>" not in html
     assert html == (
         "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
-        "<h2>&lt;img src=x onerror=&quot;y&quot;&gt;</h2>\n"
+        '<h2 class="h5 mt-4">&lt;img src=x onerror=&quot;y&quot;&gt;</h2>\n'
         "<ul><li>&lt;b&gt;粗体&lt;/b&gt;</li></ul>"
     )
 
