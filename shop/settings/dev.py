@@ -7,9 +7,8 @@ from .base import *  # noqa: F403
 from .base import CACHES, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Uploaded public media (product images, vendor pictures) are served by Django in make run
-# (shop/urls.py); production serves them from object storage or the web server instead.
-SERVE_MEDIA = True
+# Uploaded public media (product images) are streamed from the default storage under /media/
+# (shop/core/media.py), in make run as in production.
 
 # Two embedded Redis servers (Procfile): the broker (AOF, noeviction) and the cache (64 MB,
 # allkeys-lru), so a full cache evicts old pages instead of stopping the broker.
