@@ -267,3 +267,30 @@ def test_installing_the_defaults_never_overwrites_an_edited_page():
     assert site_pages_install_defaults() == ["privacy"]
     assert SitePage.objects.get(slug="help").title == "采购帮助"
     assert SitePage.objects.get(slug="privacy").title == "隐私政策"
+
+
+def test_the_data_migration_creates_the_five_pages_with_their_texts():
+    # given a database without site pages
+    from importlib import import_module
+
+    from django.apps import apps
+
+    SitePage.objects.all().delete()
+    migration = import_module("shop.sitepages.migrations.0002_default_pages")
+    # when the migration's step runs (make run's migrate, a new production database)
+    migration.create_pages(apps, None)
+    # then the five pages exist with the standard titles and bodies
+    assert list(SitePage.objects.order_by("pk").values_list("slug", "title", "body")) == [
+        (slug, *DEFAULT_PAGES[slug]) for slug in SLUGS
+    ]
+
+
+def test_a_signed_in_buyer_sees_the_page_with_their_own_header():
+    buyer = UserFactory(email="caigou@example.com")
+    anonymous = Client().get(page_url("help"))  # the shared copy is in the cache
+    assert "退出" not in anonymous.content.decode()
+    response = signed_in(buyer).get(page_url("help"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>帮助中心</h1>" in html
+    assert "退出" in html  # the buyer's account links, not the anonymous ones
