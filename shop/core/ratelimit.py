@@ -128,6 +128,8 @@ def hit(*, key: str, rate: Rate) -> tuple[bool, int]:
     try:
         cache.add(cache_key, 0, timeout=rate.seconds + 1)
         count = cache.incr(cache_key)
+        if count is None:  # the cache ignored a Redis error (shop.core.cache)
+            raise ConnectionError("no count from the cache")
     except Exception as exc:  # Redis down or any cache failure: fail open, log it
         logger.warning("rate limit not enforced, cache unavailable: %s", exc)
         return True, 0
@@ -143,6 +145,8 @@ def reserve(*, key: str, rate: Rate) -> tuple[str | None, int]:
     try:
         cache.add(cache_key, 0, timeout=rate.seconds + 1)
         count = cache.incr(cache_key)
+        if count is None:  # the cache ignored a Redis error (shop.core.cache)
+            raise ConnectionError("no count from the cache")
         if count > rate.count:
             cache.decr(cache_key)
             return None, retry_after

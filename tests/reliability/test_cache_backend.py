@@ -97,6 +97,20 @@ def test_a_counter_of_a_missing_key_still_raises_and_a_dead_cache_counter_is_non
         assert cache.add("n", 1) is None
 
 
+def test_rate_limits_let_submissions_through_while_the_cache_is_down():
+    from shop.core import ratelimit
+
+    # given the configured backend on a socket where no Redis listens
+    dead = dict(settings.CACHES["default"], LOCATION=f"unix://{short_tmpdir('dead')}/none.sock")
+    with override_settings(CACHES={"default": dead}):
+        # when a submission is counted
+        hit = ratelimit.hit(key="quotes:submit:u1", rate=ratelimit.Rate(1, 3600))
+        reserved = ratelimit.reserve(key="quotes:submit:u1", rate=ratelimit.Rate(1, 3600))
+    # then it is let through (no count to give back) instead of failing
+    assert hit == (True, 0)
+    assert reserved == ("", 0)
+
+
 def test_the_cache_on_a_redis_url_over_loopback_tcp():
     # given a Redis listening on a loopback TCP port
     directory = short_tmpdir("tcp")
