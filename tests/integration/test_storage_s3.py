@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.utils.encoding import filepath_to_uri
 from oscar.core.loading import get_model
 
 from shop.core.exceptions import DomainError
-from shop.core.uploads import private_storage
+from shop.core.uploads import bytes_upload, private_storage
 from shop.payments.models import BankTransfer
 from shop.quotes.models import VendorQuote
 from shop.settings.base import file_storages
@@ -26,6 +27,7 @@ from shop.vendors.models import VendorApplication
 from tests.conftest import CeleryWorker, purge_broker, wait_until
 from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
 from tests.factories.catalogue import ProductFactory
+from tests.factories.oem import SVG_OK, logo_upload, oem_world, reviewed_oem_order
 from tests.factories.payments import placed_order, slip_png, transfer_post
 from tests.factories.quotes import make_vendor, stocked_product, submit_request
 from tests.factories.vendors import PDF_BYTES, application_data, png_bytes
@@ -181,6 +183,36 @@ def test_the_quote_pdf_rendered_by_a_real_worker_is_in_the_bucket_and_served_to_
 
 
 @pytest.mark.django_db
+def test_a_quote_attachment_and_an_oem_logo_are_in_the_bucket_and_read_by_their_owners_only(client, s3):
+    # given a buyer's quote request with an attachment and an OEM order with a logo
+    buyer, stranger = UserFactory(), UserFactory()
+    partner, _ = make_vendor("甲")
+    product = stocked_product(vendors=[(partner, "100.00")])
+    keys_before = set(s3.keys())
+    qr = submit_request(
+        buyer=buyer, lines=[(product, 1)], attachments=[bytes_upload(PDF_BYTES, "需求说明.pdf")]
+    )
+    attachment = qr.attachments.get()
+    world = oem_world(buyer_username="oem-buyer")
+    order = reviewed_oem_order(
+        buyer=world["buyer"], product=world["product"], logo=logo_upload(SVG_OK, "品牌.svg")
+    )
+    # then both are objects under private/, with generated names
+    assert set(s3.keys()) - keys_before == {f"private/{attachment.file.name}", f"private/{order.logo.name}"}
+    assert attachment.file.name.startswith("quote-attachments/") and order.logo.name.startswith("oem/logos/")
+    # and each is streamed to its owner and refused to a stranger
+    attachment_url = reverse("quotes:attachment", kwargs={"number": qr.number, "pk": attachment.pk})
+    logo_url = reverse("oem:logo", args=[order.number])
+    for url, owner, data in ((attachment_url, buyer, PDF_BYTES), (logo_url, world["buyer"], SVG_OK)):
+        client.force_login(owner)
+        own = client.get(url)
+        assert (own.status_code, body(own)) == (200, data)
+        client.force_login(stranger)
+        refused = client.get(url)
+        assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
+
+
+@pytest.mark.django_db
 def test_the_bucket_refuses_anonymous_reads_and_a_private_link_is_signed_for_minutes(s3):
     # given a private file saved outside any transaction (kept)
     name = private_storage.save("probe/anonymous.pdf", ContentFile(PDF_BYTES))
@@ -278,3 +310,24 @@ def test_health_ready_says_storage_is_unavailable_when_the_s3_server_is_stopped(
         )
     finally:
         server.cleanup()
+
+
+@pytest.mark.django_db
+def test_public_media_are_streamed_from_local_disk_too(client):
+    # given the default (local) storage and an image in MEDIA_ROOT
+    assert settings.STORAGE_BACKEND == "local"
+    name = default_storage.save("images/products/local-probe.png", ContentFile(png_bytes()))
+    try:
+        assert (Path(settings.MEDIA_ROOT) / name).read_bytes() == png_bytes()
+        # when a browser follows its URL, then the application streams it
+        response = client.get(default_storage.url(name))
+        assert (response.status_code, response["Content-Type"], body(response)) == (
+            200,
+            "image/png",
+            png_bytes(),
+        )
+        # and a path out of MEDIA_ROOT is the Chinese 404 page
+        refused = client.get("/media/../private/x.pdf")
+        assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
+    finally:
+        default_storage.delete(name)
