@@ -427,3 +427,34 @@ def _buying_units(world: World) -> None:
         s.extra["unit_member"] = UnitMemberFactory(unit=unit, user=handler, roles=["handler"])
         seen_by = frozenset({f"buyer_{s.name}"})
         world.extra_secrets += [Secret(s.marker("unit"), seen_by), Secret(s.marker("unit-handler"), seen_by)]
+        _unit_budget_and_approval(world, s, unit, handler, seen_by)
+
+
+def _unit_budget_and_approval(world: World, s, unit, handler, seen_by) -> None:
+    """A budget line, an approval rule and an approval waiting in each side's unit."""
+    from decimal import Decimal
+
+    from shop.buyers.models import ApprovalRequest, ApprovalRule, BudgetLine
+
+    s.extra["budget_line"] = BudgetLine.objects.create(
+        unit=unit, name=s.marker("budget"), year=2026, amount=Decimal("100000.00"), fund_nature="fiscal"
+    )
+    s.extra["approval_rule"] = ApprovalRule.objects.create(unit=unit, min_amount=Decimal("50000.00"), steps=1)
+    s.extra["approval"] = ApprovalRequest.objects.create(
+        unit=unit,
+        number=f"SP2026120{'1' if s.name == 'a' else '2'}9999",
+        kind="sourcing",
+        subject_id=900001 if s.name == "a" else 900002,
+        subject_number=f"CG-{s.name}",
+        title=s.marker("approval"),
+        amount=Decimal("60000.00"),
+        snapshot={"supplier": s.marker("approval-supplier"), "lines": [], "total": "60000.00"},
+        snapshot_hash="0" * 64,
+        budget_line=s.extra["budget_line"],
+        rule=s.extra["approval_rule"],
+        submitted_by=handler,
+        steps_required=1,
+    )
+    world.extra_secrets += [
+        Secret(s.marker(what), seen_by) for what in ("budget", "approval", "approval-supplier")
+    ]
