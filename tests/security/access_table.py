@@ -92,6 +92,9 @@ application = lambda w, s: {"pk": w.side(s).application.pk}  # noqa: E731
 stage = lambda w, s: {"number": w.side(s).order.number, "sequence": 1}  # noqa: E731
 attempt = lambda w, s: {"number": w.side(s).order.number, "attempt": w.side(s).stripe_attempt.pk}  # noqa: E731
 transfer = lambda w, s: {"pk": w.side(s).transfer.pk}  # noqa: E731
+unit_budget = lambda w, s: {"pk": w.side(s).extra["budget_line"].pk}  # noqa: E731
+unit_rule = lambda w, s: {"pk": w.side(s).extra["approval_rule"].pk}  # noqa: E731
+unit_approval = lambda w, s: {"number": w.side(s).extra["approval"].number}  # noqa: E731
 
 
 def site_page_slug() -> str:
@@ -571,6 +574,27 @@ TABLE: dict[str, Rule] = {
     "api:unit-member": Rule(
         "signed_in", args=lambda w, s: {"pk": w.side(s).extra["unit_member"].pk}, **BUYER_POST
     ),
+    # budgets, approval rules and approvals of the own unit (world._unit_budget_and_approval):
+    # lists for unit members only (404 without a unit); rows of the other unit are a 404
+    "buyers:budgets": Rule("buyer"),
+    "buyers:budget-create": Rule("buyer"),  # 管理员 and 财务 (the role table); others 403
+    "buyers:budgets-export": Rule("buyer"),
+    "buyers:budget": Rule("buyer", **side_rows(unit_budget, "buyer")),
+    "buyers:budget-edit": Rule("buyer", **side_rows(unit_budget, "buyer")),
+    "buyers:rules": Rule("buyer"),
+    "buyers:rule-edit": Rule("buyer", **side_rows(unit_rule, "buyer")),
+    "buyers:approvals": Rule("buyer"),
+    "buyers:approval": Rule("buyer", **side_rows(unit_approval, "buyer")),
+    "buyers:approval-decide": Rule("signed_in", args=unit_approval, **BUYER_POST),
+    "buyers:approval-withdraw": Rule("signed_in", args=unit_approval, **BUYER_POST),
+    "api:unit-budgets": Rule("buyer"),
+    "api:unit-budget": Rule("buyer", **side_rows(unit_budget, "buyer")),
+    "api:unit-rules": Rule("buyer"),
+    "api:unit-rule": Rule("buyer", **side_rows(unit_rule, "buyer")),
+    "api:unit-approvals": Rule("buyer"),
+    "api:unit-approval": Rule("buyer", **side_rows(unit_approval, "buyer")),
+    "api:unit-approval-decide": Rule("signed_in", args=unit_approval, **BUYER_POST),
+    "api:unit-approval-withdraw": Rule("signed_in", args=unit_approval, **BUYER_POST),
 }
 
 
