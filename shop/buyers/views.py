@@ -11,8 +11,10 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -609,7 +611,7 @@ def subject_path(approval, member) -> str:
     if subject is not None:
         try:
             return subject.path(approval) or ""
-        except DomainError:
+        except (DomainError, ObjectDoesNotExist, NoReverseMatch):  # the document is gone
             return ""
     return selectors.document_path(kind=approval.kind, number=approval.subject_number, member=member)
 
