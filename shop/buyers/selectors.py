@@ -221,19 +221,13 @@ def may_withdraw(*, member, approval) -> bool:
 
 # --- what waits for a member on the 单位工作台 -----------------------------------------------------
 
-ORDER_AWAITING, ORDER_PART_PAID = "待付款", "部分付款"
-
 
 def unit_orders_to_pay(*, unit, limit: int = 20) -> list:
-    """The unit's orders with something still to pay (待付款 / 部分付款), oldest first."""
-    from oscar.core.loading import get_model
+    """The unit's orders with money to pay now (待付款 / 部分付款), oldest first, each with
+    ``due_amount`` (the payments app's reading: ``unit_orders_due``)."""
+    from shop.payments.selectors import unit_orders_due
 
-    Order = get_model("order", "Order")
-    return list(
-        Order.objects.filter(origin__unit=unit, status__in=(ORDER_AWAITING, ORDER_PART_PAID))
-        .only("number", "status", "total_incl_tax", "date_placed")
-        .order_by("date_placed", "pk")[:limit]
-    )
+    return list(unit_orders_due(unit=unit)[:limit])
 
 
 def unit_quotes_to_accept(*, unit, limit: int = 20) -> list:

@@ -411,7 +411,10 @@ def test_the_workbench_shows_what_waits_for_each_member(paper):  # noqa: F811
     approval = unit.approvals.get()
     order = unit.orders.get().order
     assert f'<a href="/buyers/unit/approvals/{approval.number}/">{approval.number}</a>' in page
-    assert f'<a href="/payments/orders/{order.number}/">{order.number}</a> 待付款 · ¥2,360.00' in page
+    assert (
+        f'<a href="/payments/orders/{order.number}/">{order.number}</a> 待付款 · 待付 ¥2,360.00（订单金额 ¥2,360.00）'
+        in page
+    )
     assert '<a href="/quotes/XJ202612010001/">XJ202612010001</a>' in page
     assert '<a href="/oem/OEM202612010001/">OEM202612010001</a> 湘江1号 × 500' in page
     assert "可用 ¥40,000.00 / ¥100,000.00" in page and 'aria-valuenow="60"' in page
