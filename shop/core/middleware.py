@@ -1,4 +1,4 @@
-"""Fail plainly when the database is down.
+"""Fail plainly when the database (or the object storage) is down.
 
 ``DatabaseUnavailableMiddleware`` turns ``django.db.OperationalError`` / ``InterfaceError``
 (PostgreSQL stopped, connection dropped) into the static ``503.html`` page with a
@@ -8,12 +8,15 @@ processor, session, user or basket touches the database while it is down.
 Exceptions raised in a view reach ``process_exception``. Exceptions raised in another
 middleware (a session save, the basket) are turned into a 500 response by Django before they
 get here; ``got_request_exception`` marks such a request and ``__call__`` swaps the 500 for the
-503 page. Place the middleware right after the header middleware (security, CSP) so the 503
-page still carries every security header.
+503 page. Object storage that cannot be reached (``STORAGE_BACKEND=s3``) gets the same page
+from ``process_exception``. Place the middleware right after the header middleware (security,
+CSP) so the 503 page still carries every security header.
 """
 
+import logging
 import sys
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
@@ -35,6 +38,16 @@ def is_database_error(exc: BaseException | None) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def is_storage_error(exc: BaseException | None) -> bool:
+    """True when object storage (``STORAGE_BACKEND=s3``) cannot be reached: the same 503 page
+    (the request's transaction is rolled back, so a submission is not saved)."""
+    if getattr(settings, "STORAGE_BACKEND", "local") != "s3":
+        return False
+    from .s3 import is_unavailable
+
+    return is_unavailable(exc)
 
 
 def database_unavailable_response(request=None) -> HttpResponse:
@@ -72,5 +85,10 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if is_database_error(exception):
             outage.database_error(where=f"{request.method} {request.path}", exc=exception)
+            return database_unavailable_response(request)
+        if is_storage_error(exception):
+            logging.getLogger("shop.storage").warning(
+                "file storage unavailable: %s %s: %s", request.method, request.path, exception
+            )
             return database_unavailable_response(request)
         return None

@@ -93,3 +93,20 @@ class PrivateS3Storage(_BucketStorage):
     is a short-lived signed link (``S3_URL_EXPIRE_SECONDS``)."""
 
     location = "private"
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it) says the S3 server cannot be reached or failed
+    (connection refused, a timeout, a 5xx answer); a missing object or a refused key is not."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+            return True
+        if isinstance(exc, ClientError):
+            return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
