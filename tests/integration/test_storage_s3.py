@@ -291,12 +291,18 @@ def test_health_ready_checks_the_bucket(client, s3):
 
 
 @pytest.mark.django_db
-def test_health_ready_says_storage_is_unavailable_when_the_s3_server_is_stopped(client, settings):
-    # given the S3 backend on a server of its own, answering
+def test_when_the_s3_server_stops_health_is_not_ready_and_file_pages_say_so_in_chinese(client, settings):
+    # given the S3 backend on a server of its own, answering, and a licence stored there
     server = SeaweedS3(bucket="xianghui-outage").start()
     try:
         use_s3(settings, server)
         assert client.get("/health/ready").json()["checks"]["storage"] == "ok"
+        licence = SimpleUploadedFile("营业执照.pdf", PDF_BYTES, content_type="application/pdf")
+        assert (
+            client.post(reverse("vendors:apply"), {**application_data(), "licence": licence}).status_code
+            == 302
+        )
+        application = VendorApplication.objects.get()
         # when the server stops
         server.stop()
         response = client.get("/health/ready")
@@ -308,6 +314,15 @@ def test_health_ready_says_storage_is_unavailable_when_the_s3_server_is_stopped(
                 "checks": {"database": "ok", "broker": "ok", "cache": "ok", "storage": "unavailable"},
             },
         )
+        # the licence download is the Chinese 503 page, not a server error
+        download = client.get(reverse("vendors:licence", args=[application.pk]))
+        assert download.status_code == 503 and "服务暂时不可用" in download.content.decode()
+        # and a new application with its licence is refused the same way and saves nothing
+        client.logout()
+        licence = SimpleUploadedFile("营业执照.pdf", PDF_BYTES, content_type="application/pdf")
+        refused = client.post(reverse("vendors:apply"), {**application_data(), "licence": licence})
+        assert refused.status_code == 503 and "您这次提交的内容没有保存" in refused.content.decode()
+        assert list(VendorApplication.objects.values_list("pk", flat=True)) == [application.pk]
     finally:
         server.cleanup()
 
