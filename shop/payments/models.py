@@ -37,6 +37,7 @@ class OrderSource(models.TextChoices):
     QUOTE = "quote", _("询价成交")
     OEM = "oem", _("OEM 定制")
     DIRECT = "direct", _("直接购买")
+    SOURCING = "sourcing", _("询价竞价成交")
 
 
 class OrderOrigin(models.Model):
