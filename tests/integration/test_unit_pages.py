@@ -619,3 +619,37 @@ def test_the_api_schema_documents_budgets_rules_and_approvals():
         )
     decide = paths["/api/unit/approvals/{number}/decide/"]["post"]
     assert set(decide["responses"]) == {"200", "400", "403", "404", "409", "429"}
+
+
+def test_the_approval_page_links_the_document_without_a_registered_subject():
+    # given approvals of two kinds whose owning apps registered nothing (taken out for this test)
+    from shop.buyers.models import ApprovalRequest
+    from shop.buyers.services.approvals import SUBJECTS
+
+    unit, m = a_unit()
+    saved = {kind: SUBJECTS.pop(kind) for kind in ("order", "sourcing") if kind in SUBJECTS}
+    try:
+        made = {}
+        for kind, number in (("order", "DD202612010042"), ("sourcing", "CG-42")):
+            made[kind] = ApprovalRequest.objects.create(
+                unit=unit,
+                number=f"SP2026120100{len(made) + 1}",
+                kind=kind,
+                subject_id=42,
+                subject_number=number,
+                title="无登记的单据",
+                amount=Decimal("60000.00"),
+                snapshot={"supplier": "某供应商", "lines": [], "total": "60000.00"},
+                snapshot_hash="0" * 64,
+                submitted_by=m["h"].user,
+                steps_required=1,
+            )
+        client = client_for(m["f"])
+        # then an order links to its order page (the 财务 may see orders), anything else is
+        # shown as its number
+        order_page = html(client.get(f"/buyers/unit/approvals/{made['order'].number}/"))
+        other_page = html(client.get(f"/buyers/unit/approvals/{made['sourcing'].number}/"))
+    finally:
+        SUBJECTS.update(saved)
+    assert '<a href="/payments/orders/DD202612010042/">DD202612010042</a>' in order_page
+    assert '<dd class="col-sm-9" id="approval-subject">采购项目 CG-42</dd>' in other_page
