@@ -1,5 +1,10 @@
-"""API URLs, included under /api/ by shop.api.urls."""
+"""API URLs, included under /api/ by shop.api.urls: the buyer's orders (``/api/orders/``)."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api_views import OrderViewSet
+
+router = SimpleRouter()
+router.register("orders", OrderViewSet, basename="order")
+
+urlpatterns = router.urls

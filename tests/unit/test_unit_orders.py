@@ -396,3 +396,59 @@ def test_a_member_added_with_finance_later_can_pay(client):
     order = unit_order(world, price="12000.00", qty=1)
     newcomer = UnitMemberFactory(unit=world.unit, roles=[UnitRole.FINANCE.value])
     assert submit_slip(order, newcomer.user).status == "submitted"
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+def test_api_orders_follow_the_unit_roles_and_refuse_payment_while_waiting(client):
+    world = unit_world()
+    waiting = unit_order(world)
+    due = unit_order(world, price="12000.00", qty=1)
+    detail = reverse("api:order-detail", kwargs={"number": waiting.number})
+    pay = reverse("api:order-bank-transfer", kwargs={"number": waiting.number, "sequence": 1})
+    pay_due = reverse("api:order-bank-transfer", kwargs={"number": due.number, "sequence": 1})
+    slip = {"payer_name": "长沙市第一局", "amount": "60000.00", "remitted_on": "2026-12-01"}
+    # the 经办人 lists the unit's orders and reads why it cannot pay
+    client.force_login(world.handler.user)
+    listed = client.get(reverse("api:order-list")).json()
+    assert [o["number"] for o in listed["results"]] == [due.number, waiting.number]
+    body = client.get(detail).json()
+    assert (body["status"], body["unit"], body["budget_line"], body["due_amount"]) == (
+        "待审批",
+        world.unit.pk,
+        world.line.pk,
+        "60000.00",
+    )
+    assert (body["can_pay"], body["pay_refusal"]) == (False, "只有本单位的财务可以为本单位的订单付款。")
+    refused = client.post(pay_due, {**slip, "slip": slip_pdf()})
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "code": "forbidden",
+        "detail": "只有本单位的财务可以为本单位的订单付款。",
+        "fields": {},
+    }
+    # the 财务: the waiting order cannot be paid (409, the reason in Chinese); the due one can
+    client.force_login(world.finance.user)
+    assert client.get(detail).json()["pay_refusal"] == MSG_AWAITING_APPROVAL
+    waiting_try = client.post(pay, {**slip, "slip": slip_pdf()})
+    assert (waiting_try.status_code, waiting_try.json()["code"], waiting_try.json()["detail"]) == (
+        409,
+        "conflict",
+        MSG_AWAITING_APPROVAL,
+    )
+    assert client.get(reverse("api:order-list") + "?show=due").json()["count"] == 1
+    paid = client.post(pay_due, {**slip, "amount": "12000.00", "slip": slip_pdf()})
+    assert paid.status_code == 201 and paid.json()["status"] == "submitted"
+    # the invoice request is the 财务's too
+    invoice = reverse("api:order-invoice-request", kwargs={"number": due.number})
+    client.force_login(world.approver.user)
+    assert client.post(invoice, NORMAL_INVOICE, content_type="application/json").status_code == 403
+    client.force_login(world.finance.user)
+    assert client.post(invoice, NORMAL_INVOICE, content_type="application/json").status_code == 200
+    # another unit's member: 404, nothing listed
+    client.force_login(outsider_member().user)
+    assert client.get(detail).status_code == 404
+    assert client.post(pay_due, {**slip, "slip": slip_pdf()}).status_code == 404
+    assert client.get(reverse("api:order-list")).json()["count"] == 0
+    assert BankTransfer.objects.count() == 1
