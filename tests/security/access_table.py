@@ -501,6 +501,10 @@ TABLE: dict[str, Rule] = {
     "payments:invoice-request": Rule("signed_in", **side_rows(order_no, "buyer")),
     "payments:slip": Rule("signed_in", **side_rows(transfer, "buyer")),
     "payments:stripe-webhook": P,  # no session: the event's signature is checked
+    "api:order-list": S,
+    "api:order-detail": Rule("signed_in", **side_rows(order_no, "buyer")),
+    "api:order-bank-transfer": Rule("signed_in", args=stage, **BUYER_POST),
+    "api:order-invoice-request": Rule("signed_in", args=order_no, **BUYER_POST),
     "dashboard:payments-list": V,
     "dashboard:payments-order": Rule("vendor", **side_rows(order_no, "vendor")),
     "dashboard:payments-invoice-issue": Rule("vendor", args=order_no, **VENDOR_POST),
