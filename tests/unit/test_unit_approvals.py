@@ -374,3 +374,22 @@ def test_a_submission_the_budget_cannot_carry_is_refused_and_nothing_waits(paper
     # then nothing is waiting and nothing is held
     assert ApprovalRequest.objects.count() == 0
     assert BudgetLine.objects.get().committed == Decimal("0.00")
+
+
+def test_a_change_the_budget_cannot_carry_ends_the_approval_instead_of_refusing_every_decision(paper):
+    # given ¥60,000 of a ¥100,000 line waiting for approval and ¥30,000 held by another order
+    unit, m = a_unit()
+    line = budget(unit, m["admin"])
+    approval = submit(paper, unit, m["h"], line=line)
+    services.budget_commit(line=line, amount=Decimal("30000"), kind="order", number="DD5")
+    # when the price rose to ¥80,000 (only ¥70,000 could be held) and an 审批人 decides
+    paper.docs[1] = snap(total="80000.00", unit_price="8000.00", budget_line=line.pk)
+    result = services.approval_decide(approval=approval, actor=m["p1"].user, decision="approve")
+    # then the approval ended, its ¥60,000 is free again and the document was sent back
+    assert result.outcome == "cancelled"
+    assert state(approval) == ("cancelled", 0)
+    assert line_figures(line) == (Decimal("30000.00"), Decimal("0.00"), Decimal("70000.00"))
+    reason = "审批内容已变化；预算“路灯改造”可用余额 ¥70,000.00，不足以承担本次采购 ¥80,000.00。"
+    assert paper.calls == [("ended", "CG0001", reason)]
+    assert UnitEvent.objects.filter(approval=approval).latest("pk").note == reason
+    assert ApprovalDecision.objects.count() == 0

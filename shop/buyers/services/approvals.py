@@ -491,9 +491,18 @@ def approval_decide(
         if current is None:
             return DecideResult(_cancel(locked, actor=actor, reason="事项已失效，不能再审批"), "cancelled")
         if snapshot_hash(current) != locked.snapshot_hash:
-            return DecideResult(
-                _restart(locked, snapshot=current, actor=actor, reason="审批内容已变化"), "restarted"
-            )
+            try:
+                with transaction.atomic():
+                    restarted = _restart(locked, snapshot=current, actor=actor, reason="审批内容已变化")
+                return DecideResult(restarted, "restarted")
+            except Conflict as exc:
+                # the budget line cannot carry the new amount: the approval ends (its budget
+                # released) and the document goes back, instead of refusing every decision
+                locked.refresh_from_db()
+                why = f"审批内容已变化；{exc.message}"
+                ended = _cancel(locked, actor=actor, reason=why)
+                subject.on_ended(ended, actor, why)
+                return DecideResult(ended, "cancelled")
         ApprovalDecision.objects.create(
             approval=locked,
             step=locked.current_step,
