@@ -653,3 +653,35 @@ def test_the_approval_page_links_the_document_without_a_registered_subject():
         SUBJECTS.update(saved)
     assert '<a href="/payments/orders/DD202612010042/">DD202612010042</a>' in order_page
     assert '<dd class="col-sm-9" id="approval-subject">采购项目 CG-42</dd>' in other_page
+
+
+def test_a_budget_line_may_name_a_catalogue_category_and_an_unknown_one_is_refused():
+    from tests.factories.catalogue import CategoryFactory
+
+    unit, m = a_unit()
+    parent = CategoryFactory(name="智慧城市")
+    child = CategoryFactory(name="智慧路灯", parent=parent)
+    admin = client_for(m["admin"])
+    # the form offers the categories, a child indented under its parent
+    form = html(admin.get("/buyers/unit/budgets/new/"))
+    assert f'<option value="{parent.pk}">智慧城市</option>' in form
+    assert f'<option value="{child.pk}">　智慧路灯</option>' in form
+    bad = admin.post(
+        "/buyers/unit/budgets/new/",
+        {"name": "路灯", "year": str(YEAR), "amount": "1000", "fund_nature": "fiscal", "category": "999999"},
+    )
+    assert bad.status_code == 400 and "请选择有效的品目。" in html(bad)
+    assert BudgetLine.objects.count() == 0
+    ok = admin.post(
+        "/buyers/unit/budgets/new/",
+        {
+            "name": "路灯",
+            "year": str(YEAR),
+            "amount": "1000",
+            "fund_nature": "fiscal",
+            "category": str(child.pk),
+        },
+    )
+    assert ok.status_code == 302 and BudgetLine.objects.get().category == child
+    api = admin.get("/api/unit/budgets/").json()
+    assert [(x["category"], x["category_name"]) for x in api] == [(child.pk, "智慧路灯")]
