@@ -242,8 +242,9 @@ class PrivateStorage(Storage):
         return private_backend()
 
     def save(self, name, content, max_length=None):
-        name = self.backend.save(name, content, max_length=max_length)
-        delete_on_rollback(self, name)
+        backend = self.backend  # a rollback deletes from the storage the file went to
+        name = backend.save(name, content, max_length=max_length)
+        delete_on_rollback(backend, name)
         return name
 
     def open(self, name, mode="rb"):

@@ -264,10 +264,10 @@ def test_a_product_image_is_in_the_bucket_and_served_on_our_own_origin(client, s
         # then our application streams the bucket's bytes as an image
         assert (response.status_code, response["Content-Type"]) == (200, "image/png")
         assert body(response) == png_bytes()
-        # and a name that is not in the bucket, or leaves it, is the Chinese 404 page
-        for missing in ("/media/images/products/none.png", "/media/../private/x.pdf"):
-            refused = client.get(missing)
-            assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
+        # and a name that is not in the bucket is the Chinese 404 page, one leaving it the 400 page
+        refused = client.get("/media/images/products/none.png")
+        assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
+        assert client.get("/media/../private/x.pdf").status_code == 400
         # Oscar's picture for a product without images is served too (from Oscar's own files)
         placeholder = client.get(f"/media/{settings.OSCAR_MISSING_IMAGE_URL}")
         assert (placeholder.status_code, placeholder["Content-Type"]) == (200, "image/jpeg")
@@ -341,8 +341,9 @@ def test_public_media_are_streamed_from_local_disk_too(client):
             "image/png",
             png_bytes(),
         )
-        # and a path out of MEDIA_ROOT is the Chinese 404 page
-        refused = client.get("/media/../private/x.pdf")
+        # and a path out of MEDIA_ROOT is refused (the 400 page), a missing file the 404 page
+        assert client.get("/media/../private/x.pdf").status_code == 400
+        refused = client.get("/media/images/products/none.png")
         assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
     finally:
         default_storage.delete(name)
