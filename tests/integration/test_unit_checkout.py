@@ -16,9 +16,9 @@ from oscar.core.loading import get_model
 
 from shop.buyers.models import ApprovalRequest, BudgetCommitment, BudgetLine
 from shop.buyers.services import approval_decide
-from shop.payments.models import BankTransfer
+from shop.payments.models import BankTransfer, StripePayment
 from tests.factories.catalogue import ProductClassFactory, ProductFactory
-from tests.factories.payments import outsider_member, transfer_post, unit_world
+from tests.factories.payments import outsider_member, transfer_post, unit_order, unit_world
 
 Order = get_model("order", "Order")
 
@@ -168,6 +168,27 @@ def test_a_member_without_the_handler_role_cannot_check_out(client):
     assert placed.status_code == 200
     assert Order.objects.count() == 0
     assert figures(world.line) == (Decimal("0.00"), Decimal("0.00"))
+
+
+@pytest.mark.django_db
+def test_the_units_finance_pays_by_card_and_the_budget_is_spent(client, localstripe):
+    # given a unit order of ¥12,000 (under the approval threshold: payable at once)
+    world = unit_world()
+    order = unit_order(world, price="12000.00", qty=1)
+    url = reverse("payments:card-pay", kwargs={"number": order.number, "sequence": 1})
+    card = {"token": "unit-card-1", "number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"}
+    # the 经办人 who placed it cannot pay it by card: the Chinese 403, Stripe is not called
+    client.force_login(world.handler.user)
+    refused = client.post(url, card)
+    assert refused.status_code == 403 and REFUSE_PAY in refused.content.decode()
+    assert StripePayment.objects.count() == 0
+    # the 财务 can, and the line's committed amount becomes spent
+    client.force_login(world.finance.user)
+    assert client.post(url, card).status_code == 302
+    order.refresh_from_db()
+    assert order.status == "已付款"
+    assert StripePayment.objects.get(order=order).created_by == world.finance.user
+    assert figures(world.line) == (Decimal("0.00"), Decimal("12000.00"))
 
 
 def at_once(calls):
