@@ -21,7 +21,15 @@ signals.task_postrun.connect(requestid.task_finished, weak=False)
 signals.after_setup_logger.connect(requestid.worker_logging, weak=False)
 signals.after_setup_task_logger.connect(requestid.worker_logging, weak=False)
 
-SCHEDULE_MODULES = ("shop.core", "shop.quotes", "shop.vendors", "shop.oem", "shop.payments")
+SCHEDULE_MODULES = (
+    "shop.core",
+    "shop.buyers",
+    "shop.quotes",
+    "shop.sourcing",
+    "shop.vendors",
+    "shop.oem",
+    "shop.payments",
+)
 
 
 @app.on_after_finalize.connect

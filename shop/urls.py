@@ -17,6 +17,7 @@ urlpatterns = [
     path("vendors/", include("shop.vendors.urls")),
     path("payments/", include("shop.payments.urls")),
     path("buyers/", include("shop.buyers.urls")),
+    path("sourcing/", include("shop.sourcing.urls")),  # a unit's 网上询价 and 反向竞价
     path("", include("shop.sitepages.urls")),  # /pages/<slug>/ and /dashboard/site-pages/
     path("", include("shop.storefront.urls")),  # the home page
     path("", include(apps.get_app_config("oscar").urls[0])),

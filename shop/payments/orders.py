@@ -136,8 +136,9 @@ def order_place(
             partner_sku=sr.partner_sku if sr else "",
             stockrecord=sr,
             product=spec.product,
+            # a free-text line of a 询价 has no catalogue product: its title says what it is
             title=spec.title or spec.product.get_title(),
-            upc=spec.product.upc or "",
+            upc=(spec.product.upc if spec.product is not None else "") or "",
             quantity=spec.quantity,
             num_allocated=0,
             line_price_incl_tax=line_incl,

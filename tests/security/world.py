@@ -415,19 +415,29 @@ def _oscar_objects(world: World) -> None:
 
 
 def _buying_units(world: World) -> None:
-    """Each side's buyer is the 管理员 of its own buying unit, with one more member (经办人)."""
+    """Each side's buyer is the 管理员, 经办人 and 财务 of its own buying unit (so it may open and pay
+    everything of the unit), with one more member (经办人)."""
     from tests.factories.buyers import BuyingUnitFactory, UnitMemberFactory
 
     for s in (world.a, world.b):
         unit = BuyingUnitFactory(org_name=s.marker("unit"))
-        UnitMemberFactory(unit=unit, user=s.buyer, roles=["admin", "handler"])
+        UnitMemberFactory(unit=unit, user=s.buyer, roles=["admin", "handler", "finance"])
         handler = UserFactory(
             username=f"unit_handler_{s.name}", email=f"{s.marker('unit-handler')}@example.com"
         )
         s.extra["unit_member"] = UnitMemberFactory(unit=unit, user=handler, roles=["handler"])
         seen_by = frozenset({f"buyer_{s.name}"})
-        world.extra_secrets += [Secret(s.marker("unit"), seen_by), Secret(s.marker("unit-handler"), seen_by)]
+        # the buyer founded the unit: its requests, OEM orders and orders are the unit's
+        from shop.buyers.services import documents_adopt
+
+        documents_adopt(unit=unit, user_id=s.buyer.pk)
+        # the unit's name is shown to the vendor it buys from (requests, orders, sourcing events)
+        world.extra_secrets += [
+            Secret(s.marker("unit"), side_roles(s.name)),
+            Secret(s.marker("unit-handler"), seen_by),
+        ]
         _unit_budget_and_approval(world, s, unit, handler, seen_by)
+        _sourcing_event(world, s, unit)
 
 
 def _unit_budget_and_approval(world: World, s, unit, handler, seen_by) -> None:
@@ -465,4 +475,50 @@ def _unit_budget_and_approval(world: World, s, unit, handler, seen_by) -> None:
     )
     world.extra_secrets += [
         Secret(s.marker(what), seen_by) for what in ("budget", "approval", "approval-supplier")
+    ]
+
+
+def _sourcing_event(world: World, s, unit) -> None:
+    """An open 网上询价 of each side's unit, inviting the side's vendor, with the vendor's sealed
+    response: the event is the side's buyer's and vendor's business; the response price nobody's
+    but that vendor's (and, after the deadline, the unit's) — it is never shown here."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from shop.sourcing.models import (
+        ResponseLine,
+        SourcingEvent,
+        SourcingInvite,
+        SourcingLine,
+        SupplierResponse,
+    )
+    from tests.factories.catalogue import CategoryFactory
+
+    now = timezone.now()
+    price = Decimal("12340.68") if s.name == "a" else Decimal("13579.24")
+    event = SourcingEvent.objects.create(
+        number=f"WX2026120{'1' if s.name == 'a' else '2'}9999",
+        mode="inquiry",
+        title=s.marker("sourcing"),
+        unit=unit,
+        buyer=s.buyer,
+        category=CategoryFactory(name=f"智慧会议{s.name.upper()}"),
+        delivery_place="长沙",
+        delivery_date=(now + timedelta(days=40)).date(),
+        invitation="invited",
+        deadline=now + timedelta(days=7),
+    )
+    line = SourcingLine.objects.create(event=event, sequence=1, title="会议平板", quantity=2, unit="台")
+    SourcingInvite.objects.create(event=event, partner=s.partner)
+    response = SupplierResponse.objects.create(
+        event=event, partner=s.partner, submitted_by=s.vendor, delivery_days=10, total=price * 2
+    )
+    ResponseLine.objects.create(response=response, line=line, unit_price=price)
+    s.extra["sourcing"] = event
+    world.extra_secrets += [
+        Secret(s.marker("sourcing"), side_roles(s.name)),
+        Secret(f"{price * 2:,.2f}", frozenset({f"vendor_{s.name}"})),
+        Secret(f"{price:,.2f}", frozenset({f"vendor_{s.name}"})),
     ]

@@ -15,6 +15,7 @@ class DashboardConfig(apps.DashboardConfig):
             path("vendors/", include("shop.vendors.dashboard_urls")),
             path("oem/", include("shop.oem.dashboard_urls")),
             path("payments/", include("shop.payments.dashboard_urls")),
+            path("sourcing/", include("shop.sourcing.dashboard_urls")),
             path("tasks/", include("shop.core.dashboard_urls")),
         ]
         return urls
