@@ -95,6 +95,8 @@ transfer = lambda w, s: {"pk": w.side(s).transfer.pk}  # noqa: E731
 unit_budget = lambda w, s: {"pk": w.side(s).extra["budget_line"].pk}  # noqa: E731
 unit_rule = lambda w, s: {"pk": w.side(s).extra["approval_rule"].pk}  # noqa: E731
 unit_approval = lambda w, s: {"number": w.side(s).extra["approval"].number}  # noqa: E731
+sourcing_no = lambda w, s: {"number": w.side(s).extra["sourcing"].number}  # noqa: E731
+sourcing_act = lambda w, s: {"number": w.side(s).extra["sourcing"].number, "action": "cancel"}  # noqa: E731
 
 
 def site_page_slug() -> str:
@@ -564,6 +566,16 @@ TABLE: dict[str, Rule] = {
         "public", **shared_rows(lambda w, s: {"uidb64": "MQ", "token": "bogus-token"})
     ),
     # --- buying units: each buyer is the 管理员 of its side's unit (world._buying_units) --------
+    # --- sourcing: a unit's 网上询价 / 反向竞价 (buyer pages) and the vendors' dashboard pages ---
+    "sourcing:list": Rule("buyer"),  # the own unit's events (403 without a unit)
+    "sourcing:create": Rule("buyer"),
+    "sourcing:detail": Rule("buyer", **side_rows(sourcing_no, "buyer")),
+    "sourcing:action": Rule("signed_in", args=sourcing_act, **BUYER_POST),
+    "dashboard:sourcing-list": V,
+    "dashboard:sourcing-detail": Rule("vendor", **side_rows(sourcing_no, "vendor")),
+    "dashboard:sourcing-respond": Rule("vendor", args=sourcing_no, **VENDOR_POST),
+    "dashboard:sourcing-bid": Rule("vendor", args=sourcing_no, **VENDOR_POST),
+    "dashboard:sourcing-status": Rule("vendor", **side_rows(sourcing_no, "vendor")),
     "buyers:unit": S,  # the own unit's workbench, or the form to create one
     "buyers:members": Rule("buyer"),  # the own unit's members: unit members only (404 without a unit)
     "buyers:member-action": Rule(
