@@ -71,7 +71,7 @@ class OemOfferReadSerializer(serializers.Serializer):
     revision = serializers.IntegerField(help_text=_("报价版本：接受报价时原样提交"))
 
 
-class ApprovalStateSerializer(serializers.Serializer):
+class OemApprovalStateSerializer(serializers.Serializer):
     number = serializers.CharField(help_text=_("审批单号"))
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     steps_required = serializers.IntegerField()
@@ -145,13 +145,13 @@ class OemOrderSerializer(serializers.ModelSerializer):
             }
         ).data
 
-    @extend_schema_field(ApprovalStateSerializer(allow_null=True))
+    @extend_schema_field(OemApprovalStateSerializer(allow_null=True))
     def get_approval(self, obj):
         """The unit approval the acceptance waits for (status 待审批), or null."""
         from .selectors import oem_order_approval
 
         approval = oem_order_approval(order=obj)
-        return None if approval is None else ApprovalStateSerializer(approval).data
+        return None if approval is None else OemApprovalStateSerializer(approval).data
 
     def get_order_number(self, obj) -> str | None:
         return obj.oscar_order.number if obj.oscar_order_id else None

@@ -251,7 +251,7 @@ class TimelineEntrySerializer(serializers.Serializer):
     vendor = serializers.CharField()
 
 
-class ApprovalStateSerializer(serializers.Serializer):
+class QuoteApprovalStateSerializer(serializers.Serializer):
     number = serializers.CharField(help_text="审批单号")
     vendor_quote = serializers.IntegerField(source="subject_id", help_text="待接受的供应商报价 ID")
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -291,11 +291,11 @@ class QuoteRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(ApprovalStateSerializer(allow_null=True))
+    @extend_schema_field(QuoteApprovalStateSerializer(allow_null=True))
     def get_approval(self, obj):
         """The unit approval the acceptance waits for (status 待审批), or null."""
         approval = selectors.quote_request_approval(quote_request=obj)
-        return None if approval is None else ApprovalStateSerializer(approval).data
+        return None if approval is None else QuoteApprovalStateSerializer(approval).data
 
     @extend_schema_field(TimelineEntrySerializer(many=True))
     def get_timeline(self, obj):
