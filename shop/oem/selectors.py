@@ -21,6 +21,13 @@ def oem_orders_for_buyer(*, user, action: str = "purchases.view") -> QuerySet[Oe
     return OemOrder.objects.filter(scope(user, action).q()).select_related(*_RELATED)
 
 
+def buyer_may_act(*, user, order: OemOrder) -> bool:
+    """Whether the buyer's page offers ``user`` the actions on this order (accept, approve the
+    sample, cancel …): its unit's 经办人, or its buyer when it has no unit. The services check
+    again."""
+    return scope(user, "purchases.act").owns(unit_id=order.unit_id, user_id=order.buyer_id)
+
+
 def oem_order_approval(*, order: OemOrder) -> ApprovalRequest | None:
     """The unit approval the order's acceptance waits for now, or None."""
     if order.unit_id is None or order.status != OemStatus.AWAITING_APPROVAL:

@@ -126,6 +126,7 @@ class OemOrderDetailView(LoginRequiredMixin, View):
                 "note_form": NoteForm(),
                 "S": OemStatus,
                 "approval": selectors.oem_order_approval(order=order),
+                "can_act": selectors.buyer_may_act(user=request.user, order=order),
             },
         )
 

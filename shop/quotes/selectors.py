@@ -148,6 +148,12 @@ def quote_requests_for_buyer(*, user, action: str = "purchases.view") -> QuerySe
     return QuoteRequest.objects.filter(scope(user, action).q())
 
 
+def buyer_may_act(*, user, quote_request) -> bool:
+    """Whether the buyer's pages offer ``user`` the actions on this request (accept, decline,
+    cancel …): its unit's 经办人, or its buyer when it has no unit. The services check again."""
+    return scope(user, "purchases.act").owns(unit_id=quote_request.unit_id, user_id=quote_request.buyer_id)
+
+
 def quote_request_approval(*, quote_request) -> ApprovalRequest | None:
     """The unit approval of the request's acceptance that waits now (its subject is the
     vendor quote to be accepted), or None."""

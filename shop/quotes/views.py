@@ -197,12 +197,14 @@ class QuoteDetailView(BuyerQuoteMixin, TemplateView):
         qr = self.get_quote_request()
         vendor_quotes = list(qr.vendor_quotes.all())
         approval = selectors.quote_request_approval(quote_request=qr)
+        can_act = selectors.buyer_may_act(user=self.request.user, quote_request=qr)
         ctx.update(
             quote_request=qr,
             comparison=selectors.comparison(quote_request=qr, vendor_quotes=vendor_quotes),
             timeline=selectors.quote_request_timeline(quote_request=qr, viewer=self.request.user),
             revision_form=RevisionRequestForm(),
-            is_quoted=qr.status == RequestStatus.QUOTED,
+            can_act=can_act,
+            is_quoted=can_act and qr.status == RequestStatus.QUOTED,
             approval=approval,
             approval_quote=next(
                 (vq for vq in vendor_quotes if approval and vq.pk == approval.subject_id), None

@@ -345,3 +345,14 @@ def test_overspending_the_budget_line_is_refused_and_nothing_is_stored(org_type)
     assert (w.order.status, w.order.oscar_order_id, w.line.committed) == ("offered", None, Decimal("0.00"))
     assert (ApprovalRequest.objects.count(), BudgetCommitment.objects.count()) == (0, 0)
     assert kinds(w.order) == events
+
+
+def test_only_a_handler_is_offered_the_actions_on_the_order_page(client):
+    w = world()
+    detail = reverse("oem:detail", args=[w.order.number])
+    client.force_login(w.m["h"].user)
+    page = client.get(detail).content.decode()
+    assert ('id="oem-accept"' in page, 'id="oem-cancel"' in page) == (True, True)
+    client.force_login(w.m["p"].user)
+    page = client.get(detail).content.decode()
+    assert ('id="oem-accept"' in page, 'id="oem-cancel"' in page) == (False, False)

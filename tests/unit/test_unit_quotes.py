@@ -439,3 +439,36 @@ def test_a_request_of_a_buyer_without_a_unit_is_accepted_as_before():
     qr.refresh_from_db()
     assert (qr.unit_id, qr.status, qr.order_id, order.origin.unit_id) == (None, "ordered", order.pk, None)
     assert BudgetCommitment.objects.count() == 0
+
+
+def test_only_a_handler_is_offered_the_actions_on_the_request_page(client):
+    w = world()
+    detail = reverse("quotes:detail", kwargs={"number": w.qr.number})
+    client.force_login(w.m["h"].user)
+    page = client.get(detail).content.decode()
+    assert (f'data-accept="{w.vq.pk}"' in page, 'id="quote-cancel-form"' in page) == (True, True)
+    client.force_login(w.m["p"].user)
+    page = client.get(detail).content.decode()
+    assert (f'data-accept="{w.vq.pk}"' in page, 'id="quote-cancel-form"' in page) == (False, False)
+
+
+def test_a_quote_expired_before_the_decision_ends_the_approval_and_the_sweep_reopens_the_request():
+    # given the quote's validity passes while the unit approves (the expiry job has not run)
+    w = world()
+    approval = accept(w)
+    VendorQuote.objects.filter(pk=w.vq.pk).update(valid_until=timezone.now() - timedelta(minutes=1))
+    # when the approver decides, the approval ends instead (nothing can be accepted any more)
+    result = buyers.approval_decide(approval=approval, actor=w.m["p"].user, decision="approve")
+    assert (result.outcome, Order.objects.count(), reload(w).line.committed) == (
+        "cancelled",
+        0,
+        Decimal("0.00"),
+    )
+    # and the expiry job expires the quote and takes the request out of 待审批
+    services.quotes_expire()
+    reload(w)
+    assert (w.vq.status, w.qr.status) == ("expired", "expired")
+    assert request_kinds(w.qr)[-2:] == [
+        ("approval_ended", "approval", "quoted"),
+        ("expired", "quoted", "expired"),
+    ]
