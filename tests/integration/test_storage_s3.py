@@ -268,6 +268,15 @@ def test_a_product_image_is_in_the_bucket_and_served_on_our_own_origin(client, s
         refused = client.get("/media/images/products/none.png")
         assert refused.status_code == 404 and NOT_FOUND in refused.content.decode()
         assert client.get("/media/../private/x.pdf").status_code == 400
+        # a thumbnail (sorl-thumbnail, as Oscar's dashboard makes them) is made from the bucket
+        # and stored there too, served the same way
+        from sorl.thumbnail import get_thumbnail
+
+        thumb = get_thumbnail(image.original, "4x4")
+        assert thumb.url.startswith("/media/cache/") and f"media/{thumb.name}" in s3.keys()
+        thumbnail = client.get(thumb.url)
+        assert (thumbnail.status_code, thumbnail["Content-Type"]) == (200, "image/jpeg")
+        assert body(thumbnail)[:3] == b"\xff\xd8\xff"  # sorl writes JPEG
         # Oscar's picture for a product without images is served too (from Oscar's own files)
         placeholder = client.get(f"/media/{settings.OSCAR_MISSING_IMAGE_URL}")
         assert (placeholder.status_code, placeholder["Content-Type"]) == (200, "image/jpeg")
