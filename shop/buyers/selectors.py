@@ -125,6 +125,8 @@ def document_path(*, kind: str, number: str, member) -> str:
         action, name = "purchases.view", "quotes:detail"
     elif kind == DocumentKind.OEM:
         action, name = "purchases.view", "oem:detail"
+    elif kind == DocumentKind.SOURCING:
+        action, name = "purchases.view", "sourcing:detail"
     else:
         return ""
     if not member_can(member, action):

@@ -644,15 +644,17 @@ def test_the_approval_page_links_the_document_without_a_registered_subject():
                 submitted_by=m["h"].user,
                 steps_required=1,
             )
-        client = client_for(m["f"])
-        # then an order links to its order page (the 财务 may see orders), anything else is
-        # shown as its number
-        order_page = html(client.get(f"/buyers/unit/approvals/{made['order'].number}/"))
-        other_page = html(client.get(f"/buyers/unit/approvals/{made['sourcing'].number}/"))
+        handler, finance = client_for(m["h"]), client_for(m["f"])
+        # then the page links the document where the member's roles may open it (an order for
+        # both, a 采购项目 for the 经办人), and shows the number alone otherwise
+        order_page = html(finance.get(f"/buyers/unit/approvals/{made['order'].number}/"))
+        sourcing_handler = html(handler.get(f"/buyers/unit/approvals/{made['sourcing'].number}/"))
+        sourcing_finance = html(finance.get(f"/buyers/unit/approvals/{made['sourcing'].number}/"))
     finally:
         SUBJECTS.update(saved)
     assert '<a href="/payments/orders/DD202612010042/">DD202612010042</a>' in order_page
-    assert '<dd class="col-sm-9" id="approval-subject">采购项目 CG-42</dd>' in other_page
+    assert '<a href="/sourcing/CG-42/">CG-42</a>' in sourcing_handler
+    assert '<dd class="col-sm-9" id="approval-subject">采购项目 CG-42</dd>' in sourcing_finance
 
 
 def test_a_budget_line_may_name_a_catalogue_category_and_an_unknown_one_is_refused():
