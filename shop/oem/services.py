@@ -716,7 +716,7 @@ def approval_snapshot(*, order_id: int) -> dict | None:
             "quantity": line.quantity,
             "unit": order.ordered_product.unit or "台",
             "unit_price": _money(line.unit_price_incl_tax),
-            "tax_rate": f"{line.tax_rate.normalize():f}",
+            "tax_rate": f"{(line.tax_rate * 100).normalize():f}",  # percent
             "amount": _money(line.unit_price_incl_tax * line.quantity),
         }
         for line in _order_lines(order)

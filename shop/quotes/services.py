@@ -1032,7 +1032,7 @@ def approval_snapshot(*, vendor_quote_id: int) -> dict | None:
             "quantity": line.quantity,
             "unit": line.request_line.unit,
             "unit_price": _money(line.unit_price_incl_tax),
-            "tax_rate": f"{line.tax_rate.normalize():f}",
+            "tax_rate": f"{(line.tax_rate * 100).normalize():f}",  # percent
             "amount": _money(line.line_total_incl_tax),
         }
         for line in lines
