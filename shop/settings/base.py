@@ -359,7 +359,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # one name for the OEM status set (the order's status and a transition's target)
-    "ENUM_NAME_OVERRIDES": {"OemStatusEnum": "shop.oem.models.OemStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OemStatusEnum": "shop.oem.models.OemStatus",
+        "ApprovalStatusEnum": "shop.buyers.models.ApprovalStatus",
+    },
     # the Error component, referenced by every operation's 4xx responses
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

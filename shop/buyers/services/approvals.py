@@ -489,7 +489,10 @@ def approval_decide(
         subject = _subject(locked.kind)
         current = subject.snapshot(locked.subject_id)
         if current is None:
-            return DecideResult(_cancel(locked, actor=actor, reason="事项已失效，不能再审批"), "cancelled")
+            why = "事项已失效，不能再审批"
+            ended = _cancel(locked, actor=actor, reason=why)
+            subject.on_ended(ended, actor, why)  # the document leaves 待审批 too
+            return DecideResult(ended, "cancelled")
         if snapshot_hash(current) != locked.snapshot_hash:
             try:
                 with transaction.atomic():
@@ -597,9 +600,12 @@ def approval_restart(*, kind: str, subject_id: int, actor=None, reason: str) -> 
         if pending is None:
             return None
         locked = _lock(pending)
-        current = _subject(kind).snapshot(subject_id)
+        subject = _subject(kind)
+        current = subject.snapshot(subject_id)
         if current is None:
-            return _cancel(locked, actor=actor, reason=reason)
+            ended = _cancel(locked, actor=actor, reason=reason)
+            subject.on_ended(ended, actor, reason)  # the document leaves 待审批 too
+            return ended
         if snapshot_hash(current) == locked.snapshot_hash:
             return locked
         try:
@@ -607,7 +613,10 @@ def approval_restart(*, kind: str, subject_id: int, actor=None, reason: str) -> 
                 return _restart(locked, snapshot=current, actor=actor, reason=reason)
         except Conflict as exc:  # the budget line cannot carry the new amount
             locked.refresh_from_db()
-            return _cancel(locked, actor=actor, reason=f"{reason}；{exc.message}")
+            why = f"{reason}；{exc.message}"
+            ended = _cancel(locked, actor=actor, reason=why)
+            subject.on_ended(ended, actor, why)
+            return ended
 
 
 # --- reminders (Celery beat) ----------------------------------------------------------------------
