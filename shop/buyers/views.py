@@ -152,13 +152,15 @@ class MemberListView(LoginRequiredMixin, View):
 
 
 class MemberActionView(LoginRequiredMixin, View):
-    """POST-only administrator actions on one member: roles, deactivate, reactivate."""
+    """POST-only administrator actions on one member: roles, deactivate, reactivate, and
+    reassign (hand the member's open requests, OEM orders and waiting approvals to a 经办人)."""
 
     http_method_names = ["post"]
     DONE = {
         "roles": gettext_lazy("角色已更新。"),
         "deactivate": gettext_lazy("成员已停用，其登录已立即失效。"),
         "reactivate": gettext_lazy("成员已重新启用。"),
+        "reassign": gettext_lazy("经办事项已转交。"),
     }
 
     def post(self, request, pk, action):
@@ -178,6 +180,19 @@ class MemberActionView(LoginRequiredMixin, View):
                 services.member_roles_set(member=target, actor=request.user, roles=form.cleaned_data["roles"])
             elif action == "deactivate":
                 services.member_deactivate(member=target, actor=request.user)
+            elif action == "reassign":
+                to = selectors.unit_member(unit=member.unit, member_id=request.POST.get("to_member"))
+                if to is None:
+                    raise DomainError(_("请选择接手的经办人。"))
+                moved = services.unit_work_reassign(
+                    unit=member.unit, actor=request.user, from_member=target, to_member=to
+                )
+                messages.success(
+                    request,
+                    _("已将 %(n)s 项经办事项转交给 %(name)s。")
+                    % {"n": moved, "name": to.user.get_full_name() or to.user.email},
+                )
+                return redirect("buyers:members")
             else:
                 services.member_reactivate(member=target, actor=request.user)
         except DomainError as exc:

@@ -300,3 +300,28 @@ def test_saving_no_role_or_an_unknown_role_is_refused_in_chinese_and_changes_not
     assert "请至少选择一个角色。" in empty
     assert "选择一个有效的选项" in made_up
     assert UnitMember.objects.get(pk=m["h"].pk).roles == ["handler"]
+
+
+def test_an_admin_hands_a_deactivated_handlers_open_work_to_another_handler():
+    # given a unit whose 经办人 left with an open quote request, and a second 经办人
+    from shop.quotes.models import QuoteRequest
+    from tests.factories.quotes import make_vendor, stocked_product, submit_request
+
+    _unit, m = make_unit(roles_by_name={"gone": ["handler"], "next": ["handler"], "approver": ["approver"]})
+    partner, _u = make_vendor("星城科技")
+    product = stocked_product(vendors=[(partner, "11800.00")], title="会议平板")
+    qr = submit_request(buyer=m["gone"].user, lines=[(product, 1)])
+    services.member_deactivate(member=m["gone"], actor=m["admin"].user)
+    admin = client_for(m["admin"].user)
+    url = reverse("buyers:member-action", args=[m["gone"].pk, "reassign"])
+    # when the admin tries an 审批人 as the receiver, then the other 经办人
+    refused = admin.post(url, {"to_member": m["approver"].pk}, follow=True).content.decode()
+    unchanged = QuoteRequest.objects.get(pk=qr.pk).buyer_id
+    done = admin.post(url, {"to_member": m["next"].pk}, follow=True).content.decode()
+    # then the first is refused in Chinese, the second moves the request, with one event
+    assert "接手人必须是本单位在职的经办人。" in refused and unchanged == m["gone"].user.pk
+    assert f"已将 1 项经办事项转交给 {m['next'].user.get_full_name() or m['next'].user.email}。" in done
+    assert QuoteRequest.objects.get(pk=qr.pk).buyer_id == m["next"].user.pk
+    assert UnitEvent.objects.filter(kind="work_reassigned").count() == 1
+    # and a member who is not an admin may not do it
+    assert client_for(m["next"].user).post(url, {"to_member": m["next"].pk}).status_code == 403
