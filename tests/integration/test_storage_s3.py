@@ -6,6 +6,7 @@ are served on our own origin, and ``/health/ready`` checks the bucket."""
 
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -251,8 +252,11 @@ def test_a_file_saved_in_a_transaction_that_rolls_back_is_deleted_from_the_bucke
 def test_a_product_image_is_in_the_bucket_and_served_on_our_own_origin(client, s3):
     # given a product image saved through Oscar's model (the default storage)
     disk_before = local_files()
+    # a name of its own: sorl-thumbnail remembers thumbnails by source name in the cache, which
+    # outlives other tests' rolled-back rows
     image = ProductImage.objects.create(
-        product=ProductFactory(), original=SimpleUploadedFile("会议一体机.png", png_bytes())
+        product=ProductFactory(),
+        original=SimpleUploadedFile(f"会议一体机-{uuid.uuid4().hex[:8]}.png", png_bytes()),
     )
     try:
         key = f"media/{image.original.name}"
@@ -270,8 +274,12 @@ def test_a_product_image_is_in_the_bucket_and_served_on_our_own_origin(client, s
         assert client.get("/media/../private/x.pdf").status_code == 400
         # a thumbnail (sorl-thumbnail, as Oscar's dashboard makes them) is made from the bucket
         # and stored there too, served the same way
+        from django.utils.functional import empty
+        from sorl.thumbnail import default as sorl_default
         from sorl.thumbnail import get_thumbnail
 
+        # sorl resolves its storage once per process: an earlier test may have made it local
+        sorl_default.storage._wrapped = empty
         thumb = get_thumbnail(image.original, "4x4")
         assert thumb.url.startswith("/media/cache/") and f"media/{thumb.name}" in s3.keys()
         thumbnail = client.get(thumb.url)
@@ -283,6 +291,10 @@ def test_a_product_image_is_in_the_bucket_and_served_on_our_own_origin(client, s
         assert body(placeholder)[:3] == b"\xff\xd8\xff"
     finally:
         image.original.delete(save=False)
+        from django.utils.functional import empty
+        from sorl.thumbnail import default as sorl_default
+
+        sorl_default.storage._wrapped = empty  # the next test resolves its own storage
 
 
 @pytest.mark.django_db
