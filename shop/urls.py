@@ -18,6 +18,7 @@ urlpatterns = [
     path("payments/", include("shop.payments.urls")),
     path("buyers/", include("shop.buyers.urls")),
     path("sourcing/", include("shop.sourcing.urls")),  # a unit's 网上询价 and 反向竞价
+    path("notices/", include("shop.notices.urls")),  # the public 采购公告
     path("", include("shop.sitepages.urls")),  # /pages/<slug>/ and /dashboard/site-pages/
     path("", include("shop.storefront.urls")),  # the home page
     path("", include(apps.get_app_config("oscar").urls[0])),

@@ -166,6 +166,14 @@ def _mail_buyer(event: SourcingEvent, *, subject: str, body: str, key: str) -> N
     )
 
 
+def _publish_notice(event: SourcingEvent) -> None:
+    """The public 公告 of the event's new state (询价/竞价公告, 成交公告, 失败公告), in the same
+    transaction; published within the two working days the rules allow (at once)."""
+    from shop.notices.services import notice_for_event
+
+    notice_for_event(event=event)
+
+
 # --- publishing -----------------------------------------------------------------------------------
 
 
@@ -322,6 +330,7 @@ def sourcing_publish(
         for partner_id in sorted(invited):
             SourcingInvite.objects.create(event=event, partner_id=partner_id)
         _log(event, kind="published", actor=actor, to_status=ES.OPEN, note=f"{Mode(mode).label}：{title}")
+        _publish_notice(event)
         for partner_id in sorted(invited or qualified):
             _mail_partner(
                 event,
@@ -480,6 +489,7 @@ def sourcing_close(*, event_id: int, now: datetime | None = None) -> str:
             note = f"{what}不足 {event.min_valid} 家（实际 {count} 家，共 {responded} 家响应），{Mode(event.mode).label}失败。"
             extra.update({"decided_at": now, "result_note": note})
             event = _move(event, ES.FAILED, kind="failed", note=note, extra=extra)
+            _publish_notice(event)
             _mail_buyer(
                 event, subject=f"{Mode(event.mode).label}失败：{event.title}", body=note, key="failed"
             )
@@ -690,6 +700,7 @@ def _award(event: SourcingEvent, *, actor) -> SourcingEvent:
         note=note,
         extra={"order": order, "decided_at": timezone.now(), "result_note": note},
     )
+    _publish_notice(event)
     for partner_id in _respondents(event):
         won = partner_id == event.winner_id
         _mail_partner(
@@ -769,6 +780,7 @@ def award_decline(*, event: SourcingEvent, actor, reason: str) -> SourcingEvent:
             note=reason[:1000],
             extra={"decided_at": timezone.now(), "result_note": f"采购人未确认成交：{reason[:500]}"},
         )
+        _publish_notice(event)
         for partner_id in _respondents(event):
             _mail_partner(
                 event, partner_id, subject=f"结果：{event.title}", body="本项目未成交。", key="result"

@@ -571,6 +571,8 @@ TABLE: dict[str, Rule] = {
     "sourcing:create": Rule("buyer"),
     "sourcing:detail": Rule("buyer", **side_rows(sourcing_no, "buyer")),
     "sourcing:action": Rule("signed_in", args=sourcing_act, **BUYER_POST),
+    "notices:list": P,  # the public 采购公告
+    "notices:detail": Rule("public", **shared_rows(lambda w, s: {"pk": w.notice.pk})),
     "dashboard:sourcing-list": V,
     "dashboard:sourcing-detail": Rule("vendor", **side_rows(sourcing_no, "vendor")),
     "dashboard:sourcing-respond": Rule("vendor", args=sourcing_no, **VENDOR_POST),

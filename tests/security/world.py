@@ -222,6 +222,7 @@ def build_world() -> World:
     _shared_quote_request(world)
     _mall_owned_product(world)
     _buying_units(world)
+    world.notice = _public_notice()
     return world
 
 
@@ -522,3 +523,21 @@ def _sourcing_event(world: World, s, unit) -> None:
         Secret(f"{price * 2:,.2f}", frozenset({f"vendor_{s.name}"})),
         Secret(f"{price:,.2f}", frozenset({f"vendor_{s.name}"})),
     ]
+
+
+def _public_notice():
+    """A published 成交公告: public, for everyone (it names no side's secrets)."""
+    from decimal import Decimal
+
+    from shop.notices.models import Notice
+
+    return Notice.objects.create(
+        kind="award",
+        project_number="WX202611010001",
+        title="公开的会议设备询价",
+        unit_name="某公开采购单位",
+        method="网上询价",
+        items=[{"title": "会议平板", "quantity": 2, "unit": "台"}],
+        supplier_name="某成交供应商",
+        amount=Decimal("39800.00"),
+    )
