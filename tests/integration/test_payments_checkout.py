@@ -99,7 +99,7 @@ def test_quote_only_product_cannot_be_checked_out(client):
     client.force_login(buyer)
     response = client.get(reverse("checkout:payment-details"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("basket:summary")
-    assert "“城市运行管理平台”仅支持询价采购，不能直接下单" in response.content.decode()
+    assert "“城市运行管理平台”仅支持询价采购，不能直接购买，请加入询价单。" in response.content.decode()
     assert Order.objects.count() == 0
 
 

@@ -8,6 +8,22 @@ from oscar.apps.basket.forms import *  # noqa: F401,F403
 from shop.storefront.selectors import visible_products
 
 
+def direct_purchase_problem(product) -> str | None:
+    """Why ``product`` (the exact item, a variant or a standalone product) cannot be bought
+    directly at its shown price, in Chinese; None when it can."""
+    if product is None:
+        return None
+    parent = getattr(product, "parent", None)
+    title = product.get_title()
+    if getattr(product, "quote_only", False) or getattr(parent, "quote_only", False):
+        return _("“%(title)s”仅支持询价采购，不能直接购买，请加入询价单。") % {"title": title}
+    if getattr(product, "price_is_from", False):
+        return _(
+            "“%(title)s”的价格为起价，实际价格以供应商报价为准，不能直接购买，请加入询价单获取报价。"
+        ) % {"title": title}
+    return None
+
+
 class AddToBasketForm(oscar_forms.AddToBasketForm):
     def clean_child_id(self):
         """Oscar takes any child of the parent (even one not public); only a visible variant of
@@ -22,6 +38,15 @@ class AddToBasketForm(oscar_forms.AddToBasketForm):
             raise forms.ValidationError(_("请选择有效的规格。"))
         self.child_product = child
         return self.cleaned_data["child_id"]
+
+    def clean(self):
+        """直购 is for fixed prices only: an item shown as 起价 (a floor, the real price comes with
+        a quote) or 仅询价 cannot go into the basket at its floor price — the same rule as the
+        quote acceptance, which refuses 起价 lines of an indicative quote."""
+        problem = direct_purchase_problem(self.product)
+        if problem:
+            raise forms.ValidationError(problem)
+        return super().clean()
 
 
 class SimpleAddToBasketForm(oscar_forms.SimpleAddToBasketMixin, AddToBasketForm):
