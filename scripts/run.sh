@@ -18,6 +18,7 @@ python manage.py migrate --noinput -v 0
 python manage.py collectstatic --noinput -v 0
 python manage.py load_catalogue
 python manage.py create_demo_accounts
+python manage.py create_demo_sourcing
 kill $SETUP_REDIS $SETUP_CACHE; wait $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true
 trap - EXIT
 echo

@@ -21,3 +21,7 @@ MALL_HOTLINE = env.str("MALL_HOTLINE", default="0731-0000000")
 MALL_SERVICE_EMAIL = env.str("MALL_SERVICE_EMAIL", default="service@xianghui.example")
 MALL_COMPANY_ADDRESS = env.str("MALL_COMPANY_ADDRESS", default="湖南省长沙市（演示地址）")
 MALL_ICP = env.str("MALL_ICP", default="湘ICP备00000000号（演示）")
+
+# make run's demo 询价 and 竞价 finish within minutes so a newcomer can watch them (the real
+# rule, three working days, applies whenever the environment sets SOURCING_MIN_RESPONSE_WORKDAYS)
+SOURCING_MIN_RESPONSE_WORKDAYS = env.int("SOURCING_MIN_RESPONSE_WORKDAYS", default=0)
