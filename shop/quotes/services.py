@@ -974,6 +974,11 @@ def vendor_quote_accept(*, vendor_quote: VendorQuote, actor, revision: int | Non
     with transaction.atomic():
         qr, vq = _open_quote(actor=actor, vendor_quote=vendor_quote)
         specs, total = _acceptance(qr, vq, revision=revision)
+        from shop.sourcing.selectors import direct_limit_problem
+
+        limit = direct_limit_problem(unit=qr.unit, total=total)
+        if limit:
+            raise DomainError(limit)
         rule = None
         if qr.unit_id is not None:
             rule = approval_rule_for(unit_id=qr.unit_id, amount=total, category_ids=_category_ids(specs))

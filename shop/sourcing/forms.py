@@ -61,6 +61,8 @@ class SourcingForm(forms.Form):
                 label=_("数量"), required=False, max_length=10
             )
             self.fields[f"line_{i}_unit"] = forms.CharField(label=_("单位"), required=False, max_length=16)
+            # a line taken from the basket keeps its catalogue product (checked: visible products only)
+            self.fields[f"line_{i}_product"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_deadline(self):
         value = self.cleaned_data["deadline"]
@@ -75,10 +77,12 @@ class SourcingForm(forms.Form):
     def line_rows(self):
         rows = []
         for i in range(1, LINE_ROWS + 1):
-            rows.append({k: self[f"line_{i}_{k}"] for k in ("title", "spec", "quantity", "unit")})
+            rows.append({k: self[f"line_{i}_{k}"] for k in ("title", "spec", "quantity", "unit", "product")})
         return rows
 
     def lines(self):
+        from shop.storefront.selectors import visible_product
+
         from .services import LineSpec
 
         out = []
@@ -93,6 +97,9 @@ class SourcingForm(forms.Form):
                     quantity=quantity,
                     unit=self.cleaned_data.get(f"line_{i}_unit", ""),
                     spec=self.cleaned_data.get(f"line_{i}_spec", ""),
+                    product=visible_product(pk=self.cleaned_data[f"line_{i}_product"])
+                    if self.cleaned_data.get(f"line_{i}_product")
+                    else None,
                 )
             )
         return out

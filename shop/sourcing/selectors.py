@@ -148,6 +148,26 @@ def bid_rank(*, event: SourcingEvent, partner_id: int) -> int | None:
     return None
 
 
+def direct_limit_problem(*, unit, total) -> str | None:
+    """A government unit (党政机关, 事业单位) buys above ``SOURCING_DIRECT_LIMIT`` (tax included)
+    only by 网上询价 or 反向竞价 — not from the basket, not by a negotiable quote. The Chinese
+    reason, or None (companies, and purchases within the limit, keep their flows)."""
+    from django.conf import settings
+
+    from shop.buyers.services import GOVERNMENT_TYPES
+    from shop.core.money import rmb
+
+    if unit is None or unit.org_type not in GOVERNMENT_TYPES:
+        return None
+    limit = settings.SOURCING_DIRECT_LIMIT
+    if total <= limit:
+        return None
+    return (
+        f"本单位为政府采购单位，单次直购或协商报价不得超过 {rmb(limit)}；本次金额 {rmb(total)}，"
+        "请通过“询价竞价”发起网上询价或反向竞价。"
+    )
+
+
 def due_to_close(*, now) -> QuerySet:
     return SourcingEvent.objects.filter(status=ES.OPEN, deadline__lte=now).order_by("deadline", "pk")
 
@@ -168,4 +188,5 @@ __all__ = [
     "best_bids",
     "bid_rank",
     "due_to_close",
+    "direct_limit_problem",
 ]

@@ -67,6 +67,9 @@ class EventCreateView(LoginRequiredMixin, View):
 
     def _form(self, request, member, data=None):
         category_id = (data or request.GET).get("category")
+        from_basket = data is None and request.GET.get("from") == "basket"
+        if from_basket and not category_id:
+            category_id = _basket_category_id(request)
         partners = []
         form_probe = SourcingForm(data={"category": category_id}) if category_id else None
         if form_probe is not None and "category" not in form_probe.errors:
@@ -77,10 +80,14 @@ class EventCreateView(LoginRequiredMixin, View):
             "pk"
         )
         initial = {"mode": request.GET.get("mode", Mode.INQUIRY), "category": category_id}
+        if from_basket:
+            initial.update(_basket_lines(request))
         return SourcingForm(data, partners=partners, budget_lines=lines, initial=initial), partners
 
     def _page(self, request, form, partners, status=200):
-        category_id = request.POST.get("category") or request.GET.get("category") or ""
+        category_id = (
+            request.POST.get("category") or request.GET.get("category") or form.initial.get("category") or ""
+        )
         return render(
             request,
             "sourcing/create.html",
@@ -130,6 +137,34 @@ class EventCreateView(LoginRequiredMixin, View):
                 )
                 return redirect("sourcing:detail", number=event.number)
         return self._page(request, form, partners, status=400)
+
+
+def _basket_category_id(request):
+    """The category of the basket's first item (its parent's, for a variant)."""
+    for line in request.basket.all_lines():
+        product = line.product.parent if line.product.parent_id else line.product
+        category = product.categories.order_by("pk").first()
+        if category is not None:
+            return str(category.pk)
+    return None
+
+
+def _basket_lines(request) -> dict:
+    """The basket's items as the form's first lines (title, quantity, unit, product)."""
+    from .forms import LINE_ROWS
+
+    initial = {}
+    for i, line in enumerate(request.basket.all_lines()[:LINE_ROWS], start=1):
+        product = line.product
+        initial.update(
+            {
+                f"line_{i}_title": product.get_title(),
+                f"line_{i}_quantity": str(line.quantity),
+                f"line_{i}_unit": getattr(product, "unit", "") or "台",
+                f"line_{i}_product": product.pk,
+            }
+        )
+    return initial
 
 
 class EventDetailView(LoginRequiredMixin, View):

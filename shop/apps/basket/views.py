@@ -18,3 +18,22 @@ class BasketAddView(oscar_views.BasketAddView):
         if self.product is None:
             raise Http404(_("商品不存在或已下架。"))
         return super(oscar_views.BasketAddView, self).post(request, *args, **kwargs)
+
+
+class BasketView(oscar_views.BasketView):
+    """Oscar's basket page; for a government unit whose basket is above the 直购 limit it says
+    which mode applies (网上询价 or 反向竞价) and links to start it with the basket's items."""
+
+    def get_context_data(self, **kwargs):
+        from shop.buyers.access import membership
+        from shop.sourcing.selectors import direct_limit_problem
+
+        ctx = super().get_context_data(**kwargs)
+        member = membership(self.request.user)
+        basket = self.request.basket
+        ctx["sourcing_required"] = (
+            direct_limit_problem(unit=member.unit, total=basket.total_incl_tax)
+            if member is not None and not basket.is_empty
+            else None
+        )
+        return ctx

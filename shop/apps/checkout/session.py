@@ -13,6 +13,15 @@ class CheckoutSessionMixin(CoreCheckoutSessionMixin):
         problems = [
             p for p in (direct_purchase_problem(line.product) for line in request.basket.all_lines()) if p
         ]
+        if not problems:
+            from shop.buyers.access import membership
+            from shop.sourcing.selectors import direct_limit_problem
+
+            member = membership(request.user)
+            limit = direct_limit_problem(
+                unit=member.unit if member else None, total=request.basket.total_incl_tax
+            )
+            problems = [limit] if limit else []
         if problems:
             raise exceptions.FailedPreCondition(url=reverse("basket:summary"), messages=problems)
         super().check_basket_is_valid(request)
