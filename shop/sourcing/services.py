@@ -148,7 +148,23 @@ def _site(path: str) -> str:
     return f"{settings.MALL_SITE_URL.rstrip('/')}{path}"
 
 
+def _notice(users, *, subject: str, body: str, path: str) -> None:
+    """The in-site notice (我的账户 → 通知) beside each e-mail; Oscar shows it as HTML: escaped."""
+    from django.utils.html import escape
+
+    Notification = get_model("communication", "Notification")
+    for user in users:
+        Notification.objects.create(
+            recipient=user,
+            subject=escape(subject)[:255],
+            body=f'{escape(body)}<br><a href="{escape(path)}">查看项目</a>',
+        )
+
+
 def _mail_partner(event: SourcingEvent, partner_id: int, *, subject: str, body: str, key: str) -> None:
+    _notice(
+        Partner.objects.get(pk=partner_id).users.all(), subject=subject, body=body, path=_vendor_path(event)
+    )
     mail_queue(
         to=_partner_users_emails(partner_id),
         subject=f"【湘慧商城】{subject}",
@@ -158,6 +174,7 @@ def _mail_partner(event: SourcingEvent, partner_id: int, *, subject: str, body: 
 
 
 def _mail_buyer(event: SourcingEvent, *, subject: str, body: str, key: str) -> None:
+    _notice([event.buyer], subject=subject, body=body, path=_buyer_path(event))
     mail_queue(
         to=[event.buyer.email],
         subject=f"【湘慧商城】{subject}",

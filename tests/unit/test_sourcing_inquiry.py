@@ -52,6 +52,12 @@ def test_publishing_invites_three_qualified_suppliers_and_mails_them():
     assert list(event.events.values_list("kind", flat=True)) == ["published"]
     invited_mail = OutboundEmail.objects.filter(dedupe_key__startswith=f"sourcing:{event.pk}:published")
     assert invited_mail.count() == 3
+    # and each invited vendor's user has an in-site notice (我的账户 → 通知) linking the project
+    from oscar.core.loading import get_model
+
+    notices = get_model("communication", "Notification").objects.filter(subject__startswith="网上询价邀请")
+    assert sorted(n.recipient_id for n in notices) == sorted(u.pk for _p, u in world.vendors[:3])
+    assert all(f"/dashboard/sourcing/{event.number}/" in n.body for n in notices)
 
 
 @pytest.mark.parametrize(
