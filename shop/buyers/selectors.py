@@ -243,6 +243,17 @@ def unit_quotes_to_accept(*, unit, limit: int = 20) -> list:
     )
 
 
+def unit_awards_to_confirm(*, unit, limit: int = 20) -> list:
+    """The unit's 网上询价 / 反向竞价 opened with a proposed winner (待确认成交)."""
+    from shop.sourcing.models import ES, SourcingEvent
+
+    return list(
+        SourcingEvent.objects.filter(unit=unit, status=ES.EVALUATED)
+        .only("number", "mode", "title", "award_total", "deadline")
+        .order_by("deadline", "pk")[:limit]
+    )
+
+
 def unit_oem_to_accept(*, unit, limit: int = 20) -> list:
     """The unit's OEM orders with a vendor's offer (已报价), waiting for the 经办人."""
     from shop.oem.models import OemOrder, OemStatus

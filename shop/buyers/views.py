@@ -58,6 +58,7 @@ class UnitHomeView(LoginRequiredMixin, View):
         year = timezone.localdate().year
         quotes = selectors.unit_quotes_to_accept(unit=unit) if accepts else []
         oem = selectors.unit_oem_to_accept(unit=unit) if accepts else []
+        awards = selectors.unit_awards_to_confirm(unit=unit) if accepts else []
         return render(
             request,
             "buyers/unit_home.html",
@@ -75,7 +76,8 @@ class UnitHomeView(LoginRequiredMixin, View):
                 "accepts": accepts,
                 "quotes_to_accept": quotes,
                 "oem_to_accept": oem,
-                "accept_count": len(quotes) + len(oem),
+                "awards_to_confirm": awards,
+                "accept_count": len(quotes) + len(oem) + len(awards),
                 "year": year,
                 "budget_lines": _with_percent(selectors.unit_budget_lines(unit=unit, year=year)),
             },

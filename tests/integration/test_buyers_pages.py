@@ -70,9 +70,9 @@ def test_workbench_and_members_pages_query_counts(django_assert_num_queries):
     # when the pages are opened, then their query counts are fixed (the session is cached):
     # user, the request's savepoint and its release, the membership with its unit, then the
     # member count, invitations and events (with actors), and for this 管理员 + 经办人 the quote
-    # requests and OEM orders to accept and this year's budget lines; or the members (with
-    # users) and invitations; none grows with the number of members
-    with django_assert_num_queries(10):
+    # requests, OEM orders and sourcing awards to accept and this year's budget lines; or the
+    # members (with users) and invitations; none grows with the number of members
+    with django_assert_num_queries(11):
         assert client.get("/buyers/unit/").status_code == 200
     with django_assert_num_queries(6):
         assert client.get("/buyers/unit/members/").status_code == 200

@@ -187,3 +187,17 @@ def test_the_bid_status_answer_shows_the_bidders_own_rank_only():
     )
     assert answer["my_best"] == "48000.00" and answer["my_rank"] == 2 and answer["status"] == "open"
     assert "47000" not in str(answer)
+
+
+def test_the_workbench_lists_an_opened_event_waiting_for_the_award():
+    # given a 询价 opened with three valid responses
+    world = sourcing_world(org_type="private")
+    event = publish_inquiry(world, days=7)
+    for i, vendor in enumerate(world.vendors[:3]):
+        respond(event, vendor, prices=[f"{19000 - i * 100}", "800"], now=timezone.now())
+    services.sourcing_close(event_id=event.pk, now=event.deadline)
+    # when the 经办人 opens the 单位工作台
+    page = client_for(world.handler).get(reverse("buyers:unit")).content.decode()
+    # then it lists the event with the proposed amount (2 × 18,800 + 4 × 800)
+    assert f'href="{reverse("sourcing:detail", args=[event.number])}"' in page
+    assert "已开启，拟成交 ¥40,800.00，请确认成交" in page

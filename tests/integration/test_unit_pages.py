@@ -456,8 +456,8 @@ def test_unit_pages_query_counts_do_not_grow_with_rows(paper, n, django_assert_n
     # then each page costs the same whatever n: the session's user, the request's savepoint
     # and release, the membership (with its unit), then the page's own reads:
     # workbench: member count, invitations, events, approvals to decide, orders to pay,
-    #   quotes and OEM orders to accept, this year's lines
-    with django_assert_num_queries(12):
+    #   quotes, OEM orders and sourcing awards to accept, this year's lines
+    with django_assert_num_queries(13):
         assert client.get("/buyers/unit/").status_code == 200
     # budgets: the lines (with their categories)
     with django_assert_num_queries(5):
