@@ -18,7 +18,7 @@ Rules enforced here (财政部令第74号《政府采购非招标采购方式管
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +30,7 @@ from shop.buyers.access import member_can, membership, refusal
 from shop.buyers.models import DocumentKind
 from shop.core.access import user_partner_ids
 from shop.core.exceptions import Conflict, DomainError, IllegalTransition, Invalid, NotFound, PermissionDenied
-from shop.core.limits import MAX_QUOTE_QUANTITY, MAX_UNIT_PRICE
+from shop.core.limits import MAX_AMOUNT, MAX_QUOTE_QUANTITY, MAX_UNIT_PRICE
 from shop.core.mail import mail_queue
 from shop.core.models import next_document_number
 from shop.core.money import q2, rmb
@@ -91,20 +91,11 @@ def _move(
 
 
 def money(value, *, label: str, max_value: Decimal) -> Decimal:
-    """A price typed by a person: > 0, at most two decimals, within the bound."""
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
-        raise Invalid(f"{label}不是有效的金额。")
-    if not amount.is_finite():
-        raise Invalid(f"{label}不是有效的金额。")
-    if amount <= 0:
-        raise Invalid(f"{label}必须大于零。")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise Invalid(f"{label}最多保留两位小数（精确到分）。")
-    if amount > max_value:
-        raise Invalid(f"{label}不能超过 {max_value} 元。")
-    return q2(amount)
+    """A price typed by a person: > 0, at most two decimals, at most ``max_value`` (the one
+    money check of the buyers app, ``budget_amount``)."""
+    from shop.buyers.services import budget_amount
+
+    return budget_amount(value, label=label, max_value=max_value)
 
 
 def earliest_deadline(*, now: datetime | None = None) -> datetime:
@@ -289,7 +280,7 @@ def sourcing_publish(
         raise Invalid("交货日期不能早于截止时间。")
     max_total = budget_amount(max_total, label="最高限价") if max_total not in (None, "") else None
     if mode == Mode.AUCTION:
-        start_price = money(start_price, label="起始价", max_value=max_total or Decimal("9999999999.99"))
+        start_price = money(start_price, label="起始价", max_value=max_total or MAX_AMOUNT)
         decrement = money(decrement, label="最小降价幅度", max_value=start_price)
     qualified = set(selectors.qualified_partner_ids(category=category))
     minimum = settings.SOURCING_MIN_VALID
@@ -552,7 +543,7 @@ def bid_place(*, event: SourcingEvent, actor, amount, partner_id=None, now: date
     partner_id = _vendor_partner(actor, partner_id)
     if event.mode != Mode.AUCTION:
         raise Invalid("询价项目请在报价页面一次性报价。")
-    amount = money(amount, label="报价", max_value=event.start_price or Decimal("9999999999.99"))
+    amount = money(amount, label="报价", max_value=event.start_price or MAX_AMOUNT)
     with transaction.atomic():
         locked, now = _lock_open(event, now=now, closed_msg="竞价已结束，不能再出价。")
         if now < locked.starts_at:

@@ -62,6 +62,7 @@ def test_each_bid_must_undercut_the_bidders_own_previous_one_by_the_decrement():
         ("50000.01", START + timedelta(minutes=1), Invalid, "报价不能超过 50000.00 元。"),
         ("0", START + timedelta(minutes=1), Invalid, "报价必须大于零。"),
         ("100.123", START + timedelta(minutes=1), Invalid, "报价最多保留两位小数（精确到分）。"),
+        ("1e30", START + timedelta(minutes=1), Invalid, "报价不能超过 50000.00 元。"),
         ("40000", START - timedelta(minutes=1), Conflict, "竞价尚未开始（2026-11-16 11:00 开始）。"),
         ("40000", END, Conflict, "竞价已结束，不能再出价。"),
     ],

@@ -38,9 +38,11 @@ __all__ = [
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def budget_amount(value, *, label: str = "金额", allow_zero: bool = False) -> Decimal:
-    """A money figure typed by a person: a number, > 0 (or ≥ 0), at most two decimals, within
-    the store's bound. Anything else is a Chinese ``Invalid``."""
+def budget_amount(
+    value, *, label: str = "金额", allow_zero: bool = False, max_value: Decimal = MAX_BUDGET
+) -> Decimal:
+    """A money figure typed by a person: a number, > 0 (or ≥ 0), at most two decimals, at most
+    ``max_value`` (the store's bound by default). Anything else is a Chinese ``Invalid``."""
     try:
         amount = Decimal(str(value).replace(",", "").strip())
     except (InvalidOperation, ValueError):
@@ -51,8 +53,8 @@ def budget_amount(value, *, label: str = "金额", allow_zero: bool = False) -> 
         msg = f"{label}必须大于零。" if not allow_zero else f"{label}不能为负数。"
         raise Invalid(msg, fields={"amount": msg})
     # the bound first: quantizing an absurd figure (1e30) overflows the decimal context
-    if amount > MAX_BUDGET:
-        msg = f"{label}不能超过 {MAX_BUDGET} 元。"
+    if amount > max_value:
+        msg = f"{label}不能超过 {max_value} 元。"
         raise Invalid(msg, fields={"amount": msg})
     if amount != amount.quantize(Decimal("0.01")):
         msg = f"{label}最多保留两位小数（精确到分）。"
