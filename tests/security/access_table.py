@@ -756,3 +756,24 @@ _EXTRA_TARGETS = {
 }
 for _key, _fn in _EXTRA_TARGETS.items():
     TABLE[_key] = TABLE[_key].with_targets(_fn)
+
+
+def _area_rules() -> dict[str, Rule]:
+    """Each feature area classifies its routes in its own module
+    ``tests/security/access_<area>.py`` (a ``RULES`` dict, same shape as TABLE)."""
+    import importlib
+    import pkgutil
+
+    import tests.security as package
+
+    rules: dict[str, Rule] = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("access_") and info.name != "access_table":
+            area = importlib.import_module(f"tests.security.{info.name}").RULES
+            clash = set(area) & (set(TABLE) | set(rules))
+            assert not clash, f"{info.name} classifies routes already classified: {sorted(clash)}"
+            rules.update(area)
+    return rules
+
+
+TABLE.update(_area_rules())

@@ -223,7 +223,25 @@ def build_world() -> World:
     _mall_owned_product(world)
     _buying_units(world)
     world.notice = _public_notice()
+    for extend in world_extensions():
+        extend(world)
     return world
+
+
+def world_extensions() -> list:
+    """Each feature area adds its rows in its own module ``tests/security/world_<area>.py``
+    with a ``build(world)`` function (run after the base world, in name order); their objects
+    go into ``world.side(s).extra``."""
+    import importlib
+    import pkgutil
+
+    import tests.security as package
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("world_"):
+            found.append(importlib.import_module(f"tests.security.{info.name}").build)
+    return found
 
 
 def _unpublished_variants(world: World, s: Side) -> None:
