@@ -305,7 +305,10 @@ OSCAR_INITIAL_ORDER_STATUS = "待付款"
 OSCAR_INITIAL_LINE_STATUS = "待付款"
 OSCAR_ORDER_STATUS_PIPELINE = {
     # a unit's direct order over its approval threshold waits for the 审批人 first (shop.buyers)
-    "待审批": ("待付款", "已取消"),
+    "待审批": ("待付款", "履约中", "已取消"),
+    # paid after 履约验收 (government units; companies unless the seller allows paying first):
+    # the vendor delivers and the buyer accepts; acceptance opens the payable (待付款)
+    "履约中": ("待付款", "已取消"),
     "待付款": ("部分付款", "已付款", "已取消"),
     "部分付款": ("已付款", "已取消"),
     "已付款": ("处理中", "已发货", "已完成"),
@@ -472,6 +475,13 @@ UNPAID_ORDER_CANCEL_DAYS = env.int("UNPAID_ORDER_CANCEL_DAYS", default=7)
 STRIPE_CARD_FORM = env.str("STRIPE_CARD_FORM", default="auto")
 # Stripe.js mode only: add alipay / wechat_pay (CNY) once enabled on the Stripe account.
 STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["card"])
+# Paid after acceptance: the term in calendar days when the order has no contract (《保障中小企业
+# 款项支付条例》第九条: at most 30 days; a contract may agree up to 60), moved to the next working day.
+PAYMENT_TERM_DAYS = env.int("PAYMENT_TERM_DAYS", default=30)
+# Reminders of a payable: this many days before its due date (then on the day, then overdue).
+PAYMENT_REMIND_DAYS_BEFORE = env.int("PAYMENT_REMIND_DAYS_BEFORE", default=7)
+# The mall's own seller (自营): its sales are paid to MALL_PAYEE_* and the mall's Stripe account.
+PAYMENT_MALL_PARTNER_CODE = env.str("PAYMENT_MALL_PARTNER_CODE", default="xianghui")
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append("https://hooks.stripe.com")
 
 # --- quotes -------------------------------------------------------------------------------
