@@ -24,6 +24,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "invoices.handle": (frozenset({F}), "申请和下载本单位的发票"),
     # 履约验收: the unit names others by giving them 经办人
     "acceptance.record": (frozenset({A, H}), "验收本单位的订单"),
+    # supplier ratings after 履约验收
+    "ratings.give": (frozenset({A, H}), "评价本单位订单的供应商"),
     # the unit itself
     "budgets.view": (frozenset({A, H, P, F}), "查看本单位的预算"),
     "budgets.manage": (frozenset({A, F}), "登记和调整预算"),
