@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "shop.quotes",
     "shop.sourcing",  # 网上询价 (sealed) and 反向竞价 of buying units
     "shop.notices",  # the public 采购公告 (询价/竞价/成交/失败)
+    "shop.contracts",  # 采购合同: drafts from awards, 确认签订 online, 合同公告
     "shop.vendors",
     "shop.oem",
     "shop.payments",
@@ -327,6 +328,7 @@ THUMBNAIL_DEBUG = False
 MALL_HOTLINE = env.str("MALL_HOTLINE", default="")
 MALL_CONTACT_NAME = env.str("MALL_CONTACT_NAME", default="")
 MALL_COMPANY_NAME = env.str("MALL_COMPANY_NAME", default="湘慧商城")
+MALL_USCC = env.str("MALL_USCC", default="")  # the mall's own 统一社会信用代码 (自营 contracts)
 MALL_COMPANY_ADDRESS = env.str("MALL_COMPANY_ADDRESS", default="")
 MALL_SERVICE_EMAIL = env.str("MALL_SERVICE_EMAIL", default="")
 MALL_ICP = env.str("MALL_ICP", default="")  # ICP 备案号 in the footer, e.g. 湘ICP备…号
