@@ -33,6 +33,8 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "approvals.view": (frozenset({A, H, P, F}), "查看本单位的审批"),
     "approvals.decide": (frozenset({P}), "审批"),
     "members.manage": (frozenset({A}), "管理成员和角色"),
+    # 采购合同: 确认签订 for the unit
+    "contracts.confirm": (frozenset({A, H}), "确认签订本单位的采购合同"),
 }
 
 
