@@ -13,6 +13,7 @@ class NoticeKind(models.TextChoices):
     AUCTION = "auction", _("竞价公告")
     AWARD = "award", _("成交公告")
     FAILURE = "failure", _("失败公告")
+    CONTRACT = "contract", _("合同公告")  # written by shop.contracts after signing
 
 
 class Notice(models.Model):
