@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "shop.vendors",
     "shop.oem",
     "shop.payments",
+    "shop.fulfilment",  # delivery per order line and the buyer's 履约验收
     "shop.api",
     "shop.storefront",
     "shop.sitepages",  # 联系我们, 帮助中心, 用户协议, 隐私政策, 入驻规则 (operator-edited)
