@@ -158,7 +158,7 @@ class Buyer(Browsing, SignedIn):
             "delivery_address": "麓谷大道 1 号",
             "needed_by": (date.today() + timedelta(days=30)).isoformat(),
             "budget": "",
-            "procurement_method": "direct",
+            "procurement_method": "negotiated",
             "remark": "压测",
         }
         with self.client.post(

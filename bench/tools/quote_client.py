@@ -58,7 +58,7 @@ def submit_form() -> dict:
         "delivery_address": "麓谷大道 1 号",
         "needed_by": (timezone.localdate() + timedelta(days=30)).isoformat(),
         "budget": "",
-        "procurement_method": "direct",
+        "procurement_method": "negotiated",
         "remark": "",
         "invoice_type": "normal",
         "invoice_title": "长沙市数据资源局",

@@ -69,7 +69,10 @@ class QuoteListLine(models.Model):
 
 
 class ProcurementMethod(models.TextChoices):
+    # 直购 places a direct order at the list price (the items go to the basket and checkout);
+    # it never becomes a request. The other three are requests vendors answer with a quote.
     DIRECT = "direct", _("直购")
+    NEGOTIATED = "negotiated", _("协商报价")
     INQUIRY = "inquiry", _("询价采购")
     SINGLE_SOURCE = "single_source", _("单一来源")
 
@@ -200,7 +203,7 @@ class QuoteRequest(OrganisationSnapshot, InvoiceWish):
     needed_by = models.DateField(_("需求日期"))
     budget = models.DecimalField(_("预算（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     procurement_method = models.CharField(
-        _("采购方式"), max_length=16, choices=ProcurementMethod.choices, default=ProcurementMethod.DIRECT
+        _("采购方式"), max_length=16, choices=ProcurementMethod.choices, default=ProcurementMethod.NEGOTIATED
     )
     remark = models.TextField(_("需求说明"), blank=True)
 

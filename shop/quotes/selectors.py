@@ -100,14 +100,14 @@ def inquiry_problem(*, products) -> str | None:
         return None
     return _(
         "询价采购需要至少三家供应商参与报价，目前经营所选商品类目的供应商只有 %(n)s 家，"
-        "无法发起询价采购。请改选“直购”或“单一来源”，或减少询价商品后重试。"
+        "无法发起询价采购。请改选“协商报价”或“单一来源”，或减少询价商品后重试。"
     ) % {"n": n}
 
 
 def route_request(*, products, method: str) -> dict[int, dict[int, object]]:
     """{partner_id: {product_id: StockRecord or None}} — who quotes which product.
 
-    直购: every vendor stocking a product quotes it. 单一来源: one vendor per product (the
+    协商报价: every vendor stocking a product quotes it. 单一来源: one vendor per product (the
     lowest list price). 询价采购: at least three vendors, each quoting every product."""
     products = list(products)
     records = list(

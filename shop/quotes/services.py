@@ -249,6 +249,63 @@ def quote_list_remove(*, quote_list: QuoteList, line_id: int) -> None:
 # --- submitting -----------------------------------------------------------------------------
 
 
+DIRECT_IS_NOT_A_REQUEST = _(
+    "直购按标价直接下单，不向供应商询价：请在询价单页选择“直购”，商品转入采购车后结算。"
+)
+
+
+def quote_list_buy_direct(*, user, quote_list: QuoteList, basket) -> int:
+    """直购 from the quote list: every line goes into the basket at its list price and leaves the
+    quote list; the buyer then places the order in the checkout (which checks the budget, the
+    unit's approval and the government limit again). All or nothing: a line that cannot be
+    bought directly (起价 or 仅询价, a product with 规格 to choose, no longer on sale) or a
+    government unit's total above the 直购 limit refuses the whole move with the reasons, and
+    neither the quote list nor the basket changes. Returns the number of lines moved."""
+    from shop.apps.basket.forms import direct_purchase_problem
+    from shop.sourcing.selectors import direct_limit_problem
+    from shop.storefront.selectors import visible_products
+
+    lines = list(quote_list.lines.select_related("product", "product__parent").order_by("pk"))
+    if not lines:
+        raise DomainError(_("询价单是空的，请先在商品页点击“加入询价单”。"))
+    visible = set(
+        visible_products().filter(pk__in=[line.product_id for line in lines]).values_list("pk", flat=True)
+    )
+    problems, priced = [], []
+    for line in lines:
+        product = line.product
+        title = product.get_title()
+        if product.pk not in visible:
+            problems.append(_("“%(title)s”已下架，不能直接购买。") % {"title": title})
+            continue
+        if product.is_parent:
+            problems.append(_("“%(title)s”有多个规格，请在商品页选择规格后加入采购车。") % {"title": title})
+            continue
+        problem = direct_purchase_problem(product)
+        if problem:
+            problems.append(problem)
+            continue
+        info = basket.strategy.fetch_for_product(product)
+        if info.price.excl_tax is None or not info.availability.is_available_to_buy:
+            problems.append(_("“%(title)s”目前没有可直接购买的报价，请选择协商报价。") % {"title": title})
+            continue
+        unit_price = info.price.incl_tax if info.price.is_tax_known else info.price.excl_tax
+        priced.append((line, unit_price * line.quantity))
+    if problems:
+        message = " ".join(str(p) for p in problems)
+        raise DomainError(message, fields={"procurement_method": message})
+    member = membership(user)
+    total = basket.total_incl_tax + sum((amount for _line, amount in priced), Decimal("0"))
+    limit = direct_limit_problem(unit=member.unit if member else None, total=total)
+    if limit:
+        raise DomainError(limit, fields={"procurement_method": limit})
+    with transaction.atomic():
+        for line, _amount in priced:
+            basket.add_product(line.product, line.quantity)
+        quote_list.lines.filter(pk__in=[line.pk for line, _amount in priced]).delete()
+    return len(priced)
+
+
 @dataclass(frozen=True)
 class LineInput:
     product: object
@@ -292,6 +349,8 @@ def _check_request_data(data: dict) -> dict:
         raise DomainError(_("请选择单位类型。"))
     if values["procurement_method"] not in ProcurementMethod.values:
         raise DomainError(_("请选择采购方式。"))
+    if values["procurement_method"] == ProcurementMethod.DIRECT:
+        raise DomainError(DIRECT_IS_NOT_A_REQUEST, fields={"procurement_method": DIRECT_IS_NOT_A_REQUEST})
     needed_by = values["needed_by"]
     if not isinstance(needed_by, date):
         raise DomainError(_("请填写需求日期。"))

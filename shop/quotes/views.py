@@ -119,6 +119,27 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
                 return redirect("quotes:list")
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        """直购 needs none of the request's fields: the items go to the basket at their list
+        price and the buyer places the order in the checkout."""
+        if request.POST.get("procurement_method") == ProcurementMethod.DIRECT:
+            try:
+                moved = services.quote_list_buy_direct(
+                    user=request.user, quote_list=self.quote_list, basket=request.basket
+                )
+            except DomainError as exc:
+                form = self.get_form()
+                form.is_valid()
+                form.add_error("procurement_method", exc.message)
+                return self.form_invalid(form)
+            services.quote_list_count_remember(request=request, quote_list=self.quote_list)
+            messages.success(
+                request,
+                _("已将 %(n)s 项商品按标价转入采购车，请核对收货地址和付款方式后提交直购订单。") % {"n": moved},
+            )
+            return redirect("checkout:index")
+        return super().post(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
@@ -127,7 +148,7 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
         user = self.request.user
         initial.setdefault("contact_name", user.get_full_name())
         initial.setdefault("contact_email", user.email)
-        initial.setdefault("procurement_method", ProcurementMethod.DIRECT)
+        initial.setdefault("procurement_method", ProcurementMethod.NEGOTIATED)
         return initial
 
     def get_context_data(self, **kwargs):

@@ -68,7 +68,7 @@ def request_data(**overrides) -> dict:
         "delivery_address": "麓谷大道 1 号",
         "needed_by": timezone.localdate() + timedelta(days=30),
         "budget": None,
-        "procurement_method": "direct",
+        "procurement_method": "negotiated",
         "remark": "",
         "invoice_type": "normal",
         "invoice_title": "长沙市数据资源局",

@@ -123,6 +123,24 @@ def test_unknown_products_and_too_few_inquiry_vendors_are_400():
     assert QuoteRequest.objects.count() == 0
 
 
+def test_direct_is_not_a_request_it_is_a_basket_order():
+    # given a valid request body that asks for 直购
+    a, _ = make_vendor()
+    product = stocked_product(vendors=[(a, "100.00")])
+    client = _token_client(UserFactory())
+    # when it is posted as a quote request
+    response = client.post(
+        reverse("api:quote-request-list"), _payload(product, procurement_method="direct"), format="json"
+    )
+    # then it is refused with the way to buy directly, and no request exists
+    message = "直购按标价直接下单，不向供应商询价：请在询价单页选择“直购”，商品转入采购车后结算。"
+    assert (response.status_code, response.json()) == (
+        400,
+        {"code": "invalid", "detail": message, "fields": {"procurement_method": [message]}},
+    )
+    assert QuoteRequest.objects.count() == 0
+
+
 def test_another_buyers_request_is_404_and_anonymous_is_refused():
     a, _ = make_vendor()
     product = stocked_product(vendors=[(a, "100.00")])

@@ -131,7 +131,7 @@ def test_inquiry_procurement_with_fewer_than_three_vendors_is_refused_plainly():
         submit_request(lines=[(product, 1)], procurement_method="inquiry")
     assert exc.value.message == (
         "询价采购需要至少三家供应商参与报价，目前经营所选商品类目的供应商只有 2 家，"
-        "无法发起询价采购。请改选“直购”或“单一来源”，或减少询价商品后重试。"
+        "无法发起询价采购。请改选“协商报价”或“单一来源”，或减少询价商品后重试。"
     )
     assert _nothing_saved() == (0, 0, 0)
 

@@ -22,11 +22,16 @@
         if (form) {
             var hints = form.querySelectorAll("[data-method-hint]");
             var special = form.querySelector("[data-special-invoice]");
+            var submit = document.getElementById("quote-submit-button");
+            var submitLabel = submit ? submit.textContent : "";
             var sync = function () {
                 var method = form.querySelector("input[name=procurement_method]:checked");
                 hints.forEach(function (hint) {
                     hint.hidden = !method || hint.getAttribute("data-method-hint") !== method.value;
                 });
+                if (submit) {
+                    submit.textContent = method && method.value === "direct" ? submit.getAttribute("data-label-direct") : submitLabel;
+                }
                 var invoiceType = form.querySelector("[name=invoice_type]");
                 if (special && invoiceType) {
                     var value = invoiceType.value || (form.querySelector("input[name=invoice_type]:checked") || {}).value;
