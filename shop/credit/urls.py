@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "credit"
+urlpatterns = [
+    path("<int:partner_id>/", views.VendorPageView.as_view(), name="vendor"),
+    path("rate/<str:number>/", views.RateOrderView.as_view(), name="rate"),
+]
