@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "shop.buyers",
     "shop.quotes",
     "shop.sourcing",  # 网上询价 (sealed) and 反向竞价 of buying units
+    "shop.credit",  # supplier ratings and credit records (暂停交易)
     "shop.notices",  # the public 采购公告 (询价/竞价/成交/失败)
     "shop.contracts",  # 采购合同: drafts from awards, 确认签订 online, 合同公告
     "shop.vendors",
