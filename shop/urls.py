@@ -18,7 +18,9 @@ urlpatterns = [
     path("payments/", include("shop.payments.urls")),
     path("buyers/", include("shop.buyers.urls")),
     path("sourcing/", include("shop.sourcing.urls")),  # a unit's 网上询价 and 反向竞价
+    path("fulfilment/", include("shop.fulfilment.urls")),  # the buyer's 履约验收
     path("notices/", include("shop.notices.urls")),  # the public 采购公告
+    path("suppliers/", include("shop.credit.urls")),  # public vendor pages and ratings
     path("", include("shop.sitepages.urls")),  # /pages/<slug>/ and /dashboard/site-pages/
     path("", include("shop.storefront.urls")),  # the home page
     path("", include(apps.get_app_config("oscar").urls[0])),
