@@ -16,6 +16,8 @@ class DashboardConfig(apps.DashboardConfig):
             path("oem/", include("shop.oem.dashboard_urls")),
             path("payments/", include("shop.payments.dashboard_urls")),
             path("sourcing/", include("shop.sourcing.dashboard_urls")),
+            path("fulfilment/", include("shop.fulfilment.dashboard_urls")),
+            path("credit/", include("shop.credit.dashboard_urls")),
             path("tasks/", include("shop.core.dashboard_urls")),
         ]
         return urls
