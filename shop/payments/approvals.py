@@ -72,16 +72,18 @@ def snapshot(subject_id: int) -> dict | None:
 
 
 def on_approved(approval, actor) -> None:
-    from .services import ORDER_AWAITING, order_status_move
+    from .models import Settlement
+    from .services import initial_order_status, order_status_move
 
-    order = Order.objects.get(pk=approval.subject_id)
-    order_status_move(
-        order=order,
-        to=ORDER_AWAITING,
-        actor=actor,
-        note=f"本单位审批通过（审批单 {approval.number}），可以付款",
-        kind="order_approved",
+    order = Order.objects.select_related("origin").get(pk=approval.subject_id)
+    settlement = selectors.order_settlement(order)
+    to = initial_order_status(settlement=settlement)
+    note = (
+        f"本单位审批通过（审批单 {approval.number}），供应商履约交付，验收合格后付款"
+        if settlement == Settlement.AFTER_ACCEPTANCE
+        else f"本单位审批通过（审批单 {approval.number}），可以付款"
     )
+    order_status_move(order=order, to=to, actor=actor, note=note, kind="order_approved")
 
 
 def on_ended(approval, actor, reason: str) -> None:

@@ -40,6 +40,14 @@ class OrderSource(models.TextChoices):
     SOURCING = "sourcing", _("询价竞价成交")
 
 
+class Settlement(models.TextChoices):
+    """When the buyer pays: before delivery, or after its 履约验收 within the legal term
+    (《保障中小企业款项支付条例》: 30 days after acceptance, up to 60 by agreement)."""
+
+    PREPAY = "prepay", _("付款后发货")
+    AFTER_ACCEPTANCE = "after_acceptance", _("验收后付款")
+
+
 class OrderOrigin(models.Model):
     """Where an Oscar order came from (one row per order)."""
 
@@ -62,6 +70,11 @@ class OrderOrigin(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    settlement = models.CharField(
+        _("付款方式"), max_length=16, choices=Settlement.choices, default=Settlement.PREPAY
+    )
+    # why this settlement applies, in plain Chinese (shown on the checkout and order pages)
+    settlement_reason = models.CharField(_("付款方式说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -90,6 +103,9 @@ class PaymentStage(models.Model):
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
     paid_via = models.CharField(_("支付方式"), max_length=16, choices=PayMethod.choices, blank=True)
     reminded_at = models.DateTimeField(_("催付时间"), null=True, blank=True)
+    # set when the stage becomes payable after the whole order was accepted (payable_open)
+    accepted_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
+    due_on = models.DateField(_("付款期限"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["order", "sequence"]
@@ -114,6 +130,94 @@ class InvoiceRequest(InvoiceWish):
 
     def __str__(self):
         return f"{self.order.number} {self.get_invoice_type_display()}"
+
+
+class PaymentReminder(models.Model):
+    """One reminder of a payable (7 days before, on the due day, overdue): at most one per kind."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("到期前 7 天提醒")
+        DUE = "due", _("到期当日提醒")
+        OVERDUE = "overdue", _("逾期提醒")
+
+    stage = models.ForeignKey(PaymentStage, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("提醒"), max_length=16, choices=Kind.choices)
+    sent_on = models.DateField(_("提醒日期"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["stage", "created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["stage", "kind"], name="uniq_payment_reminder_kind")]
+        verbose_name = _("付款提醒")
+
+    def __str__(self):
+        return f"{self.stage} {self.get_kind_display()}"
+
+
+class SellerPaymentProfile(models.Model):
+    """A seller's (vendor's, or the mall's own) payment settings: whether a company may pay it
+    before delivery, and the Stripe account it owns (Connect, for direct charges)."""
+
+    partner = models.OneToOneField(
+        "partner.Partner", on_delete=models.CASCADE, related_name="payment_profile", verbose_name=_("供应商")
+    )
+    allows_prepay = models.BooleanField(
+        _("允许企业客户先付款后发货"),
+        default=False,
+        help_text=_("党政机关、事业单位始终验收后付款；其余客户仅在此项开启时先付款。"),
+    )
+    stripe_account_id = models.CharField(_("Stripe 账户 ID"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("收款设置")
+
+    def __str__(self):
+        return f"{self.partner} 收款设置"
+
+
+class VendorBankAccount(models.Model):
+    """A vendor's own 对公账户, checked by an operator against a proof document (开户许可证 or
+    a bank's account certificate). Transfers for the vendor's sales go only to a verified one."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        VERIFIED = "verified", _("已核验")
+        REJECTED = "rejected", _("已驳回")
+
+    partner = models.OneToOneField(
+        "partner.Partner", on_delete=models.CASCADE, related_name="bank_account", verbose_name=_("供应商")
+    )
+    account_name = models.CharField(_("开户名"), max_length=128)
+    bank_name = models.CharField(_("开户行"), max_length=128)
+    account_number = models.CharField(_("账号"), max_length=32)
+    proof = models.FileField(
+        _("开户证明"), storage=private_storage, upload_to=PrivateUploadTo("bank-proof"), max_length=200
+    )
+    proof_name = models.CharField(_("证明文件名"), max_length=120)
+    proof_kind = models.CharField(max_length=8)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    review_note = models.CharField(_("审核说明"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("供应商对公账户")
+
+    def __str__(self):
+        return f"{self.partner} {self.bank_name}"
+
+    @property
+    def masked_number(self) -> str:
+        return f"****{self.account_number[-4:]}"
 
 
 # --- Bank transfer (对公转账), Stripe, webhooks, issued invoices, audit -----------------------
@@ -254,6 +358,16 @@ class IssuedInvoice(models.Model):
     tax_rate = models.DecimalField(_("税率"), max_digits=4, decimal_places=2)
     amount = models.DecimalField(_("金额（不含税）"), max_digits=14, decimal_places=2)
     tax = models.DecimalField(_("税额"), max_digits=14, decimal_places=2)
+    # the invoice itself (PDF/OFD scan or image) as the seller uploaded it, private
+    document = models.FileField(
+        _("发票文件"),
+        storage=private_storage,
+        upload_to=PrivateUploadTo("invoices"),
+        max_length=200,
+        blank=True,
+    )
+    document_name = models.CharField(_("发票文件名"), max_length=120, blank=True)
+    document_kind = models.CharField(max_length=8, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -292,6 +406,9 @@ class PaymentAuditEvent(AuditEvent):
         StripePayment, null=True, on_delete=models.CASCADE, related_name="events"
     )
     stripe_event = models.ForeignKey(StripeEvent, null=True, on_delete=models.CASCADE, related_name="events")
+    bank_account = models.ForeignKey(
+        VendorBankAccount, null=True, on_delete=models.CASCADE, related_name="events"
+    )
 
     class Meta(AuditEvent.Meta):
         verbose_name = _("支付事件记录")

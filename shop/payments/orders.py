@@ -78,11 +78,14 @@ def order_place(
     unit=None,
     budget_line=None,
     status: str | None = None,
+    seller=None,
 ) -> "Order":
-    """Create an Oscar order (status: the initial order status, or ``status``) with its lines,
-    origin (with the buying ``unit`` that owns it and the ``budget_line`` it is paid from),
-    payment stages (default: one 全款 stage) and invoice request. Raises DomainError on
-    empty or inconsistent input."""
+    """Create an Oscar order with its lines, origin (with the buying ``unit`` that owns it, the
+    ``budget_line`` it is paid from and its settlement: paid before delivery or after 履约验收,
+    ``selectors.settlement_for``), payment stages (default: one 全款 stage) and invoice
+    request. Its status is ``status`` when given (e.g. 待审批), else 待付款 (prepay) or 履约中
+    (paid after acceptance). A line without a stock record (a free-text line) is sold by
+    ``seller`` when given. Raises DomainError on empty or inconsistent input."""
     if not lines:
         raise DomainError("订单没有任何商品行。")
     for spec in lines:
@@ -100,6 +103,13 @@ def order_place(
         raise DomainError("付款阶段金额之和与订单总额不一致。")
     if any(q2(amount) > MAX_AMOUNT for _label, amount in stages):
         raise DomainError(f"单笔付款不能超过 {rmb(MAX_AMOUNT)}，请分阶段付款或拆分订单。")
+
+    from .selectors import settlement_for
+    from .services import initial_order_status
+
+    line_sellers = {(spec.stockrecord.partner if spec.stockrecord else seller) for spec in lines}
+    settlement, settlement_reason = settlement_for(unit=unit, partners=line_sellers)
+    status = status or initial_order_status(settlement=settlement)
 
     shipping_address = None
     if shipping:
@@ -125,14 +135,15 @@ def order_place(
         shipping_method="供应商配送",
         shipping_code="vendor-delivery",
         shipping_address=shipping_address,
-        status=status or settings.OSCAR_INITIAL_ORDER_STATUS,
+        status=status,
     )
     for spec, (line_incl, line_excl, unit_excl) in zip(lines, amounts, strict=True):
         sr = spec.stockrecord
+        line_partner = sr.partner if sr else seller
         Line.objects.create(
             order=order,
-            partner=sr.partner if sr else None,
-            partner_name=sr.partner.name if sr else "",
+            partner=line_partner,
+            partner_name=line_partner.name if line_partner else "",
             partner_sku=sr.partner_sku if sr else "",
             stockrecord=sr,
             product=spec.product,
@@ -151,7 +162,13 @@ def order_place(
             status=settings.OSCAR_INITIAL_LINE_STATUS,
         )
     OrderOrigin.objects.create(
-        order=order, source=source, reference=reference, unit=unit, budget_line=budget_line
+        order=order,
+        source=source,
+        reference=reference,
+        unit=unit,
+        budget_line=budget_line,
+        settlement=settlement,
+        settlement_reason=settlement_reason,
     )
     PaymentStage.objects.bulk_create(
         PaymentStage(order=order, sequence=i, label=label, amount=q2(amount))

@@ -22,8 +22,11 @@ from .models import (
     IssuedInvoice,
     PaymentAuditEvent,
     PaymentStage,
+    SellerPaymentProfile,
+    Settlement,
     StripeEvent,
     StripePayment,
+    VendorBankAccount,
 )
 
 Order = get_model("order", "Order")
@@ -34,6 +37,7 @@ ORDER_AWAITING_APPROVAL = "待审批"
 ORDER_AWAITING = "待付款"
 ORDER_PART_PAID = "部分付款"
 ORDER_PAID = "已付款"
+ORDER_IN_FULFILMENT = "履约中"
 PAYABLE_ORDER_STATUSES = (ORDER_AWAITING, ORDER_PART_PAID)
 # Statuses that only payments may set (a recorded stage), never a hand in the dashboard.
 PAYMENT_ORDER_STATUSES = (ORDER_PART_PAID, ORDER_PAID)
@@ -136,15 +140,141 @@ def payment_reference(stage: PaymentStage) -> str:
     return f"{stage.order.number}-{stage.sequence}"
 
 
-def payee_account() -> dict:
+def mall_payee() -> dict:
+    """The mall's own account (自营 sales only), from the environment."""
     return {
+        "seller": settings.MALL_COMPANY_NAME,
         "name": settings.MALL_PAYEE_NAME,
         "bank": settings.MALL_PAYEE_BANK,
         "account": settings.MALL_PAYEE_ACCOUNT,
+        "mall": True,
         "configured": bool(
             settings.MALL_PAYEE_NAME and settings.MALL_PAYEE_BANK and settings.MALL_PAYEE_ACCOUNT
         ),
     }
+
+
+def is_mall_partner(partner) -> bool:
+    return partner is not None and partner.code == settings.PAYMENT_MALL_PARTNER_CODE
+
+
+def order_sellers(order) -> list:
+    """The partners selling the order's lines (a line without one counts as None)."""
+    ids = sorted({pid for pid in order.lines.values_list("partner_id", flat=True)}, key=lambda i: i or 0)
+    partners = {p.pk: p for p in Partner.objects.filter(pk__in=[i for i in ids if i])}
+    return [partners.get(i) if i else None for i in ids]
+
+
+def order_is_mall_sale(order) -> bool:
+    """Every line is sold by the mall itself (自营)."""
+    sellers = order_sellers(order)
+    return bool(sellers) and all(is_mall_partner(p) for p in sellers)
+
+
+def verified_bank_account(partner) -> VendorBankAccount | None:
+    if partner is None:
+        return None
+    return VendorBankAccount.objects.filter(partner=partner, status=VendorBankAccount.Status.VERIFIED).first()
+
+
+def payee_account(order) -> list[dict]:
+    """Where the buyer transfers the money of ``order``, one entry per seller: the mall's own
+    account for its 自营 lines, and for a vendor's lines that vendor's verified 对公账户 only
+    (``configured`` False and no account shown while it has none). The mall's account never
+    appears for a vendor's sale: a platform that collects its vendors' money is an unlicensed
+    payment business (二清)."""
+    out = []
+    for partner in order_sellers(order):
+        if is_mall_partner(partner):
+            out.append(mall_payee())
+            continue
+        account = verified_bank_account(partner)
+        out.append(
+            {
+                "seller": partner.name if partner else "",
+                "name": account.account_name if account else "",
+                "bank": account.bank_name if account else "",
+                "account": account.account_number if account else "",
+                "mall": False,
+                "configured": account is not None,
+            }
+        )
+    return out
+
+
+# --- settlement: pay before delivery, or after 履约验收 -------------------------------------
+
+
+def seller_allows_prepay(partner) -> bool:
+    """Whether the seller lets a company pay before delivery: its payment profile says so; the
+    mall's own seller does unless its profile says otherwise."""
+    if partner is None:
+        return False
+    profile = SellerPaymentProfile.objects.filter(partner=partner).first()
+    if profile is not None:
+        return profile.allows_prepay
+    return is_mall_partner(partner)
+
+
+def seller_stripe_account(partner) -> str:
+    profile = SellerPaymentProfile.objects.filter(partner=partner).first() if partner else None
+    return profile.stripe_account_id if profile else ""
+
+
+def settlement_for(*, unit, partners) -> tuple[str, str]:
+    """The settlement of an order of ``unit`` (None: a buyer without a unit, as a company)
+    with lines of ``partners``, and why, in plain Chinese.
+
+    A 党政机关 or 事业单位 pays after 履约验收, within the term (《保障中小企业款项支付条例》第九条);
+    a company pays before delivery only where every seller allows it, else after acceptance."""
+    from shop.buyers.services import GOVERNMENT_TYPES
+
+    if unit is not None and unit.org_type in GOVERNMENT_TYPES:
+        return (
+            Settlement.AFTER_ACCEPTANCE,
+            str(
+                _(
+                    "采购单位为%(type)s：供应商交付、采购单位履约验收合格后付款，"
+                    "付款期限自验收之日起算（《保障中小企业款项支付条例》）。"
+                )
+                % {"type": unit.get_org_type_display()}
+            ),
+        )
+    partners = list(partners)
+    if partners and all(seller_allows_prepay(p) for p in partners):
+        return Settlement.PREPAY, str(_("供应商支持先付款后发货：付款确认后供应商安排发货。"))
+    return (
+        Settlement.AFTER_ACCEPTANCE,
+        str(_("供应商未开通先付款后发货：供应商交付、验收合格后再付款，付款期限自验收之日起算。")),
+    )
+
+
+def order_settlement(order) -> str:
+    origin = getattr(order, "origin", None)
+    return origin.settlement if origin is not None else Settlement.PREPAY
+
+
+# --- payables (after acceptance): due dates, overdue ----------------------------------------
+
+
+def open_payables():
+    """Stages payable after acceptance and still due (each has ``due_on``)."""
+    return PaymentStage.objects.filter(
+        status=PaymentStage.Status.DUE,
+        due_on__isnull=False,
+        order__status__in=PAYABLE_ORDER_STATUSES,
+    ).select_related("order", "order__origin", "order__origin__unit")
+
+
+def overdue_payables(*, today, unit=None, partner_ids=None):
+    """Payables past their due date (``today`` is the local date), oldest due first; only the
+    unit's (``unit``) or only orders with a line of ``partner_ids`` when given."""
+    qs = open_payables().filter(due_on__lt=today)
+    if unit is not None:
+        qs = qs.filter(order__origin__unit=unit)
+    if partner_ids is not None:
+        qs = qs.filter(Exists(Line.objects.filter(order=OuterRef("order"), partner_id__in=partner_ids)))
+    return qs.order_by("due_on", "order__number", "sequence")
 
 
 def stage_within_card_limit(stage: PaymentStage) -> bool:

@@ -41,8 +41,10 @@ from .models import (
     OrderOrigin,
     OrderSource,
     PaymentAuditEvent,
+    PaymentReminder,
     PaymentStage,
     PayMethod,
+    Settlement,
     StripeEvent,
     StripePayment,
 )
@@ -62,6 +64,7 @@ ORDER_PART_PAID = "部分付款"
 ORDER_CANCELLED = "已取消"
 ORDER_AWAITING = "待付款"
 ORDER_AWAITING_APPROVAL = "待审批"
+ORDER_IN_FULFILMENT = "履约中"
 
 STAGE_MOVES = {PaymentStage.Status.DUE: {PaymentStage.Status.PAID, PaymentStage.Status.CANCELLED}}
 TRANSFER_MOVES = {
@@ -977,6 +980,14 @@ def direct_order_plan(*, user, total: Decimal, category_ids=(), budget_line_id=N
     return DirectOrderPlan(unit_id=member.unit_id, budget_line=line, rule=rule)
 
 
+def direct_settlement(*, unit_id: int | None, partners) -> tuple[str, str]:
+    """The settlement of a basket checkout of the unit ``unit_id`` (None: a buyer alone)."""
+    from shop.buyers.models import BuyingUnit
+
+    unit = BuyingUnit.objects.filter(pk=unit_id).first() if unit_id else None
+    return selectors.settlement_for(unit=unit, partners=partners)
+
+
 def order_direct_finalise(*, order, invoice: dict | None = None, plan: DirectOrderPlan | None = None) -> None:
     """A basket checkout (direct purchase at list price): one 全款 stage, origin (the buyer's
     unit and budget line), invoice request. A unit's order then either waits for the unit's
@@ -990,6 +1001,7 @@ def order_direct_finalise(*, order, invoice: dict | None = None, plan: DirectOrd
 
     plan = plan or DirectOrderPlan()
     with transaction.atomic():
+        settlement, reason = direct_settlement(unit_id=plan.unit_id, partners=selectors.order_sellers(order))
         OrderOrigin.objects.get_or_create(
             order=order,
             defaults={
@@ -997,6 +1009,8 @@ def order_direct_finalise(*, order, invoice: dict | None = None, plan: DirectOrd
                 "reference": "",
                 "unit_id": plan.unit_id,
                 "budget_line": plan.budget_line,
+                "settlement": settlement,
+                "settlement_reason": reason,
             },
         )
         if not order.payment_stages.exists():
@@ -1054,6 +1068,155 @@ def order_cancel_unapproved(*, order, actor=None, reason: str) -> None:
         )
 
 
+# --- paid after acceptance: the payable, its due date, its reminders ----------------------------
+
+
+def payment_due_date(accepted_on: date, term_days: int) -> date:
+    """The last day to pay: the date of acceptance + ``term_days`` calendar days; when that day
+    is not a working day, the next working day (《民法典》第二百零三条: a period ending on a
+    法定休假日 ends on the day after the holiday)."""
+    from shop.core.workdays import next_workday
+
+    return next_workday(accepted_on + timedelta(days=term_days))
+
+
+def order_term_days(order) -> int:
+    """The payment term of ``order``: its contract's, else PAYMENT_TERM_DAYS."""
+    contract = getattr(order, "contract", None)
+    term = getattr(contract, "payment_term_days", None) if contract is not None else None
+    return int(term) if term else settings.PAYMENT_TERM_DAYS
+
+
+def initial_order_status(*, settlement: str) -> str:
+    """Where a placed (or approved) order starts: 待付款, or 履约中 when paid after acceptance."""
+    if settlement == Settlement.AFTER_ACCEPTANCE:
+        return ORDER_IN_FULFILMENT
+    return settings.OSCAR_INITIAL_ORDER_STATUS
+
+
+def payable_open(*, order, accepted_at: datetime, actor) -> list[PaymentStage]:
+    """The whole order was accepted (履约验收) at ``accepted_at``: its stages still due become
+    payable with their due date (``payment_due_date`` of the local acceptance date and the
+    order's term), and the order moves 履约中 → 待付款. Idempotent: a second call changes
+    nothing and returns the same stages; a prepaid order (or one already paid or cancelled)
+    changes nothing and returns []."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if selectors.order_settlement(locked) != Settlement.AFTER_ACCEPTANCE:
+            return []
+        stages = list(
+            locked.payment_stages.select_for_update()
+            .filter(status=PaymentStage.Status.DUE)
+            .order_by("sequence")
+        )
+        if locked.status != ORDER_IN_FULFILMENT:
+            return [s for s in stages if s.due_on is not None]
+        accepted_on = timezone.localtime(accepted_at).date()
+        term = order_term_days(locked)
+        due_on = payment_due_date(accepted_on, term)
+        for stage in stages:
+            stage.accepted_at = accepted_at
+            stage.due_on = due_on
+            stage.save(update_fields=["accepted_at", "due_on"])
+        order_status_move(
+            order=locked,
+            to=ORDER_AWAITING,
+            actor=actor,
+            note=_("履约验收合格（%(d)s），应于 %(due)s 前付款（验收后 %(n)s 天）。")
+            % {"d": f"{accepted_on:%Y-%m-%d}", "due": f"{due_on:%Y-%m-%d}", "n": term},
+            kind="payable_opened",
+        )
+    return stages
+
+
+def _unit_finance_emails(order) -> list[str]:
+    """The e-mail addresses of the order's unit's 财务 (orders.pay), else the buyer's."""
+    from shop.buyers.access import roles_for
+    from shop.buyers.models import UnitMember
+
+    unit_id = selectors.order_unit_id(order)
+    if unit_id is None:
+        return [order.email] if order.email else []
+    roles = roles_for("orders.pay")
+    emails = [
+        m.user.email
+        for m in UnitMember.objects.filter(unit_id=unit_id, is_active=True).select_related("user")
+        if set(m.roles) & set(roles) and m.user.email
+    ]
+    return emails or ([order.email] if order.email else [])
+
+
+def _reminder_kind(stage: PaymentStage, today: date) -> str | None:
+    if today > stage.due_on:
+        return PaymentReminder.Kind.OVERDUE
+    if today == stage.due_on:
+        return PaymentReminder.Kind.DUE
+    if today >= stage.due_on - timedelta(days=settings.PAYMENT_REMIND_DAYS_BEFORE):
+        return PaymentReminder.Kind.BEFORE
+    return None
+
+
+_REMINDER_TEXT = {
+    PaymentReminder.Kind.BEFORE: ("将于 %(due)s 到期", "付款即将到期提醒"),
+    PaymentReminder.Kind.DUE: ("今天（%(due)s）到期", "付款今日到期提醒"),
+    PaymentReminder.Kind.OVERDUE: ("已于 %(due)s 到期，现已逾期", "付款逾期提醒"),
+}
+
+
+def payables_remind(*, today: date | None = None) -> list[tuple[str, str]]:
+    """Remind the unit's 财务 of each payable 7 days before its due date, on the day and once
+    overdue — each kind at most once per stage (a PaymentReminder row, unique per kind, is
+    written in the same transaction as the mail). A late run sends only the reminder of the
+    day it runs (an overdue payable never gets a "due in 7 days" mail). Returns (order number,
+    kind) of what was sent."""
+    today = today or timezone.localdate()
+    sent = []
+    for stage_id in open_payables_ids(today=today):
+        with transaction.atomic():
+            stage = (
+                PaymentStage.objects.select_for_update(skip_locked=True)
+                .select_related("order")
+                .filter(pk=stage_id, status=PaymentStage.Status.DUE, due_on__isnull=False)
+                .first()
+            )
+            if stage is None or stage.order.status not in selectors.PAYABLE_ORDER_STATUSES:
+                continue
+            kind = _reminder_kind(stage, today)
+            if kind is None or PaymentReminder.objects.filter(stage=stage, kind=kind).exists():
+                continue
+            PaymentReminder.objects.create(stage=stage, kind=kind, sent_on=today)
+            order = stage.order
+            when, subject = _REMINDER_TEXT[kind]
+            due_text = _(when) % {"due": f"{stage.due_on:%Y-%m-%d}"}
+            outstanding = selectors.stage_outstanding(stage)
+            _audit(kind=f"payable_reminded_{kind}", stage=stage, order=order, note=due_text)
+            body = _(
+                "您好：\n\n订单 %(n)s 的%(label)s %(amount)s %(when)s。\n"
+                "请按订单页面所示的收款账户（供应商的对公账户）付款，并上传汇款凭证。\n\n"
+                "付款页面：%(url)s\n\n此邮件由系统自动发送，请勿直接回复。\n湘慧商城\n"
+            ) % {
+                "n": order.number,
+                "label": stage.label,
+                "amount": rmb(outstanding),
+                "when": due_text,
+                "url": _order_url(order),
+            }
+            mail_queue(
+                to=_unit_finance_emails(order),
+                subject=_("【湘慧商城】订单 %(n)s %(s)s") % {"n": order.number, "s": _(subject)},
+                body=body,
+                dedupe_key=f"payments:payable-reminder:{stage.pk}:{kind}",
+            )
+            sent.append((order.number, str(kind)))
+    return sent
+
+
+def open_payables_ids(*, today: date) -> list[int]:
+    """Due stages within the reminder window (from 7 days before their due date on)."""
+    horizon = today + timedelta(days=settings.PAYMENT_REMIND_DAYS_BEFORE)
+    return list(selectors.open_payables().filter(due_on__lte=horizon).values_list("pk", flat=True))
+
+
 # --- unpaid orders (Celery beat) -----------------------------------------------------------------
 
 
@@ -1071,7 +1234,12 @@ def _awaiting_orders(*, placed_before: datetime):
     later = OrderStatusChange.objects.filter(
         order=OuterRef("pk"), new_status=ORDER_AWAITING, date_created__gt=placed_before
     )
-    return Order.objects.filter(status=ORDER_AWAITING, date_placed__lte=placed_before).exclude(Exists(later))
+    # an order paid after acceptance has its legal term (payables_remind), never this clock
+    return (
+        Order.objects.filter(status=ORDER_AWAITING, date_placed__lte=placed_before)
+        .exclude(origin__settlement=Settlement.AFTER_ACCEPTANCE)
+        .exclude(Exists(later))
+    )
 
 
 def _awaiting_since(order) -> datetime:

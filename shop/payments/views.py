@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -75,7 +76,9 @@ def order_page_context(request, order, **overrides) -> dict:
         "stage": stage,
         "lines": list(order.lines.select_related("product", "partner")),
         "tax_rows": selectors.tax_split(order.lines.select_related("product")),
-        "payee": selectors.payee_account(),
+        "payees": selectors.payee_account(order),
+        "term_days": services.order_term_days(order),
+        "today": timezone.localdate(),
         "reference": selectors.payment_reference(stage) if stage else "",
         "pending_transfer": selectors.pending_transfer(stage) if stage else None,
         "transfers": list(order.bank_transfers.select_related("stage")),

@@ -22,9 +22,15 @@ from shop.core.exceptions import DomainError
 from shop.core.money import rmb
 from shop.payments import selectors
 from shop.payments.forms import InvoiceRequestForm
-from shop.payments.models import MAX_AMOUNT
+from shop.payments.models import MAX_AMOUNT, Settlement
 from shop.payments.orders import ensure_china
-from shop.payments.services import DirectOrderPlan, direct_order_plan, order_direct_finalise
+from shop.payments.services import (
+    DirectOrderPlan,
+    direct_order_plan,
+    direct_settlement,
+    initial_order_status,
+    order_direct_finalise,
+)
 
 from .forms import BudgetLineForm
 
@@ -77,7 +83,12 @@ class PaymentDetailsView(views.PaymentDetailsView):
             ctx["budget_form"] = self._budget_form()
         ctx.setdefault("invoice_wanted", True)
         ctx["card_limit"] = selectors.STRIPE_MAX_CHARGE
-        ctx["payee"] = selectors.payee_account()
+        settlement, reason = self._settlement()
+        ctx["settlement"] = settlement
+        ctx["settlement_label"] = Settlement(settlement).label
+        ctx["settlement_reason"] = reason
+        ctx["after_acceptance"] = settlement == Settlement.AFTER_ACCEPTANCE
+        ctx["payment_term_days"] = settings.PAYMENT_TERM_DAYS
         return ctx
 
     def _forms_or_page(self, request):
@@ -149,9 +160,19 @@ class PaymentDetailsView(views.PaymentDetailsView):
         form = kwargs.get("invoice_form")
         self._invoice_data = dict(form.cleaned_data) if form is not None else None
 
+    def _settlement(self, basket=None) -> tuple[str, str]:
+        """Paid before delivery or after 履约验收 for this basket, and why (plain Chinese)."""
+        basket = basket or self.request.basket
+        member = membership(self.request.user)
+        partners = {line.stockrecord.partner if line.stockrecord else None for line in basket.all_lines()}
+        return direct_settlement(unit_id=member.unit_id if member else None, partners=partners)
+
     def get_initial_order_status(self, basket):
-        """待审批 for a unit's order that reaches one of its approval rules."""
-        return self._plan.status if self._plan is not None else None
+        """待审批 for a unit's order that reaches one of its approval rules; else 待付款, or 履约中
+        when the order is paid after acceptance."""
+        if self._plan is not None and self._plan.status:
+            return self._plan.status
+        return initial_order_status(settlement=self._settlement(basket)[0])
 
     def handle_order_placement(self, *args, **kwargs):
         """Place the order in a savepoint: when the unit's budget line cannot carry it any more
