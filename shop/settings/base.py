@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "shop.sourcing",  # 网上询价 (sealed) and 反向竞价 of buying units
     "shop.credit",  # supplier ratings and credit records (暂停交易)
     "shop.notices",  # the public 采购公告 (询价/竞价/成交/失败)
+    "shop.financing",  # 规划融资 applications and 自由职业 settlement enquiries
+    "shop.partners",  # 合作伙伴: regional partner applications and the public page per region
+    "shop.callbacks",  # 预约咨询 call-backs from the service pages
     "shop.contracts",  # 采购合同: drafts from awards, 确认签订 online, 合同公告
     "shop.vendors",
     "shop.oem",
