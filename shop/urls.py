@@ -20,6 +20,9 @@ urlpatterns = [
     path("sourcing/", include("shop.sourcing.urls")),  # a unit's 网上询价 and 反向竞价
     path("fulfilment/", include("shop.fulfilment.urls")),  # the buyer's 履约验收
     path("notices/", include("shop.notices.urls")),  # the public 采购公告
+    path("financing/", include("shop.financing.urls")),  # 规划融资 applications, 自由职业 enquiries
+    path("partners/", include("shop.partners.urls")),  # 合作伙伴 per region (public) and applications
+    path("callbacks/", include("shop.callbacks.urls")),  # 预约咨询 call-backs
     path("suppliers/", include("shop.credit.urls")),  # public vendor pages and ratings
     path("", include("shop.sitepages.urls")),  # /pages/<slug>/ and /dashboard/site-pages/
     path("", include("shop.storefront.urls")),  # the home page
