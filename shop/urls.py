@@ -20,6 +20,7 @@ urlpatterns = [
     path("sourcing/", include("shop.sourcing.urls")),  # a unit's 网上询价 and 反向竞价
     path("fulfilment/", include("shop.fulfilment.urls")),  # the buyer's 履约验收
     path("notices/", include("shop.notices.urls")),  # the public 采购公告
+    path("contracts/", include("shop.contracts.urls")),  # 采购合同 of the buyer (unit)
     path("financing/", include("shop.financing.urls")),  # 规划融资 applications, 自由职业 enquiries
     path("partners/", include("shop.partners.urls")),  # 合作伙伴 per region (public) and applications
     path("callbacks/", include("shop.callbacks.urls")),  # 预约咨询 call-backs
