@@ -16,6 +16,7 @@ class DashboardConfig(apps.DashboardConfig):
             path("oem/", include("shop.oem.dashboard_urls")),
             path("payments/", include("shop.payments.dashboard_urls")),
             path("sourcing/", include("shop.sourcing.dashboard_urls")),
+            path("contracts/", include("shop.contracts.dashboard_urls")),
             path("financing/", include("shop.financing.dashboard_urls")),
             path("partner-applications/", include("shop.partners.dashboard_urls")),
             path("callbacks/", include("shop.callbacks.dashboard_urls")),
