@@ -29,6 +29,7 @@ SCHEDULE_MODULES = (
     "shop.vendors",
     "shop.oem",
     "shop.payments",
+    "shop.contracts",
 )
 
 
