@@ -454,7 +454,8 @@ VENDOR_KINDS = {
 def vendor_next_states(order: OemOrder) -> list[str]:
     """The moves a vendor may offer as buttons for this order (offer is a form of its own)."""
     allowed = ALLOWED_MOVES.get(order.status, set())
-    out = [s for s in (S.SAMPLING, S.IN_PRODUCTION, S.SHIPPED, S.COMPLETED, S.REJECTED) if s in allowed]
+    # a shipped order is completed by the buyer's 履约验收 (shop.fulfilment), not by the vendor
+    out = [s for s in (S.SAMPLING, S.IN_PRODUCTION, S.SHIPPED, S.REJECTED) if s in allowed]
     if order.status == S.CONFIRMED:
         out = [S.SAMPLING] if order.sample_required else [S.IN_PRODUCTION]
     return out
@@ -523,7 +524,9 @@ def _deposit_paid(order: OemOrder) -> bool:
 def oem_order_vendor_move(*, order: OemOrder, actor, to: str, note: str = "") -> OemOrder:
     """Vendor (or operator) moves: reject, start sampling, start production, ship, complete."""
     _require_vendor(order, actor)
-    if to not in VENDOR_KINDS:
+    if to not in VENDOR_KINDS or to == S.COMPLETED:
+        if to == S.COMPLETED and order.status == S.SHIPPED:
+            raise IllegalTransition("已发货的订单由采购方履约验收，验收合格后订单自动完成。")
         raise IllegalTransition(f"供应商不能将订单变更为“{STATUS_LABELS.get(to, to)}”。")
     if to not in ALLOWED_MOVES.get(order.status, set()):
         raise IllegalTransition(
@@ -829,8 +832,24 @@ def oem_order_reject_sample(*, order: OemOrder, actor, reason: str) -> OemOrder:
 
 
 def oem_order_confirm_receipt(*, order: OemOrder, actor) -> OemOrder:
+    """确认收货 is the 履约验收 of the shipped goods (everything delivered, 合格); the
+    acceptance completes the order (``oem_order_accepted``)."""
     _require_buyer(order, actor)
-    return _move(order=order, to=S.COMPLETED, actor=actor, kind="completed", note="采购方确认收货。")
+    if order.status != S.SHIPPED or order.oscar_order_id is None:
+        raise IllegalTransition(f"当前状态为“{STATUS_LABELS[order.status]}”，不能确认收货。")
+    from shop.fulfilment.services import acceptance_accept_delivered
+
+    acceptance_accept_delivered(order=order.oscar_order, actor=actor, comments="采购方确认收货。")
+    order.refresh_from_db()
+    return order
+
+
+def oem_order_accepted(*, order: OemOrder, actor) -> OemOrder:
+    """The shop order of a shipped OEM order passed its 履约验收 (shop.fulfilment): the OEM
+    order is completed. Does nothing in any other state."""
+    if order.status != S.SHIPPED:
+        return order
+    return _move(order=order, to=S.COMPLETED, actor=actor, kind="completed", note="履约验收合格，订单完成。")
 
 
 def oem_order_cancel(*, order: OemOrder, actor, reason: str = "") -> OemOrder:
