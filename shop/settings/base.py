@@ -227,7 +227,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# shop/core/locale wins over the apps' catalogues: it re-words some of Oscar's strings for procurement
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "shop" / "core" / "locale"]
 
 # --- Static & media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
