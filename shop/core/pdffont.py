@@ -146,9 +146,16 @@ def cjk_font(text: str, *, bold: bool = False) -> str:
     data = subset_ttf(charset, weight=weight)
     with _lock:
         if name not in _registered:
-            pdfmetrics.registerFont(ReportlabTTFont(name, io.BytesIO(data)))
+            font = ReportlabTTFont(name, io.BytesIO(data))
+            # reportlab maps a dynamic font whose face name it has seen before to the first
+            # font registered under that face name: every subset has the same PostScript name,
+            # so without a face name of its own each later subset would draw with the first
+            # one's glyphs (characters missing from it come out as blanks)
+            font.face.name = name.encode()
+            pdfmetrics.registerFont(font)
             _registered[name] = name
             while len(_registered) > KEEP_REGISTERED:
                 old, _ = _registered.popitem(last=False)
                 pdfmetrics._fonts.pop(old, None)
+                pdfmetrics._dynFaceNames.pop(old.encode(), None)
         return name
