@@ -37,6 +37,8 @@ from shop.core.money import q2, rmb
 from shop.core.tax import DEFAULT_VAT_RATE, product_vat_rate
 from shop.core.transitions import transition
 from shop.core.workdays import after_workdays, local
+from shop.credit.selectors import partner_suspended
+from shop.credit.services import refuse_if_suspended
 
 from . import selectors
 from .models import (
@@ -415,6 +417,7 @@ def response_submit(
         locked, now = _lock_open(event, now=now, closed_msg="已超过响应截止时间，不能再报价。")
         if not selectors.partner_may_take_part(event=locked, partner_id=partner_id):
             raise PermissionDenied("贵公司不在本项目的受邀或合格供应商之列。")
+        refuse_if_suspended(partner_id, doing="参与询价报价", at=now)  # 暂停交易
         if SupplierResponse.objects.filter(event=locked, partner_id=partner_id).exists():
             raise Conflict("贵公司已报价。询价报价一次报出，不得更改。")
         response = SupplierResponse.objects.create(
@@ -447,6 +450,8 @@ def _exclusion(event: SourcingEvent, lines, qualified: set[int], response: Suppl
         return f"报价总额超过最高限价 {rmb(event.max_total)}"
     if response.partner_id not in qualified:
         return "供应商资格不符合要求（已不是本品目的合格供应商）"
+    if partner_suspended(response.partner_id):
+        return "供应商处于暂停交易期"
     return ""
 
 
@@ -550,6 +555,7 @@ def bid_place(*, event: SourcingEvent, actor, amount, partner_id=None, now: date
             raise Conflict(f"竞价尚未开始（{local(locked.starts_at):%Y-%m-%d %H:%M} 开始）。")
         if not selectors.partner_may_take_part(event=locked, partner_id=partner_id):
             raise PermissionDenied("贵公司不在本项目的受邀或合格供应商之列。")
+        refuse_if_suspended(partner_id, doing="参与竞价", at=now)  # 暂停交易
         previous = Bid.objects.filter(event=locked, partner_id=partner_id).order_by("amount", "pk").first()
         if previous is not None and amount > previous.amount - locked.decrement:
             raise Invalid(
@@ -683,6 +689,7 @@ def _award(event: SourcingEvent, *, actor) -> SourcingEvent:
     from shop.buyers.models import BudgetCommitment
     from shop.buyers.services import budget_commit
 
+    refuse_if_suspended(event.winner_id, doing="成交或接收订单", name=event.winner.name)  # 暂停交易
     order = _place_award_order(event, actor=actor)
     commitments = BudgetCommitment.objects.filter(
         approval__kind=DocumentKind.SOURCING, approval__subject_id=event.pk
@@ -735,6 +742,7 @@ def award_confirm(*, event: SourcingEvent, actor) -> SourcingEvent:
         locked = SourcingEvent.objects.select_for_update().get(pk=event.pk)
         if locked.status != ES.EVALUATED:
             raise IllegalTransition(f"项目当前状态为“{locked.get_status_display()}”，不能确认成交。")
+        refuse_if_suspended(locked.winner_id, doing="成交或接收订单", name=locked.winner.name)  # 暂停交易
         rule = approval_rule_for(
             unit_id=locked.unit_id, amount=locked.award_total, category_ids=[locked.category_id]
         )
