@@ -5,7 +5,18 @@ from django.utils.translation import gettext as _
 from oscar.apps.basket import views as oscar_views
 from oscar.apps.basket.views import *  # noqa: F401,F403
 
-from shop.storefront.selectors import visible_product
+from shop.storefront.selectors import Product, visible_product
+
+
+def _suspension_refusal(pk) -> str | None:
+    """The Chinese refusal when the product's vendor is suspended (暂停交易) now, else None."""
+    from shop.credit.selectors import product_suspension_refusal
+    from shop.storefront.selectors import product_is_visible
+
+    product = Product.objects.filter(pk=pk).first() if str(pk).isdigit() and int(pk) < 2**63 else None
+    if product is None or not product_is_visible(product):
+        return None  # a product a buyer may not see stays a 404, whatever its vendor's state
+    return product_suspension_refusal(product)
 
 
 class BasketAddView(oscar_views.BasketAddView):
@@ -14,6 +25,13 @@ class BasketAddView(oscar_views.BasketAddView):
     does not exist."""
 
     def post(self, request, *args, **kwargs):
+        refusal = _suspension_refusal(kwargs["pk"])
+        if refusal:  # 暂停交易: refused with the reason, the basket unchanged
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            messages.error(request, refusal)
+            return redirect("basket:summary")
         self.product = visible_product(pk=kwargs["pk"])
         if self.product is None:
             raise Http404(_("商品不存在或已下架。"))

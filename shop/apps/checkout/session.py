@@ -13,6 +13,11 @@ class CheckoutSessionMixin(CoreCheckoutSessionMixin):
         problems = [
             p for p in (direct_purchase_problem(line.product) for line in request.basket.all_lines()) if p
         ]
+        from shop.credit.selectors import product_suspension_refusal  # 暂停交易
+
+        problems += [
+            p for p in (product_suspension_refusal(line.product) for line in request.basket.all_lines()) if p
+        ]
         if not problems:
             from shop.buyers.access import membership
             from shop.sourcing.selectors import direct_limit_problem
