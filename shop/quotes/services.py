@@ -919,6 +919,9 @@ def _acceptance(qr: QuoteRequest, vq: VendorQuote, *, revision) -> tuple[list, D
             _("报价当前状态为“%(status)s”，不能接受。") % {"status": vq.get_status_display()}
         )
     require_seen_version(current=vq.revision, seen=revision)
+    from shop.credit.services import refuse_if_suspended  # 暂停交易: no orders for the vendor
+
+    refuse_if_suspended(vq.partner_id, doing="接收订单", name=vq.partner.name)
     if vq.valid_until and vq.valid_until < timezone.now():
         raise DomainError(_("该报价已超过有效期，不能接受；可要求供应商修改报价。"))
     lines = list(vq.lines.select_related("request_line__product", "stockrecord__partner"))
