@@ -37,6 +37,7 @@ from shop.core.money import q2, rmb
 from shop.core.tax import product_vat_rate
 from shop.core.transitions import transition
 from shop.core.versions import require_seen_version
+from shop.credit.services import refuse_if_suspended
 
 from . import validators as v
 from .models import (
@@ -667,6 +668,8 @@ def oem_order_accept_offer(*, order: OemOrder, actor, offer_revision: int | None
                 f"当前状态为“{STATUS_LABELS[current.status]}”，不能变更为“{STATUS_LABELS[S.CONFIRMED]}”。"
             )
         require_seen_version(current=current.offer_revision, seen=offer_revision)
+        # 暂停交易: a suspended vendor receives no order
+        refuse_if_suspended(current.partner_id, doing="接收订单", name=getattr(current.partner, "name", ""))
         total = q2(current.offer_total)
         rule = None
         if current.unit_id is not None:
@@ -749,6 +752,8 @@ def approval_accepted(approval: ApprovalRequest, actor) -> None:
     if current.status != S.AWAITING_APPROVAL:
         raise IllegalTransition(f"当前状态为“{STATUS_LABELS[current.status]}”，不能再确认。")
     require_seen_version(current=current.offer_revision, seen=approval.snapshot.get("revision"))
+    # 暂停交易: a suspended vendor receives no order
+    refuse_if_suspended(current.partner_id, doing="接收订单", name=getattr(current.partner, "name", ""))
     _confirm(current, actor=actor, approval=approval, note=f"审批单 {approval.number} 已通过。")
 
 
