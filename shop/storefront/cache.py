@@ -51,7 +51,11 @@ _INPUT_RE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
 def page_seconds() -> int:
-    return getattr(settings, "STOREFRONT_CACHE_SECONDS", 600)
+    """How long pages and fragments are kept: never past the next start or end of a supplier's
+    suspension (暂停交易), so its products leave and come back on time without a job."""
+    from shop.credit.cache import capped_seconds
+
+    return capped_seconds(getattr(settings, "STOREFRONT_CACHE_SECONDS", 600))
 
 
 # --- the catalogue version -----------------------------------------------------------------

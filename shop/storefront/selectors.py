@@ -77,13 +77,18 @@ PARENT_LISTED_Q = Q(parent__isnull=True) | Q(
 
 
 def visible_products(*, variants: bool = True) -> QuerySet:
-    """Every product a buyer may see, put in a basket or a quote list, or read in the API.
+    """Every product a buyer may see, put in a basket or a quote list, or read in the API:
+    never one of a vendor suspended now (checked in SQL when the queryset runs).
 
     ``variants=False``: parents and standalones only (listings), which have no parent to
     check, so their query needs no join."""
+    from shop.credit.selectors import suspended_owner_q  # 暂停交易: its products leave the store
+
     if not variants:
-        return Product.objects.filter(LISTED_Q, structure__in=[Product.STANDALONE, Product.PARENT])
-    return Product.objects.filter(LISTED_Q & PARENT_LISTED_Q)
+        return Product.objects.filter(LISTED_Q, structure__in=[Product.STANDALONE, Product.PARENT]).exclude(
+            suspended_owner_q()
+        )
+    return Product.objects.filter(LISTED_Q & PARENT_LISTED_Q).exclude(suspended_owner_q())
 
 
 def visible_variants() -> QuerySet:
@@ -393,16 +398,24 @@ def home_categories() -> list[HomeCategory]:
 
 
 def product_by_pk(pk: int):
+    from django.db.models import Exists, OuterRef
+
+    from shop.credit.selectors import suspended_owner_q
+
     return (
         Product.objects.select_related("product_class", "parent", "parent__product_class")
+        .annotate(owner_suspended=Exists(Product.objects.filter(suspended_owner_q(), pk=OuterRef("pk"))))
         .filter(pk=pk)
         .first()
     )
 
 
 def product_is_viewable(product, *, staff: bool) -> bool:
-    """The product page: staff see everything, buyers what ``product_is_visible`` allows."""
-    return True if staff else product_is_visible(product)
+    """The product page: staff see everything, buyers what ``product_is_visible`` allows and
+    nothing of a vendor suspended (暂停交易) when the product was loaded (``product_by_pk``)."""
+    if staff:
+        return True
+    return product_is_visible(product) and not getattr(product, "owner_suspended", False)
 
 
 @dataclass
