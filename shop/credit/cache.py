@@ -27,6 +27,7 @@ def suspensions_changed() -> None:
     from shop.storefront.cache import catalogue_changed
 
     catalogue_changed()
+    _store_changes()  # a rolled-back change leaves one moment too many: pages expire early, no harm
     transaction.on_commit(_store_changes)
 
 
