@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("shop.vendors.api_urls")),
     path("", include("shop.payments.api_urls")),
     path("", include("shop.buyers.api_urls")),
+    path("", include("shop.sourcing.api_urls")),
 ]
