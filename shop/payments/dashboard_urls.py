@@ -24,4 +24,9 @@ urlpatterns = [
     ),
     path("transfers/<int:pk>/slip/", views.DashboardSlipView.as_view(), name="payments-slip"),
     path("stripe-events/", views.StripeEventListView.as_view(), name="payments-stripe-events"),
+    path("settings/", views.SellerSettingsView.as_view(), name="payments-seller-settings"),
+    path("settings/prepay/", views.SellerPrepayView.as_view(), name="payments-seller-prepay"),
+    path("bank-accounts/", views.BankAccountListView.as_view(), name="payments-bank-accounts"),
+    path("bank-accounts/<int:pk>/", views.BankAccountReviewView.as_view(), name="payments-bank-account"),
+    path("bank-accounts/<int:pk>/proof/", views.BankAccountProofView.as_view(), name="payments-bank-proof"),
 ]

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
@@ -16,8 +17,8 @@ from shop.core.exceptions import DomainError
 from shop.core.money import rmb
 
 from . import selectors, services
-from .forms import ConfirmReceiptForm, IssueInvoiceForm, ReviewForm
-from .models import BankTransfer, InvoiceRequest, StripeEvent
+from .forms import BankAccountForm, ConfirmReceiptForm, IssueInvoiceForm, PrepayForm, ReviewForm
+from .models import BankTransfer, InvoiceRequest, SellerPaymentProfile, StripeEvent, VendorBankAccount
 from .views import slip_response
 
 
@@ -36,6 +37,8 @@ class PaymentOrderListView(VendorOrOperatorMixin, ListView):
         show = self.request.GET.get("show", "")
         if show == "awaiting":
             qs = qs.filter(awaiting=True)
+        elif show == "overdue":
+            qs = selectors.with_overdue(qs, today=timezone.localdate()).order_by("overdue_since", "pk")
         elif show:
             qs = qs.filter(status=show)
         number = self.request.GET.get("number", "").strip()
@@ -49,7 +52,25 @@ class PaymentOrderListView(VendorOrOperatorMixin, ListView):
         ctx["number"] = self.request.GET.get("number", "")
         ctx["statuses"] = list(settings.OSCAR_ORDER_STATUS_PIPELINE)
         ctx["awaiting_count"] = selectors.awaiting_confirmation(user=self.request.user).count()
+        ctx["overdue_count"] = selectors.with_overdue(
+            selectors.dashboard_orders(user=self.request.user), today=timezone.localdate()
+        ).count()
         return ctx
+
+
+def _confirm_note(user, order) -> str:
+    """Why this dashboard user does not confirm receipts of ``order`` (who does)."""
+    if selectors.order_is_mall_sale(order):
+        return _("商城自营订单的到账由平台运营确认。")
+    if is_operator(user):
+        return _(
+            "该订单的货款由采购方直接汇入供应商自己的对公账户（或供应商自有的 Stripe 账户），"
+            "到账由供应商确认；平台不代收、不确认供应商的货款。"
+        )
+    return _(
+        "该订单包含其他销售方的商品，货款按各销售方份额分别支付，本供应商不能确认整笔到账；"
+        "您可在下方为本供应商的商品登记发票。"
+    )
 
 
 def dashboard_order_context(request, order, **overrides) -> dict:
@@ -79,6 +100,7 @@ def dashboard_order_context(request, order, **overrides) -> dict:
         "invoice_form": IssueInvoiceForm(partners=partners, rates=rates),
         "review_form": ReviewForm(),
         "events": selectors.order_audit_events(order) if can_confirm else [],
+        "confirm_note": "" if can_confirm else _confirm_note(user, order),
         "error": "",
     }
     ctx.update(overrides)
@@ -214,3 +236,173 @@ class StripeEventListView(OperatorRequiredMixin, ListView):
         ctx["status"] = self.request.GET.get("status", "")
         ctx["statuses"] = StripeEvent.Status.choices
         return ctx
+
+
+# --- the seller's payment settings: its own 对公账户, prepayment, Stripe ------------------------
+
+
+def _own_partner(request):
+    """The vendor's partner (a vendor user has one; operators have none here)."""
+    from oscar.core.loading import get_model
+
+    ids = user_partner_ids(request.user)
+    if not ids:
+        raise Http404
+    return get_model("partner", "Partner").objects.get(pk=ids[0])
+
+
+def seller_settings_context(request, partner, **overrides) -> dict:
+    account = VendorBankAccount.objects.filter(partner=partner).first()
+    profile = SellerPaymentProfile.objects.filter(partner=partner).first()
+    ctx = {
+        "partner": partner,
+        "account": account,
+        "profile": profile,
+        "allows_prepay": selectors.seller_allows_prepay(partner),
+        "registered_name": services.registered_company_name(partner),
+        "events": list(account.events.select_related("actor").order_by("created_at", "pk"))
+        if account
+        else [],
+        "account_form": BankAccountForm(initial={"account_name": services.registered_company_name(partner)}),
+        "error": "",
+    }
+    ctx.update(overrides)
+    return ctx
+
+
+class SellerSettingsView(VendorOrOperatorMixin, View):
+    """收款设置 (vendor): its own 对公账户 (submitted for verification) and prepayment."""
+
+    template = "payments/dashboard/seller_settings.html"
+
+    def get(self, request):
+        if not user_partner_ids(request.user):  # an operator: the vendors' accounts to verify
+            return redirect("dashboard:payments-bank-accounts")
+        partner = _own_partner(request)
+        return render(request, self.template, seller_settings_context(request, partner))
+
+    def post(self, request):
+        if not user_partner_ids(request.user):
+            return redirect("dashboard:payments-bank-accounts")
+        partner = _own_partner(request)
+        form = BankAccountForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(
+                request,
+                self.template,
+                seller_settings_context(request, partner, account_form=form),
+                status=400,
+            )
+        try:
+            services.bank_account_submit(partner=partner, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            return render(
+                request,
+                self.template,
+                seller_settings_context(request, partner, account_form=form, error=exc.message),
+                status=400,
+            )
+        messages.success(request, _("对公账户已提交，平台核验通过后将显示给采购方。"))
+        return redirect("dashboard:payments-seller-settings")
+
+
+class SellerPrepayView(VendorOrOperatorMixin, View):
+    def post(self, request):
+        if not user_partner_ids(request.user):
+            return redirect("dashboard:payments-bank-accounts")
+        partner = _own_partner(request)
+        form = PrepayForm(request.POST)
+        form.is_valid()
+        allows = bool(form.cleaned_data.get("allows_prepay"))
+        services.seller_profile_update(partner=partner, actor=request.user, allows_prepay=allows)
+        messages.success(
+            request,
+            _("已开启：企业客户可先付款后发货（党政机关、事业单位仍验收后付款）。")
+            if allows
+            else _("已关闭：新订单均为验收后付款。"),
+        )
+        return redirect("dashboard:payments-seller-settings")
+
+
+class BankAccountListView(OperatorRequiredMixin, ListView):
+    """Operators: the vendors' accounts to verify (待审核 first)."""
+
+    template_name = "payments/dashboard/bank_account_list.html"
+    context_object_name = "accounts"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = VendorBankAccount.objects.select_related("partner")
+        status = self.request.GET.get("status", "submitted")
+        if status in VendorBankAccount.Status.values:
+            qs = qs.filter(status=status)
+        return qs.order_by("updated_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["status"] = self.request.GET.get("status", "submitted")
+        ctx["statuses"] = VendorBankAccount.Status.choices
+        return ctx
+
+
+def _account_for_operator(pk) -> VendorBankAccount:
+    try:
+        return VendorBankAccount.objects.select_related("partner").get(pk=pk)
+    except VendorBankAccount.DoesNotExist:
+        raise Http404
+
+
+class BankAccountReviewView(OperatorRequiredMixin, View):
+    template = "payments/dashboard/bank_account_detail.html"
+
+    def _context(self, account, **overrides):
+        ctx = {
+            "account": account,
+            "registered_name": services.registered_company_name(account.partner),
+            "events": list(account.events.select_related("actor").order_by("created_at", "pk")),
+            "review_form": ReviewForm(),
+            "error": "",
+        }
+        ctx.update(overrides)
+        return ctx
+
+    def get(self, request, pk):
+        account = _account_for_operator(pk)
+        return render(request, self.template, self._context(account))
+
+    def post(self, request, pk):
+        account = _account_for_operator(pk)
+        form = ReviewForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        verify = request.POST.get("decision") == "verify"
+        try:
+            services.bank_account_review(account=account, actor=request.user, verify=verify, note=note)
+        except DomainError as exc:
+            return render(request, self.template, self._context(account, error=exc.message), status=400)
+        messages.success(request, _("已核验通过。") if verify else _("已驳回，供应商可更正后重新提交。"))
+        return redirect("dashboard:payments-bank-account", pk=account.pk)
+
+
+class BankAccountProofView(VendorOrOperatorMixin, View):
+    """The proof document: operators, and the vendor that uploaded it."""
+
+    def get(self, request, pk):
+        from django.http import FileResponse
+
+        account = _account_for_operator(pk)
+        if not (is_operator(request.user) or account.partner_id in user_partner_ids(request.user)):
+            raise Http404
+        try:
+            fh = account.proof.open("rb")
+        except FileNotFoundError:
+            raise Http404
+        content_type = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
+        response = FileResponse(
+            fh,
+            content_type=content_type.get(account.proof_kind, "application/octet-stream"),
+            as_attachment=account.proof_kind == "pdf",
+            filename=account.proof_name,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -17,7 +17,7 @@ from shop.core.uploads import check_upload
 from shop.core.validators import validate_invoice_wish
 
 from .models import MAX_AMOUNT, MIN_AMOUNT, InvoiceRequest
-from .services import SLIP_KINDS, normalise_invoice_number
+from .services import PROOF_KINDS, SLIP_KINDS, normalise_account_number, normalise_invoice_number
 
 
 class BootstrapMixin:
@@ -208,3 +208,33 @@ class IssueInvoiceForm(BootstrapMixin, forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("开票日期不能晚于今天。"))
         return value
+
+
+class BankAccountForm(BootstrapMixin, forms.Form):
+    """A vendor's own 对公账户 with its proof (checked again by the service)."""
+
+    account_name = forms.CharField(
+        label=_("开户名"), max_length=128, help_text=_("须与入驻登记的企业名称完全一致。")
+    )
+    bank_name = forms.CharField(label=_("开户银行（到支行）"), max_length=128)
+    account_number = forms.CharField(label=_("银行账号"), max_length=40)
+    proof = forms.FileField(
+        label=_("开户证明（开户许可证或银行开户证明）"),
+        help_text=_("支持 PDF、PNG、JPEG，单个文件不超过 10 MB，仅平台审核人员可见。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+    def clean_account_number(self):
+        try:
+            return normalise_account_number(self.cleaned_data["account_number"])
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_proof(self):
+        proof = self.cleaned_data["proof"]
+        check_upload(proof, allowed=PROOF_KINDS)
+        return proof
+
+
+class PrepayForm(forms.Form):
+    allows_prepay = forms.BooleanField(label=_("允许企业客户先付款后发货"), required=False)

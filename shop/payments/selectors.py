@@ -66,8 +66,37 @@ def _due_amount() -> Subquery:
     return Subquery(due, output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
-def buyer_orders(*, user, show: str = ""):
-    """The orders the buyer's list shows (``show="due"``: only those with money to pay now)."""
+def _overdue_stage(today):
+    return PaymentStage.objects.filter(
+        order=OuterRef("pk"), status=PaymentStage.Status.DUE, due_on__isnull=False, due_on__lt=today
+    )
+
+
+def with_overdue(qs, *, today):
+    """Only orders with a payable past its due date, each with ``overdue_since`` (the earliest
+    due date missed) and ``due_amount``."""
+    first_due = _overdue_stage(today).order_by("due_on").values("due_on")[:1]
+    return (
+        qs.filter(status__in=PAYABLE_ORDER_STATUSES)
+        .filter(Exists(_overdue_stage(today)))
+        .annotate(overdue_since=Subquery(first_due), due_amount=_due_amount())
+    )
+
+
+def buyer_orders(*, user, show: str = "", today=None):
+    """The orders the buyer's list shows (``show="due"``: only those with money to pay now;
+    ``show="overdue"``: payables past their due date, for those who pay — a unit's 财务)."""
+    if show == "overdue":
+        from django.utils import timezone
+
+        qs = with_overdue(
+            Order.objects.filter(_buyer_q(user, "orders.pay")), today=today or timezone.localdate()
+        )
+        return (
+            qs.select_related("origin", "user")
+            .prefetch_related("payment_stages")
+            .order_by("overdue_since", "pk")
+        )
     qs = Order.objects.filter(_buyer_q(user))
     if show == "due":
         qs = qs.filter(status__in=PAYABLE_ORDER_STATUSES).annotate(due_amount=_due_amount())
@@ -487,10 +516,13 @@ def order_partner_ids(order) -> set:
 
 
 def can_confirm_receipt(user, order) -> bool:
-    """Operators confirm any order; a vendor only orders whose every line is its own (the whole
-    transfer is then for it). Multi-vendor orders are confirmed by an operator."""
-    if is_operator(user):
-        return True
+    """Who confirms that a transfer arrived: the seller whose account received it. A vendor
+    confirms its own sales (every line of the order is its own); operators confirm only the
+    mall's own sales (自营, paid to MALL_PAYEE_*). A vendor's money never passes through the
+    mall, so no operator confirms it, and an order of several sellers is confirmed by none of
+    them alone (each is paid its share on its own account)."""
+    if order_is_mall_sale(order):
+        return is_operator(user)
     partner_ids = set(user_partner_ids(user))
     lines = order_partner_ids(order)
     return bool(partner_ids) and bool(lines) and None not in lines and lines <= partner_ids

@@ -44,9 +44,11 @@ from .models import (
     PaymentReminder,
     PaymentStage,
     PayMethod,
+    SellerPaymentProfile,
     Settlement,
     StripeEvent,
     StripePayment,
+    VendorBankAccount,
 )
 
 logger = logging.getLogger(__name__)
@@ -103,7 +105,12 @@ def _audit(*, actor=None, kind: str, note: str = "", **subject) -> PaymentAuditE
     )
 
 
+ACCOUNT_MOVES = {
+    VendorBankAccount.Status.SUBMITTED: {VendorBankAccount.Status.VERIFIED, VendorBankAccount.Status.REJECTED}
+}
+
 _MOVES = {
+    VendorBankAccount: (ACCOUNT_MOVES, "bank_account"),
     PaymentStage: (STAGE_MOVES, "stage"),
     BankTransfer: (TRANSFER_MOVES, "transfer"),
     StripePayment: (ATTEMPT_MOVES, "stripe_payment"),
@@ -376,8 +383,16 @@ def bank_transfer_submit(
 
 
 def _ensure_can_confirm(user, order) -> None:
+    from shop.core.access import is_operator
+
     if not selectors.can_confirm_receipt(user, order):
-        raise PermissionDenied(_("该订单包含其他供应商的商品，到账确认由平台运营完成。"))
+        if selectors.order_is_mall_sale(order):
+            raise PermissionDenied(_("商城自营订单的到账由平台运营确认。"))
+        if is_operator(user):
+            raise PermissionDenied(
+                _("供应商的货款直接汇入供应商自己的对公账户，到账由供应商确认，平台不代收、不确认。")
+            )
+        raise PermissionDenied(_("该订单包含其他销售方的商品，本供应商不能确认整笔到账。"))
 
 
 @dataclass(frozen=True)
@@ -1215,6 +1230,152 @@ def open_payables_ids(*, today: date) -> list[int]:
     """Due stages within the reminder window (from 7 days before their due date on)."""
     horizon = today + timedelta(days=settings.PAYMENT_REMIND_DAYS_BEFORE)
     return list(selectors.open_payables().filter(due_on__lte=horizon).values_list("pk", flat=True))
+
+
+# --- the vendor's own 对公账户 ------------------------------------------------------------------
+
+PROOF_KINDS = {"pdf", "png", "jpeg"}
+
+
+def _company_key(name: str) -> str:
+    """A company name compared as registered: spaces gone, full-width brackets as half-width."""
+    return re.sub(r"\s", "", str(name or "")).replace("（", "(").replace("）", ")")
+
+
+def registered_company_name(partner) -> str:
+    """The vendor's registered name: the company of its approved VendorApplication ('' if none)."""
+    from shop.vendors.models import ApplicationStatus, VendorApplication
+
+    application = (
+        VendorApplication.objects.filter(partner=partner, status=ApplicationStatus.APPROVED)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    return application.company_name if application else ""
+
+
+def normalise_account_number(value) -> str:
+    """A bank account number as digits (spaces and hyphens people type are dropped): 9–30 digits."""
+    number = re.sub(r"[\s-]", "", str(value or ""))
+    if not re.fullmatch(r"\d{9,30}", number):
+        raise DomainError(
+            _("银行账号应为 9–30 位数字，请核对开户证明上的账号。"),
+            fields={"account_number": _("银行账号应为 9–30 位数字。")},
+        )
+    return number
+
+
+def _check_account_fields(
+    *, partner, account_name: str, bank_name: str, account_number
+) -> tuple[str, str, str]:
+    registered = registered_company_name(partner)
+    if not registered:
+        raise DomainError(_("未找到贵司已通过审核的入驻申请，暂不能登记对公账户。"))
+    account_name = " ".join(str(account_name or "").split())
+    if _company_key(account_name) != _company_key(registered):
+        raise DomainError(
+            _("开户名须与贵司入驻登记的企业名称“%(name)s”完全一致（对公账户不能是个人或其他单位的账户）。")
+            % {"name": registered},
+            fields={"account_name": _("开户名须与入驻登记的企业名称一致。")},
+        )
+    bank_name = " ".join(str(bank_name or "").split())
+    if not 4 <= len(bank_name) <= 128 or not re.search(r"银行|信用社|信用合作联社|农商行", bank_name):
+        raise DomainError(
+            _("请填写开户银行全称（到支行），例如“中国建设银行长沙麓谷支行”。"),
+            fields={"bank_name": _("请填写开户银行全称。")},
+        )
+    return registered, bank_name, normalise_account_number(account_number)
+
+
+def bank_account_submit(
+    *, partner, actor, account_name: str, bank_name: str, account_number, proof
+) -> VendorBankAccount:
+    """The vendor records (or replaces) its own 对公账户 with a proof document (开户许可证 / the
+    bank's account certificate). 开户名 must be the vendor's registered company name. Until an
+    operator verifies it, no buyer is shown the account (a replaced account included)."""
+    from shop.core.access import user_partner_ids
+
+    if partner is None or partner.pk not in user_partner_ids(actor):
+        raise PermissionDenied(_("只能登记本供应商自己的对公账户。"))
+    registered, bank_name, number = _check_account_fields(
+        partner=partner, account_name=account_name, bank_name=bank_name, account_number=account_number
+    )
+    try:
+        checked = check_upload(proof, allowed=PROOF_KINDS)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], fields={"proof": exc.messages[0]}) from exc
+    with transaction.atomic():
+        Partner.objects.select_for_update().get(pk=partner.pk)
+        account = VendorBankAccount.objects.filter(partner=partner).first()
+        old = account.status if account else ""
+        account = account or VendorBankAccount(partner=partner)
+        account.account_name = registered
+        account.bank_name = bank_name
+        account.account_number = number
+        account.proof = proof
+        account.proof_name = checked.display_name
+        account.proof_kind = checked.kind
+        account.status = VendorBankAccount.Status.SUBMITTED
+        account.review_note = ""
+        account.reviewed_by = None
+        account.reviewed_at = None
+        account.submitted_by = actor
+        account.save()
+        _audit(
+            actor=actor,
+            kind="bank_account_submitted",
+            bank_account=account,
+            from_status=old,
+            to_status=VendorBankAccount.Status.SUBMITTED,
+            note=f"{bank_name} ****{number[-4:]}",
+        )
+    return account
+
+
+def bank_account_review(
+    *, account: VendorBankAccount, actor, verify: bool, note: str = ""
+) -> VendorBankAccount:
+    """An operator checks the account against its proof: verified (buyers are shown it for the
+    vendor's sales) or rejected with the reason (the vendor submits again)."""
+    from shop.core.access import is_operator
+
+    if not is_operator(actor):
+        raise PermissionDenied(_("只有平台运营人员可以核验供应商对公账户。"))
+    note = (note or "").strip()[:200]
+    if not verify and not note:
+        raise DomainError(_("请填写驳回原因，方便供应商更正。"))
+    if verify and _company_key(account.account_name) != _company_key(
+        registered_company_name(account.partner)
+    ):
+        raise DomainError(_("开户名与供应商入驻登记的企业名称不一致，不能核验通过。"))
+    return _move(
+        account,
+        VendorBankAccount.Status.VERIFIED if verify else VendorBankAccount.Status.REJECTED,
+        kind="bank_account_verified" if verify else "bank_account_rejected",
+        actor=actor,
+        note=note,
+        extra={"review_note": note, "reviewed_by": actor, "reviewed_at": timezone.now()},
+    )
+
+
+def seller_profile_update(*, partner, actor, allows_prepay: bool) -> SellerPaymentProfile:
+    """The vendor decides whether companies may pay it before delivery (government units pay
+    after acceptance whatever it says)."""
+    from shop.core.access import is_operator, user_partner_ids
+
+    if partner is None or not (is_operator(actor) or partner.pk in user_partner_ids(actor)):
+        raise PermissionDenied(_("只能修改本供应商自己的收款设置。"))
+    with transaction.atomic():
+        profile, _created = SellerPaymentProfile.objects.select_for_update().get_or_create(partner=partner)
+        if profile.allows_prepay != bool(allows_prepay):
+            profile.allows_prepay = bool(allows_prepay)
+            profile.save(update_fields=["allows_prepay", "updated_at"])
+            _audit(
+                actor=actor,
+                kind="seller_prepay_on" if allows_prepay else "seller_prepay_off",
+                note=partner.name,
+            )
+    return profile
 
 
 # --- unpaid orders (Celery beat) -----------------------------------------------------------------

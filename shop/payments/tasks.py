@@ -31,3 +31,11 @@ def cancel_unpaid_orders() -> int:
     from .services import unpaid_orders_cancel
 
     return len(unpaid_orders_cancel())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def remind_payables() -> int:
+    """Payables after acceptance: 7 days before, on the day, overdue (each once)."""
+    from .services import payables_remind
+
+    return len(payables_remind())

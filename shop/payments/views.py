@@ -37,7 +37,8 @@ class OrderListView(LoginRequiredMixin, ListView):
     paginate_by = 20
 
     def _show(self) -> str:
-        return "due" if self.request.GET.get("show") == "due" else ""
+        show = self.request.GET.get("show")
+        return show if show in {"due", "overdue"} else ""
 
     def get_queryset(self):
         return selectors.buyer_orders(user=self.request.user, show=self._show())

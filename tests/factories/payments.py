@@ -10,6 +10,11 @@ default approval rule: one 审批人 from ¥50,000, a vendor), and its direct or
 
 world = unit_world()
 order = unit_order(world, price="30000.00", qty=2)   # ¥60,000 → 待审批, budget committed
+order = unit_order(world, price="12000.00", qty=1)   # a government unit's order: 履约中
+order = unit_order(world, price="12000.00", qty=1, accepted=True)  # accepted: 待付款, due date set
+
+Orders are paid before delivery only where the seller allows it (``allow_prepay(partner)``);
+otherwise, and always for a government unit, after 履约验收 (``accept(order)``).
 """
 
 import hashlib
@@ -22,11 +27,20 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from shop.buyers.models import ApprovalRule, BudgetLine, BuyingUnit, FundNature, UnitMember, UnitRole
+from shop.buyers.models import (
+    ApprovalRule,
+    BudgetLine,
+    BuyingUnit,
+    FundNature,
+    OrgType,
+    UnitMember,
+    UnitRole,
+)
 from shop.buyers.services import approval_rules_default, budget_line_create
 from shop.core.uploads import bytes_upload
+from shop.payments.models import SellerPaymentProfile
 from shop.payments.orders import OrderLineSpec, order_place
-from shop.payments.services import direct_order_plan, order_direct_finalise
+from shop.payments.services import direct_order_plan, order_direct_finalise, payable_open
 from tests.factories.buyers import UnitMemberFactory, make_unit
 from tests.factories.catalogue import ProductFactory
 
@@ -44,6 +58,20 @@ NORMAL_INVOICE = {
     "invoice_title": "长沙市某局",
     "invoice_tax_no": "11430100MB1234560F",
 }
+
+
+def allow_prepay(partner, allowed: bool = True):
+    """The seller lets companies pay before delivery (its payment profile)."""
+    SellerPaymentProfile.objects.update_or_create(partner=partner, defaults={"allows_prepay": allowed})
+    return partner
+
+
+def accept(order, *, at=None, actor=None):
+    """The whole order accepted (履约验收) at ``at`` (now): its payable opens, as the acceptance
+    of the last line does it."""
+    payable_open(order=order, accepted_at=at or timezone.now(), actor=actor)
+    order.refresh_from_db()
+    return order
 
 
 def line_spec(*, title="75 寸会议一体机", price="11800.00", qty=1, rate="0.13", partner=None):
@@ -116,16 +144,21 @@ class UnitWorld:
     partner: object
 
 
-def unit_world(*, budget: str = "200000.00") -> UnitWorld:
+def unit_world(*, budget: str = "200000.00", org_type: str = OrgType.PARTY_GOV) -> UnitWorld:
     unit, members = make_unit(
+        org_type=org_type,
         roles_by_name={
             "handler": [UnitRole.HANDLER.value],
             "handler2": [UnitRole.HANDLER.value],
             "approver": [UnitRole.APPROVER.value],
             "finance": [UnitRole.FINANCE.value],
-        }
+        },
     )
-    (rule,) = approval_rules_default(unit=unit)
+    # a government unit's default rule (one 审批人 from ¥50,000); a company unit gets the same one
+    rules = approval_rules_default(unit=unit) or [
+        ApprovalRule.objects.create(unit=unit, min_amount=Decimal("50000.00"), steps=1)
+    ]
+    (rule,) = rules
     line = budget_line_create(
         unit=unit,
         actor=members["admin"].user,
@@ -146,9 +179,12 @@ def outsider_member() -> UnitMember:
     return UnitMemberFactory(unit=_unit, roles=[UnitRole.HANDLER.value, UnitRole.FINANCE.value])
 
 
-def unit_order(world: UnitWorld, *, price: str = "30000.00", qty: int = 2, by=None, line=True):
+def unit_order(
+    world: UnitWorld, *, price: str = "30000.00", qty: int = 2, by=None, line=True, accepted: bool = False
+):
     """A direct order of the unit placed the way the basket checkout places it: planned (role,
-    budget line, approval rule), created in the planned status, then finalised."""
+    budget line, approval rule), created in the planned status, then finalised; ``accepted``:
+    then delivered and accepted (the payable opens; an order still 待审批 stays so)."""
     buyer = (by or world.handler).user
     spec = line_spec(title="75 寸会议一体机", price=price, qty=qty, partner=world.partner)
     total = Decimal(price) * qty
@@ -163,6 +199,8 @@ def unit_order(world: UnitWorld, *, price: str = "30000.00", qty: int = 2, by=No
         budget_line=plan.budget_line,
     )
     order_direct_finalise(order=order, plan=plan)
+    if accepted:
+        accept(order, actor=buyer)
     return order
 
 

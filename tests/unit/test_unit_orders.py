@@ -12,7 +12,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from shop.buyers.access import refusal
-from shop.buyers.models import ApprovalRequest, BudgetCommitment, BudgetLine, UnitRole
+from shop.buyers.models import ApprovalRequest, BudgetCommitment, BudgetLine, OrgType, UnitRole
 from shop.buyers.services import approval_decide
 from shop.core.exceptions import Conflict, Invalid, NotFound, PermissionDenied
 from shop.payments import selectors
@@ -33,6 +33,8 @@ from tests.factories.accounts import OperatorFactory, UserFactory
 from tests.factories.buyers import UnitMemberFactory
 from tests.factories.payments import (
     NORMAL_INVOICE,
+    accept,
+    allow_prepay,
     outsider_member,
     placed_order,
     slip_pdf,
@@ -112,7 +114,9 @@ def test_an_order_over_the_threshold_waits_for_approval_with_its_budget_committe
 def test_an_order_under_the_threshold_commits_its_budget_at_once_and_is_payable():
     world = unit_world()
     order = unit_order(world, price="12000.00", qty=1)
-    assert order.status == "待付款"
+    # a government unit pays after 履约验收: the order waits in 履约中, then becomes payable
+    assert order.status == "履约中"
+    assert accept(order).status == "待付款"
     assert ApprovalRequest.objects.count() == 0
     assert line_figures(world.line) == (Decimal("200000.00"), Decimal("12000.00"), Decimal("0.00"))
     assert BudgetCommitment.objects.get(order=order).approval is None
@@ -158,12 +162,14 @@ def test_a_waiting_order_cannot_be_paid_and_approval_makes_it_payable_with_an_au
     # when the 审批人 approves
     approval = ApprovalRequest.objects.get(kind="order", subject_id=order.pk)
     result = approval_decide(approval=approval, actor=world.approver.user, decision="approve")
-    # then the order is 待付款, moved through the audited order transition
+    # then the order goes to 履约中 (a government unit pays after 履约验收), moved through the
+    # audited order transition, and is payable once accepted
     assert result.outcome == "approved"
     order.refresh_from_db()
-    assert order.status == "待付款"
+    assert order.status == "履约中"
     event = PaymentAuditEvent.objects.get(order=order, kind="order_approved")
-    assert (event.from_status, event.to_status, event.actor) == ("待审批", "待付款", world.approver.user)
+    assert (event.from_status, event.to_status, event.actor) == ("待审批", "履约中", world.approver.user)
+    assert accept(order).status == "待付款"
     # and the budget stays committed until it is paid
     assert line_figures(world.line) == (Decimal("200000.00"), Decimal("60000.00"), Decimal("0.00"))
     assert submit_slip(order, world.finance.user).status == "submitted"
@@ -213,7 +219,7 @@ def test_an_operator_cancelling_a_waiting_order_ends_its_approval_and_releases_t
 
 def test_only_the_units_finance_pays_and_handles_invoices():
     world = unit_world()
-    order = unit_order(world, price="12000.00", qty=1)
+    order = unit_order(world, price="12000.00", qty=1, accepted=True)
     for member in (world.handler, world.approver, world.admin):
         with pytest.raises(PermissionDenied) as exc:
             submit_slip(order, member.user)
@@ -234,7 +240,7 @@ def test_only_the_units_finance_pays_and_handles_invoices():
 
 def test_payment_spends_the_committed_budget_in_the_same_transaction():
     world = unit_world()
-    order = unit_order(world, price="12000.00", qty=1)
+    order = unit_order(world, price="12000.00", qty=1, accepted=True)
     transfer = submit_slip(order, world.finance.user)
     # a short receipt spends what arrived, the rest when it arrives
     bank_transfer_confirm(transfer=transfer, actor=world.vendor, received_amount=Decimal("2000.00"))
@@ -254,7 +260,7 @@ def test_payment_spends_the_committed_budget_in_the_same_transaction():
 
 def test_stage_mark_paid_spends_and_a_cancelled_part_paid_order_releases_the_rest():
     world = unit_world()
-    order = unit_order(world, price="12000.00", qty=1)
+    order = unit_order(world, price="12000.00", qty=1, accepted=True)
     PaymentStage.objects.filter(order=order).update(amount=Decimal("4000.00"))
     PaymentStage.objects.create(order=order, sequence=2, label="尾款", amount=Decimal("8000.00"))
     stage_mark_paid(stage=order.payment_stages.get(sequence=1), method="bank_transfer", reference="r1")
@@ -290,11 +296,11 @@ def test_members_see_the_units_orders_and_nobody_else_does():
 def test_unit_orders_due_lists_payable_orders_with_the_amount_due():
     world = unit_world()
     waiting = unit_order(world)  # 待审批: not payable yet
-    due = unit_order(world, price="12000.00", qty=1)
+    due = unit_order(world, price="12000.00", qty=1, accepted=True)
     PaymentStage.objects.filter(order=due).update(amount=Decimal("4000.00"))
     PaymentStage.objects.create(order=due, sequence=2, label="尾款", amount=Decimal("8000.00"))
     stage_mark_paid(stage=due.payment_stages.get(sequence=1), method="bank_transfer", reference="r1")
-    paid = unit_order(world, price="1000.00", qty=1)
+    paid = unit_order(world, price="1000.00", qty=1, accepted=True)
     stage_mark_paid(stage=paid.payment_stages.get(), method="bank_transfer", reference="r2")
     unit_order(unit_world(), price="1000.00", qty=1)  # another unit's
     rows = [(o.number, o.status, o.due_amount) for o in selectors.unit_orders_due(unit=world.unit)]
@@ -316,7 +322,9 @@ def test_vendors_do_not_see_a_waiting_order_until_it_is_approved():
 
 
 def test_unpaid_order_tasks_ignore_waiting_orders_and_count_from_the_approval(settings):
-    world = unit_world()
+    # a company unit (国有企业) whose vendor lets it pay before delivery: the unpaid-order clock
+    world = unit_world(org_type=OrgType.SOE)
+    allow_prepay(world.partner)
     order = unit_order(world)
     placed = timezone.now() - timedelta(days=30)
     Order.objects.filter(pk=order.pk).update(date_placed=placed)
@@ -354,7 +362,7 @@ def test_a_buyer_without_a_unit_pays_own_orders_as_before():
 
 def test_order_page_refusals_by_role_and_unit(client):
     world = unit_world()
-    order = unit_order(world, price="12000.00", qty=1)
+    order = unit_order(world, price="12000.00", qty=1, accepted=True)
     detail = reverse("payments:order-detail", kwargs={"number": order.number})
     transfer = reverse("payments:bank-transfer", kwargs={"number": order.number, "sequence": 1})
     invoice = reverse("payments:invoice-request", kwargs={"number": order.number})
@@ -382,7 +390,7 @@ def test_order_page_refusals_by_role_and_unit(client):
 def test_the_order_list_has_a_due_tab_for_the_unit(client):
     world = unit_world()
     waiting = unit_order(world)
-    due = unit_order(world, price="12000.00", qty=1)
+    due = unit_order(world, price="12000.00", qty=1, accepted=True)
     client.force_login(world.finance.user)
     everything = client.get(reverse("payments:order-list")).content.decode()
     assert waiting.number in everything and due.number in everything and "本单位全部订单" in everything
@@ -393,7 +401,7 @@ def test_the_order_list_has_a_due_tab_for_the_unit(client):
 
 def test_a_member_added_with_finance_later_can_pay(client):
     world = unit_world()
-    order = unit_order(world, price="12000.00", qty=1)
+    order = unit_order(world, price="12000.00", qty=1, accepted=True)
     newcomer = UnitMemberFactory(unit=world.unit, roles=[UnitRole.FINANCE.value])
     assert submit_slip(order, newcomer.user).status == "submitted"
 
@@ -404,7 +412,7 @@ def test_a_member_added_with_finance_later_can_pay(client):
 def test_api_orders_follow_the_unit_roles_and_refuse_payment_while_waiting(client):
     world = unit_world()
     waiting = unit_order(world)
-    due = unit_order(world, price="12000.00", qty=1)
+    due = unit_order(world, price="12000.00", qty=1, accepted=True)
     detail = reverse("api:order-detail", kwargs={"number": waiting.number})
     pay = reverse("api:order-bank-transfer", kwargs={"number": waiting.number, "sequence": 1})
     pay_due = reverse("api:order-bank-transfer", kwargs={"number": due.number, "sequence": 1})
