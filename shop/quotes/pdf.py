@@ -1,4 +1,9 @@
-"""The Chinese 报价单 PDF of one vendor quote (reportlab, built-in CID font STSong-Light)."""
+"""The Chinese 报价单 PDF of one vendor quote (reportlab), with its CJK font embedded.
+
+The story is laid out once to know its text, then built with a subset of Noto Sans CJK SC cut
+for exactly that text (``shop.core.pdffont.cjk_font``), so the PDF reads the same on any machine
+(no reliance on the reader having STSong). ``invariant=True``: the same quote on the same day
+gives the same bytes."""
 
 import io
 from decimal import Decimal
@@ -10,23 +15,13 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from shop.core.money import rmb_upper
+from shop.core.pdffont import cjk_font
 from shop.core.tax import vat_footnote, vat_rate_percent
 
-FONT = "STSong-Light"
-_registered = False
-
-
-def _font() -> str:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    return FONT
+LAYOUT_FONT = "Helvetica"  # the first pass only collects the text; nothing is drawn with it
 
 
 def _money(value: Decimal | None) -> str:
@@ -38,7 +33,38 @@ def _rate(value: Decimal) -> str:
 
 
 def render_vendor_quote_pdf(*, vendor_quote) -> bytes:
-    font = _font()
+    text = _story_text(_story(vendor_quote, font=LAYOUT_FONT))
+    story = _story(vendor_quote, font=cjk_font(text))
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"报价单 {vendor_quote.number}",
+        author=settings.OSCAR_SHOP_NAME,
+        invariant=True,
+    )
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _story_text(story) -> str:
+    """Every character the story shows (paragraphs and table cells)."""
+    parts = []
+    for flowable in story:
+        if isinstance(flowable, Paragraph):
+            parts.append(flowable.getPlainText())
+        elif isinstance(flowable, Table):
+            for row in flowable._cellvalues:
+                for cell in row:
+                    parts.append(cell.getPlainText() if isinstance(cell, Paragraph) else str(cell))
+    return "".join(parts)
+
+
+def _story(vendor_quote, *, font: str) -> list:
     vq = vendor_quote
     qr = vq.request
     base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=14)
@@ -48,17 +74,6 @@ def render_vendor_quote_pdf(*, vendor_quote) -> bytes:
     title = ParagraphStyle("title", parent=base, fontSize=18, leading=24, alignment=TA_CENTER)
     head = ParagraphStyle("head", parent=base, fontSize=11, leading=16, spaceBefore=6)
 
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"报价单 {vq.number}",
-        author=settings.OSCAR_SHOP_NAME,
-    )
     story = [_p("报 价 单", title)]
     if vq.is_indicative:
         story.append(_p("（参考报价：按目录价 / 起价自动生成，最终价格以供应商确认报价为准）", small))
@@ -159,8 +174,7 @@ def render_vendor_quote_pdf(*, vendor_quote) -> bytes:
             small,
         ),
     ]
-    doc.build(story)
-    return buf.getvalue()
+    return story
 
 
 def _p(text: str, style) -> Paragraph:

@@ -1,14 +1,13 @@
 """The 报价单 PDF: number, parties, lines, 13%/6% tax breakdown, total in figures and 大写,
 validity — read back from the PDF's own text operators."""
 
-import base64
-import re
-import zlib
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from shop.quotes import services
 from shop.quotes.pdf import render_vendor_quote_pdf
@@ -17,50 +16,29 @@ from tests.factories.quotes import make_vendor, process, stocked_product, submit
 
 pytestmark = pytest.mark.django_db
 
-_ESCAPES = {
-    b"n": b"\n",
-    b"r": b"\r",
-    b"t": b"\t",
-    b"b": b"\b",
-    b"f": b"\f",
-    b"(": b"(",
-    b")": b")",
-    b"\\": b"\\",
-}
-
-
-def _unescape(literal: bytes) -> bytes:
-    out, i = bytearray(), 0
-    while i < len(literal):
-        c = literal[i : i + 1]
-        if c != b"\\":
-            out += c
-            i += 1
-            continue
-        octal = re.match(rb"[0-7]{1,3}", literal[i + 1 : i + 4])
-        if octal:
-            out.append(int(octal.group(), 8))
-            i += 1 + len(octal.group())
-        else:
-            out += _ESCAPES.get(literal[i + 1 : i + 2], b"")
-            i += 2
-    return bytes(out)
-
 
 def pdf_text(data: bytes) -> str:
-    """The text shown with the CID font (UTF-16BE literals), one line per text operator."""
-    lines = []
-    for m in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
-        raw = m.group(1).strip()
-        if raw.endswith(b"~>"):
-            raw = raw[:-2]
-        try:
-            content = zlib.decompress(base64.a85decode(raw))
-        except Exception:
-            continue
-        for lit in re.finditer(rb"\(((?:\\.|[^\\)])*)\) Tj", content):
-            lines.append(_unescape(lit.group(1)).decode("utf-16-be", errors="replace"))
-    return "\n".join(lines)
+    """The text a PDF reader extracts (pypdf), page by page."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def embedded_fonts(data: bytes) -> list[tuple[str, bool]]:
+    """(font name, embedded?) of every font the PDF's pages use."""
+    out = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            out.append(
+                (
+                    str(font["/BaseFont"]),
+                    any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
+                )
+            )
+    return out
 
 
 def test_the_quote_pdf_shows_number_parties_lines_tax_breakdown_total_and_validity():
@@ -104,7 +82,16 @@ def test_the_quote_pdf_shows_number_parties_lines_tax_breakdown_total_and_validi
     ):
         assert expected in text, expected
     raw = render_vendor_quote_pdf(vendor_quote=vq)
-    assert raw.startswith(b"%PDF-") and b"/BaseFont /STSong-Light" in raw
+    # and it carries its own font: the text font is an embedded Noto Sans SC subset; besides it
+    # only reportlab's initial Helvetica (one of PDF's standard 14, used for no text) is named,
+    # never a CJK font the reader must have (the old STSong-Light)
+    fonts = embedded_fonts(raw)
+    assert raw.startswith(b"%PDF-")
+    cjk = [(name, embedded) for name, embedded in fonts if name != "/Helvetica"]
+    assert len(cjk) == 1 and cjk[0][0].split("+")[-1].startswith("NotoSansSC") and cjk[0][1], fonts
+    assert b"STSong" not in raw
+    # and the same quote renders to the same bytes
+    assert render_vendor_quote_pdf(vendor_quote=vq) == raw
     # the tax breakdown per rate (13%: 23600 → 20884.96 + 2715.04; 6%: 5300 → 5000.00 + 300.00)
     totals = vq.totals()
     assert [(r["rate"], r["excl"], r["tax"]) for r in totals["by_rate"]] == [
