@@ -225,6 +225,9 @@ MAIL_MARK_SENT_SECONDS = env.int("MAIL_MARK_SENT_SECONDS", default=120)
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
+# what code formats with settings.DATE(TIME)_FORMAT directly (Oscar's offers) reads like the locale
+DATE_FORMAT = "Y年n月j日"
+DATETIME_FORMAT = "Y年n月j日 H:i"
 USE_I18N = True
 USE_TZ = True
 # shop/core/locale wins over the apps' catalogues: it re-words some of Oscar's strings for procurement
