@@ -438,7 +438,7 @@ def freelance_enquiry_submit(
             "delivery_region": request_data.get("delivery_region") or _("线上服务"),
             "delivery_address": _("线上服务，无需收货"),
             "needed_by": data.start_date,
-            "procurement_method": "direct",
+            "procurement_method": "negotiated",  # a request the vendor answers with a quote
             "remark": remark,
         }
     )
