@@ -29,6 +29,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# --- nginx and pgbouncer for the multi-node test (Debian packages) -----------------------------
+if ! { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || ! { command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing nginx and pgbouncer (Debian) for the multi-node test ..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light pgbouncer >/dev/null
+  else
+    echo "nginx or pgbouncer is missing and cannot be installed here: the multi-node test will be skipped"
+  fi
+fi
+
 # --- PostgreSQL: a throwaway cluster --------------------------------------------------------
 PG_BIN=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1 || echo /nonexistent/initdb)")
 if [ -x "$PG_BIN/initdb" ]; then
