@@ -14,7 +14,7 @@ from shop.core.exceptions import DomainError, NotFound, PermissionDenied
 from . import selectors, services
 from .forms import LprForm, MoveForm
 from .models import HANDLER_MOVES, OPEN_STATUSES, Status
-from .views import document_response
+from .views import document_response, labelled_events
 
 
 def _application_or_404(request, number):
@@ -68,7 +68,7 @@ def _detail(request, application, form=None, status=200):
         {
             "application": application,
             "documents": list(application.documents.all()),
-            "events": list(application.events.select_related("actor").order_by("created_at", "pk")),
+            "events": labelled_events(application),
             "moves": moves,
             "form": form or MoveForm(),
             "lpr": selectors.current_lpr(),

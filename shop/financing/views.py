@@ -11,6 +11,7 @@ from django.views import View
 
 from shop.buyers.access import member_can, membership, refusal
 from shop.buyers.forms import initial_from_organisation
+from shop.buyers.models import INVOICE_FIELDS, ORG_FIELDS
 from shop.core.exceptions import DomainError, NotFound, PermissionDenied
 from shop.storefront.selectors import visible_products
 
@@ -55,6 +56,16 @@ def form_errors_from(form, exc: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def labelled_events(application) -> list:
+    """The application's events in order, each with its states' Chinese labels."""
+    labels = dict(Status.choices)
+    events = list(application.events.select_related("actor").order_by("created_at", "pk"))
+    for event in events:
+        event.from_label = labels.get(event.from_status, "")
+        event.to_label = labels.get(event.to_status, event.to_status)
+    return events
 
 
 def _product(pk, *, check):
@@ -160,7 +171,7 @@ def _detail_context(application, **extra):
     return {
         "application": application,
         "documents": list(application.documents.all()),
-        "events": list(application.events.select_related("actor").order_by("created_at", "pk")),
+        "events": labelled_events(application),
         "lpr": selectors.current_lpr(),
         "statuses": Status,
         **extra,
@@ -212,7 +223,12 @@ class FreelanceEnquiryView(LoginRequiredMixin, View):
     """自由职业服务包: the enquiry goes to the vendor as a quote request (询价单)."""
 
     def _form(self, request, data=None):
-        initial = initial_from_organisation(request.user)
+        member = membership(request.user)
+        if member is not None:  # a unit's member asks for the unit
+            unit = member.unit
+            initial = {f: getattr(unit, f) for f in (*ORG_FIELDS, *INVOICE_FIELDS)}
+        else:
+            initial = initial_from_organisation(request.user)
         initial.setdefault("contact_name", request.user.get_full_name())
         initial.setdefault("contact_email", request.user.email)
         initial.setdefault("province", "湖南省")

@@ -40,6 +40,15 @@ def _application(number):
     return application
 
 
+def _labelled(application) -> list:
+    labels = dict(Status.choices)
+    events = list(application.events.select_related("actor").order_by("created_at", "pk"))
+    for event in events:
+        event.from_label = labels.get(event.from_status, "")
+        event.to_label = labels.get(event.to_status, event.to_status)
+    return events
+
+
 class ApplicationDetailView(OperatorRequiredMixin, View):
     def get(self, request, number):
         application = _application(number)
@@ -48,7 +57,7 @@ class ApplicationDetailView(OperatorRequiredMixin, View):
             "partners/dashboard/detail.html",
             {
                 "application": application,
-                "events": list(application.events.select_related("actor").order_by("created_at", "pk")),
+                "events": _labelled(application),
                 "form": ReviewForm(),
             },
         )
