@@ -386,8 +386,12 @@ def _accept_quantity(order, state, line, quantity, actor, acceptance) -> None:
     remaining_waiting = state.awaiting_inspection - quantity
     if accepted == state.ordered:
         to, kind = LS.ACCEPTED, "accepted_line"
+    elif remaining_waiting > 0:
+        to, kind = LS.DELIVERED, "accepted_part"
     else:
-        to, kind = (LS.DELIVERED if remaining_waiting > 0 else LS.PENDING), "accepted_part"
+        # nothing left to inspect: back with the vendor, to replace what failed since its last
+        # delivery (验收不合格), or simply to deliver the rest
+        to, kind = (LS.REJECTED if _failed_since_last_delivery(state) else LS.PENDING), "accepted_part"
     _line_move(
         state,
         to=to,
@@ -405,6 +409,12 @@ def _accept_quantity(order, state, line, quantity, actor, acceptance) -> None:
         order=order, event_type=event_type, notes=f"履约验收合格 {quantity}（{actor.get_username()}）"
     )
     ShippingEventQuantity.objects.create(event=event, line=line, quantity=quantity)
+
+
+def _failed_since_last_delivery(state: LineFulfilment) -> bool:
+    last = FulfilmentEvent.objects.filter(line=state, kind="delivered").order_by("-pk").first()
+    later = FulfilmentEvent.objects.filter(line=state, kind="rejected")
+    return (later.filter(pk__gt=last.pk) if last else later).exists()
 
 
 def _reject_quantity(order, state, line, quantity, actor, comments, acceptance) -> None:
