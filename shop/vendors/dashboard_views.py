@@ -13,7 +13,7 @@ from oscar.core.loading import get_model
 from shop.core.access import OperatorRequiredMixin, VendorOrOperatorMixin, is_operator, is_vendor
 from shop.core.exceptions import DomainError
 
-from . import importer, selectors, services
+from . import adlaw, importer, selectors, services
 from .forms import ProductImportForm, RejectForm
 from .models import ApplicationStatus, VendorApplication
 from .views import licence_response
@@ -138,6 +138,8 @@ class ProductReviewListView(OperatorView, ListView):
         ctx["partners"] = Partner.objects.filter(owned_products__isnull=False).distinct().order_by("name")
         ctx["partner_id"] = self.partner_id
         ctx["reject_form"] = RejectForm()
+        for product in ctx["products"]:  # this page's products only
+            product.adlaw_flags = adlaw.product_flags(title=product.title, description=product.description)
         return ctx
 
 

@@ -19,7 +19,7 @@ from oscar.core.loading import get_model
 
 from shop.core.tax import DEFAULT_VAT_RATE, VAT_RATES, parse_vat_rate, vat_rate_percent
 
-from . import services
+from . import selectors, services
 from .models import ImportStatus, ProductImport, ProductImportRow, VendorProduct
 
 logger = logging.getLogger("shop.vendors")
@@ -55,7 +55,7 @@ COLUMNS = [
     Column("quote_only", "仅询价", False, "否", "是/否：只能询价，不能直接购买"),
     Column("supports_oem", "支持OEM", False, "是", "是/否，默认“是”"),
     Column("oem_min_quantity", "OEM最小起订量", False, "100", "正整数，默认 1"),
-    Column("lead_time_days", "交期（天）", False, "15", "0–365 的整数，默认 15"),
+    Column("lead_time_days", "交期（天）", False, "15", "0–365 的整数；不填则商品页不显示交期"),
     Column("upc", "商品编码", False, "", "可留空；填写时须全平台唯一"),
     Column("description", "商品描述", False, "支持 NB-IoT 远程调光", ""),
 ]
@@ -337,6 +337,11 @@ def _clean_row(row: dict, *, partner_id: int) -> dict:
         errors.append("“供应商SKU”不能超过 128 个字符。")
     product_class = _product_class(row.get("product_class"), errors)
     category = _category(row.get("category"), errors)
+    if category is not None:
+        # a vendor lists only in the categories approved for it at 入驻 (its application's 供货类目)
+        scope = selectors.vendor_category_scope(partner_ids=[partner_id])
+        if scope is not None and not scope.allows(category):
+            errors.append(scope.refusal(category))
     price = _price(row.get("price"), errors)
     values = {
         "title": title,
@@ -351,7 +356,7 @@ def _clean_row(row: dict, *, partner_id: int) -> dict:
         "quote_only": _bool(row.get("quote_only"), "仅询价", False, errors),
         "supports_oem": _bool(row.get("supports_oem"), "支持OEM", True, errors),
         "oem_min_quantity": _int(row.get("oem_min_quantity"), "OEM最小起订量", 1, errors, minimum=1),
-        "lead_time_days": _int(row.get("lead_time_days"), "交期（天）", 15, errors, maximum=365),
+        "lead_time_days": _int(row.get("lead_time_days"), "交期（天）", None, errors, maximum=365),
         "upc": (row.get("upc") or "").strip() or None,
         "description": (row.get("description") or "").strip(),
         "attributes": {},

@@ -150,3 +150,52 @@ def vendor_summary(user) -> dict:
         "lines": lines.count(),
         "orders": lines.order_by().values("order_id").distinct().count(),
     }
+
+
+# --- the categories a vendor was approved for at 入驻 ------------------------------------------
+
+
+class CategoryScope:
+    """The categories (with everything under them) a vendor may list in: those of its approved
+    application (供货类目). ``None`` from :func:`vendor_category_scope` means no application
+    limits the partner (the mall's own 自营, partners an operator created)."""
+
+    def __init__(self, categories):
+        self.categories = sorted(categories, key=lambda c: c.path)
+
+    def allows(self, category) -> bool:
+        return category is not None and any(category.path.startswith(c.path) for c in self.categories)
+
+    @property
+    def names(self) -> str:
+        return "、".join(c.name for c in self.categories) or "（无）"
+
+    def refusal(self, category) -> str:
+        name = getattr(category, "name", "") or "该分类"
+        return f"入驻时为您核准的供货类目是：{self.names}；不能在“{name}”分类上架商品。如需增加类目，请联系商城运营人员。"
+
+
+def vendor_category_scope(*, partner_ids) -> CategoryScope | None:
+    """Two queries: the approved applications of these partners and their categories."""
+    partner_ids = [pid for pid in partner_ids if pid]
+    if not partner_ids:
+        return None
+    applications = list(
+        VendorApplication.objects.filter(
+            partner_id__in=partner_ids, status=ApplicationStatus.APPROVED
+        ).prefetch_related("categories")
+    )
+    if not applications:
+        return None
+    categories = {c.pk: c for application in applications for c in application.categories.all()}
+    return CategoryScope(categories.values())
+
+
+def vendor_category_refusal(*, user, category) -> str | None:
+    """Why ``user`` (a vendor) may not list a product in ``category``, in Chinese; None if it may."""
+    if is_operator(user):
+        return None
+    scope = vendor_category_scope(partner_ids=user_partner_ids(user))
+    if scope is None or scope.allows(category):
+        return None
+    return scope.refusal(category)
