@@ -196,6 +196,25 @@ def ratings_of_order(order) -> dict[int, SupplierRating]:
     return {r.partner_id: r for r in SupplierRating.objects.filter(order=order)}
 
 
+def orders_to_rate(*, user, limit: int = 100) -> list:
+    """The accepted orders the user may rate (a unit's 管理员/经办人: the unit's), newest first,
+    each annotated with its number of suppliers and of ratings given."""
+    from shop.buyers.access import scope
+    from shop.fulfilment.models import Fulfilment
+
+    Order = get_model("order", "Order")
+    accepted = Fulfilment.objects.filter(status=Fulfilment.Status.ACCEPTED).values("order_id")
+    return list(
+        Order.objects.filter(scope(user, "ratings.give").q(unit_field="origin__unit", user_field="user"))
+        .filter(pk__in=accepted)
+        .annotate(
+            n_partners=Count("lines__partner", distinct=True),
+            n_ratings=Count("supplier_ratings", distinct=True),
+        )
+        .order_by("-date_placed", "-pk")[:limit]
+    )
+
+
 # --- the public vendor page ----------------------------------------------------------------
 
 

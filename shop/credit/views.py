@@ -55,8 +55,12 @@ class RateOrderView(LoginRequiredMixin, View):
     def _context(self, request, order, form=None, error=""):
         partners = selectors.order_partners(order)
         given = selectors.ratings_of_order(order)
+        from shop.buyers.access import scope
+
+        unit_id = getattr(getattr(order, "origin", None), "unit_id", None)
         return {
             "order": order,
+            "may_rate": scope(request.user, "ratings.give").owns(unit_id=unit_id, user_id=order.user_id),
             "accepted": selectors.order_is_accepted(order),
             "rows": [(p, given.get(p.pk)) for p in partners],
             "form": form or RatingForm(),
@@ -95,3 +99,21 @@ class RateOrderView(LoginRequiredMixin, View):
             )
         messages.success(request, f"已评价供应商“{rating.partner.name}”，感谢您的反馈。")
         return redirect("credit:rate", number=order.number)
+
+
+class RatingsToGiveView(LoginRequiredMixin, View):
+    """The unit's accepted orders, with a link to rate their suppliers (待评价) or 已评价."""
+
+    def get(self, request):
+        from shop.buyers.access import refusal, scope
+
+        allowed = scope(request.user, "ratings.give").allowed
+        return render(
+            request,
+            "credit/rate_list.html",
+            {
+                "orders": selectors.orders_to_rate(user=request.user) if allowed else [],
+                "refusal": "" if allowed else refusal("ratings.give"),
+            },
+            status=200 if allowed else 403,
+        )

@@ -297,3 +297,34 @@ def test_the_sourcing_page_shows_the_suppliers_averages():
     vendor_url = reverse("credit:vendor", args=[world.vendors[2][0].pk])
     assert page.count("暂无评价") == 4  # three responses and the proposed winner
     assert f'<a href="{vendor_url}">供应商主页</a>' in page
+
+
+def test_the_order_page_and_the_workbench_lead_the_handler_to_the_rating():
+    # given an order not accepted yet: its page says nothing about rating
+    w = credit_world()
+    order = placed_order(w)
+    client = client_for(w.handler)
+    order_url = reverse("payments:order-detail", args=[order.number])
+    assert 'id="order-rating"' not in client.get(order_url).content.decode()
+    # when it is accepted, then its page links the rating, and the list of orders to rate has it
+    accept(w, order)
+    rate_url = reverse("credit:rate", args=[order.number])
+    assert (
+        f'<a href="{rate_url}" id="order-rating-link">评价供应商</a>'
+        in client.get(order_url).content.decode()
+    )
+    listing = client.get(reverse("credit:rate-list")).content.decode()
+    assert f'href="{rate_url}">评价供应商</a>' in listing
+    workbench = client.get(reverse("buyers:unit")).content.decode()
+    assert f'<a href="{reverse("credit:rate-list")}" id="unit-ratings-link">' in workbench
+    # when it is rated, then the order page and the list say so
+    services.rating_give(order=order, actor=w.handler, quality=4, delivery=5, service=4)
+    assert (
+        "已评价供应商：湘江智能设备有限公司（质量 4 · 交付 5 · 服务 4）"
+        in client.get(order_url).content.decode()
+    )
+    assert "已评价" in client.get(reverse("credit:rate-list")).content.decode()
+    # and the unit's 财务 is told who may rate
+    refused = client_for(w.finance).get(reverse("credit:rate-list"))
+    assert refused.status_code == 403
+    assert "只有本单位的管理员、经办人可以评价本单位订单的供应商。" in refused.content.decode()
