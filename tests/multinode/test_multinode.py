@@ -9,7 +9,8 @@ but those services, so:
 - a file uploaded through one node is downloaded through the other and is not on local disk;
 - a quote request submitted through either node is processed once;
 - filling the cache Redis to its ``maxmemory`` never blocks the broker;
-- killing one web node and one worker under a running load loses no submission.
+- killing one web node and one worker under a running load loses no submission (the last
+  test: it leaves one web node and one worker running).
 
 (Two beat processes started by mistake: tests/reliability/test_one_beat.py.)"""
 
@@ -158,7 +159,8 @@ def wait_processed(numbers: list[str], *, timeout: float) -> None:
 
 
 def mails_by_number(outbox, numbers: list[str]) -> Counter:
-    """How many e-mails the workers sent about each request (subject and body name its number)."""
+    """How many e-mails the workers sent about each request, per recipient (the subject names
+    the request's number)."""
     count: Counter = Counter()
     for message in outbox.messages():
         subject = message.split("\n", 2)[1]
@@ -380,6 +382,7 @@ def test_killing_a_web_node_and_a_worker_under_load_loses_no_submission(cluster,
     before_kill = sum(len(c.submissions) for c in clients)
     kill_group(web1.proc, signal.SIGKILL)
     kill_group(worker1.proc, signal.SIGKILL)
+    held = len(cluster.broker.client().hgetall("unacked"))  # messages taken and never acknowledged
     time.sleep(LOAD_SECONDS - KILL_AFTER)
     stop.set()
     for t in threads:
@@ -389,7 +392,8 @@ def test_killing_a_web_node_and_a_worker_under_load_loses_no_submission(cluster,
     after_kill = len(submissions) - before_kill
     print(
         f"\nload: {len(submissions)} submissions ({before_kill} before the kill, {after_kill} after), "
-        f"{sum(c.retries for c in clients)} retried answers: {Counter(e for c in clients for e in c.errors)}"
+        f"{sum(c.retries for c in clients)} retried answers: {Counter(e for c in clients for e in c.errors)}; "
+        f"{held} unacknowledged messages right after the kill"
     )
     # then every submission got its success answer (a redirect to its own request)
     assert submissions and after_kill > 0
