@@ -404,6 +404,11 @@ RATE_LIMITS = {
     # the same submissions through the API (POST to the list routes creates)
     "api:quote-request-list": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "api:oem-order-list": env.str("RATE_LIMIT_OEM", default="20/h"),
+    # service applications: 规划融资, the 自由职业 enquiry (a quote request), 合作伙伴, 预约咨询
+    "financing:apply": env.str("RATE_LIMIT_FINANCING", default="10/h"),
+    "financing:freelance": env.str("RATE_LIMIT_QUOTES", default="20/h"),
+    "partners:apply": env.str("RATE_LIMIT_PARTNER_APPLY", default="5/h"),
+    "callbacks:book": env.str("RATE_LIMIT_CALLBACKS", default="10/h"),
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
