@@ -32,7 +32,14 @@ class ProductForm(oscar_forms.ProductForm):
         required=False,
     )
     oem_min_quantity = forms.IntegerField(label=_("OEM 最小起订量"), min_value=1, initial=1)
-    lead_time_days = forms.IntegerField(label=_("基础交期（天）"), min_value=0, max_value=365, initial=15)
+    # optional: a lead time nobody stated is not shown; one entered is shown as 供应商声明
+    lead_time_days = forms.IntegerField(
+        label=_("基础交期（天）"),
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text=_("不填则商品页不显示交期；填写后显示为供应商声明。"),
+    )
 
     class Meta(oscar_forms.ProductForm.Meta):
         fields = oscar_forms.ProductForm.Meta.fields + MALL_PRODUCT_FIELDS

@@ -1,6 +1,10 @@
 """Oscar's product formsets, scoped for vendors."""
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.forms.models import inlineformset_factory
 from oscar.apps.dashboard.catalogue import formsets as oscar_formsets
+from oscar.apps.dashboard.catalogue.forms import ProductImageForm as OscarProductImageForm
 from oscar.apps.dashboard.catalogue.formsets import *  # noqa: F401,F403
 from oscar.core.loading import get_model
 
@@ -8,6 +12,9 @@ from shop.core.access import is_operator
 from shop.vendors.selectors import products_for_user
 
 Product = get_model("catalogue", "Product")
+ProductImage = get_model("catalogue", "ProductImage")
+
+PRODUCT_PHOTO_KINDS = {"png", "jpeg", "webp"}
 
 
 class StockRecordFormSet(oscar_formsets.StockRecordFormSet):
@@ -39,3 +46,44 @@ class ProductRecommendationFormSet(oscar_formsets.ProductRecommendationFormSet):
             for form in self.forms:
                 if "recommendation" in form.fields:
                     form.fields["recommendation"].queryset = allowed
+
+
+class ProductCategoryFormSet(oscar_formsets.ProductCategoryFormSet):
+    """A vendor lists only in the categories approved for it at 入驻 (shop.vendors.selectors);
+    another category is refused in Chinese and nothing of the product is saved."""
+
+    def __init__(self, product_class, user, *args, **kwargs):
+        super().__init__(product_class, user, *args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        super().clean()
+        from shop.vendors.selectors import vendor_category_refusal
+
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or data.get("category") is None:
+                continue
+            refusal = vendor_category_refusal(user=self.user, category=data["category"])
+            if refusal:
+                form.add_error("category", refusal)
+
+
+class CheckedProductImageForm(OscarProductImageForm):
+    """A product photo is checked like every upload (shop.core.uploads: type by content, the
+    extension, size, a readable image) before it is stored; refused in Chinese."""
+
+    def clean_original(self):
+        from shop.core.uploads import check_upload
+
+        upload = self.cleaned_data.get("original")
+        if isinstance(upload, UploadedFile):
+            check_upload(upload, allowed=PRODUCT_PHOTO_KINDS, max_bytes=settings.UPLOAD_MAX_BYTES)
+        return upload
+
+
+class ProductImageFormSet(
+    inlineformset_factory(Product, ProductImage, form=CheckedProductImageForm, extra=2)
+):
+    def __init__(self, product_class, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
