@@ -168,7 +168,8 @@ def _visitor_kind(request: HttpRequest) -> str | None:
 # The query parameters storefront pages read; a URL with any other (tracking tags, cache
 # busters) is rendered from the shared fragments but not stored, so made-up URLs cannot fill
 # the cache with copies of the same page.
-PAGE_PARAMETERS = frozenset({"q", "page", "sort"})
+PAGE_PARAMETERS = frozenset({"q", "page", "sort", "brand", "seller", "price", "spec"})
+_FILTER_PARAMETERS = ("brand", "seller", "price", "spec")  # shop.storefront.facets
 
 
 def _storable(request: HttpRequest) -> bool:
@@ -182,6 +183,11 @@ def _store_page(entries: dict, request: HttpRequest) -> None:
     if "q" in request.GET:
         limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
         set_bounded(entries, page_seconds(), group="search-pages", limit=limit)
+    elif any(key in request.GET for key in _FILTER_PARAMETERS):
+        # filtered category pages: canonical URLs only (the view redirects the rest), but any
+        # value may be typed, so they are bounded like searches
+        limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
+        set_bounded(entries, page_seconds(), group="filter-pages", limit=limit)
     else:
         cache.set_many(entries, page_seconds())
 

@@ -45,7 +45,7 @@ HOME_PRODUCTS_PER_CATEGORY = 4
 # name → (label, ordering); the label is shown in the sort menu.
 SORTS = {
     "": ("默认排序", ("id",)),
-    "new": ("最新上架", ("-date_created", "-id")),
+    "new": ("上架时间", ("-date_created", "-id")),
     "price": ("价格从低到高", (F("sort_price").asc(nulls_last=True), "id")),
     "-price": ("价格从高到低", (F("sort_price").desc(nulls_last=True), "id")),
 }
@@ -263,8 +263,12 @@ class ProductPage:
         return out
 
 
-def product_listing_page(*, category=None, sort: str = "", page: int = 1) -> ProductPage:
+def product_listing_page(*, category=None, sort: str = "", page: int = 1, filters=None) -> ProductPage:
     products = category_products(category) if category is not None else browsable_products()
+    if filters is not None and filters.active:
+        from shop.storefront.facets import apply_filters
+
+        products = apply_filters(products, filters)
     sort = clean_sort(sort)
     listed = with_sort_price(products) if sort in ("price", "-price") else products
     return ProductPage(with_listing_data(listed).order_by(*SORTS[sort][1]), page, count_queryset=products)
@@ -279,6 +283,19 @@ def top_categories() -> list:
 
 def category_by_pk(pk: int):
     return Category.objects.filter(pk=pk).first()
+
+
+def category_tree(category) -> list:
+    """The category tree beside a category page, one query: every top-level category, and
+    under the current one's branch each level down to its children. Each item is
+    (category, depth, is_current, is_open)."""
+    step = Category.steplen
+    branch = [category.path[:i] for i in range(step, len(category.path) + 1, step)]
+    q = Q(depth=1)
+    for path in branch:
+        q |= Q(path__startswith=path, depth=len(path) // step + 1)
+    nodes = Category.objects.filter(q, is_public=True).order_by("path")
+    return [(node, node.depth, node.pk == category.pk, node.path in branch) for node in nodes]
 
 
 def category_context(category) -> dict:
@@ -532,6 +549,31 @@ def product_detail(product) -> ProductDetail:
         breadcrumbs=breadcrumbs,
         partner_names=partner_names,
     )
+
+
+def unique_crumbs(crumbs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Breadcrumbs naming each level once: where a level has the name of the next one (a
+    category holding one product of the same name, a parent and its category), the more
+    specific, later one stays."""
+    out: list[tuple[str, str | None]] = []
+    for name, url in crumbs:
+        out = [crumb for crumb in out if crumb[0] != name]
+        out.append((name, url))
+    return out
+
+
+def product_breadcrumbs(detail: ProductDetail) -> list[tuple[str, str | None]]:
+    """The product page's trail below 首页: categories, the parent of a variant, the product
+    (the last one without a link)."""
+    crumbs = [(c.name, c.get_absolute_url()) for c in detail.breadcrumbs]
+    if not crumbs:
+        from django.urls import reverse
+
+        crumbs = [("全部商品", reverse("catalogue:index"))]
+    if detail.product.is_child:
+        crumbs.append((detail.base.title, detail.base.get_absolute_url()))
+    crumbs.append((detail.product.get_title(), None))
+    return unique_crumbs(crumbs)
 
 
 def price_product_detail(detail: ProductDetail, strategy) -> dict:

@@ -104,7 +104,7 @@ def test_catalogue_lists_twenty_products_a_page_with_their_prices(client, catalo
 
     assert "共 46 件商品" in text_of(first)
     assert first.content.decode().count('class="xh-card"') == 20
-    assert "党政企会议/教育一体机 ¥11,800 起 / 台" in text_of(first)
+    assert "党政企会议/教育一体机 ¥11,800 起 支持 OEM 3 种规格" in text_of(first)
     assert "第 1 / 3 页" in text_of(first)
     assert third.content.decode().count('class="xh-card"') == 6
     assert "这一页没有商品了。" in text_of(beyond)
@@ -128,7 +128,7 @@ def test_category_page_shows_only_its_products(client, catalogue):
     text = text_of(response)
     assert response.status_code == 200
     assert "共 1 件商品" in text
-    assert "交通大脑 ¥1,000,000 起 / 套" in text
+    assert "交通大脑 ¥1,000,000 起 支持 OEM" in text
     assert card_titles(response) == ["交通大脑"]
 
 
@@ -148,16 +148,17 @@ def test_product_page_shows_from_price_variants_specs_tax_unit_and_actions(clien
 
     text = text_of(response)
     assert response.status_code == 200
-    assert "参考价（含税） ¥11,800 起 / 台" in text
-    assert "支持OEM定制" in text
+    assert "参考价（含税） ¥11,800 起 标价为起价" in text
+    assert "支持 OEM" in text
     assert "税率 13%（含税价）" in text
-    assert "计量单位 台" in text
-    assert "OEM 定制 支持，20 台起订" in text
-    assert "75 寸会议/教育一体机 屏幕尺寸（英寸）：75 ¥11,800 起 / 台 XH-DISP-75" in text
-    assert "86 寸会议/教育一体机 屏幕尺寸（英寸）：86 ¥15,800 起 / 台 XH-DISP-86" in text
-    assert "98 寸会议/教育一体机 屏幕尺寸（英寸）：98 ¥29,800 起 / 台 XH-DISP-98" in text
+    assert "计量单位" not in text  # the catalogue's source names no unit for the displays
+    assert "交货周期" not in text  # nor a lead time
+    assert "OEM 定制 支持 供货状态 可订购 供应商 湘慧商城自营" in text  # nor an OEM minimum or stock
+    assert "75 寸会议/教育一体机 屏幕尺寸（寸）：75 ¥11,800 XH-DISP-75" in text
+    assert "86 寸会议/教育一体机 屏幕尺寸（寸）：86 ¥15,800 XH-DISP-86" in text
+    assert "98 寸会议/教育一体机 屏幕尺寸（寸）：98 ¥29,800 XH-DISP-98" in text
     assert "分辨率 4K 高清" in text
-    assert "通过 EMC 是" in text
+    assert "认证 通过 EMC" in text
     html = response.content.decode()
     child = Product.objects.get(upc="XH-DISP-75")
     assert (
@@ -172,8 +173,8 @@ def test_variant_page_shows_its_own_price_and_links_its_siblings(client, catalog
 
     text = text_of(response)
     assert response.status_code == 200
-    assert "参考价（含税） ¥29,800 起 / 台" in text
-    assert "屏幕尺寸（英寸） 98" in text
+    assert "参考价（含税） ¥29,800 商品编号 XH-DISP-98" in text  # a concrete variant: no 起
+    assert "屏幕尺寸（寸） 98" in text
     assert 'class="xh-variant is-current"' in response.content.decode()
 
 
@@ -204,7 +205,7 @@ def test_unapproved_or_hidden_products_are_404_for_buyers_but_visible_to_operato
 
 
 def test_search_finds_chinese_queries_and_product_numbers(client, catalogue):
-    assert search_titles(client, "会议一体机") == ["小间距 LED 会议一体机 P1.26", "党政企会议/教育一体机"]
+    assert search_titles(client, "会议一体机") == ["小间距会议一体机 P1.26", "党政企会议/教育一体机"]
     assert search_titles(client, "麒麟")[0] == "麒麟信创产品"
     assert search_titles(client, "交通大脑") == ["交通大脑"]
     assert search_titles(client, "咨询")[0] == "政企咨询服务包"

@@ -37,7 +37,7 @@ XINCHUANG = {
     "XH-XC-SUPERCLOUD": "超云",
     "XH-XC-UNIS": "紫光",
     "XH-XC-THUNISOFT": "华宇",
-    "XH-XC-CASIC706": "航天706",
+    "XH-XC-CASIC706": "航天 706",
     "XH-XC-CLOUDWISE": "云智慧",
     "XH-XC-JINGJIA": "景嘉微",
     "XH-XC-LENOVO": "联想",
@@ -74,25 +74,27 @@ SECTIONS = [
     ("freelance", "自由职业服务包", ["XH-FREELANCE"]),
     ("planning-finance", "规划融资服务包", ["XH-FINANCE"]),
 ]
-# Every price of the seed: code -> (parent code, 含税价, unit, tax rate). All are "起" prices.
+# Every price of the seed: code -> (parent code, 含税价, unit, tax rate, 起). A variant is a concrete
+# item at its own price (no 起); a standalone item with 起 in the seed is a starting price. A unit
+# only where the seed names one (the consulting periods).
 PRICED = {
-    "XH-DISP-75": ("XH-DISP", "11800", "台", "0.13"),
-    "XH-DISP-86": ("XH-DISP", "15800", "台", "0.13"),
-    "XH-DISP-98": ("XH-DISP", "29800", "台", "0.13"),
-    "XH-LED-122": ("XH-LED", "198000", "套", "0.13"),
-    "XH-LED-158": ("XH-LED", "298000", "套", "0.13"),
-    "XH-LED-220": ("XH-LED", "398000", "套", "0.13"),
-    "XH-AI-EMOTION": (None, "300000", "套", "0.13"),
-    "XH-TRAFFIC-BRAIN": (None, "1000000", "套", "0.06"),
-    "XH-TELEMEDICINE": (None, "1000000", "套", "0.06"),
-    "XH-IM-PLATFORM": (None, "100000", "套", "0.06"),
-    "XH-DEV-L1": ("XH-DEV", "20000", "人·月", "0.06"),
-    "XH-DEV-L2": ("XH-DEV", "15000", "人·月", "0.06"),
-    "XH-DEV-L3": ("XH-DEV", "10000", "人·月", "0.06"),
-    "XH-CONSULT-DAY": ("XH-CONSULT", "500", "天", "0.06"),
-    "XH-CONSULT-MONTH": ("XH-CONSULT", "5000", "月", "0.06"),
-    "XH-CONSULT-HALF-YEAR": ("XH-CONSULT", "30000", "半年", "0.06"),
-    "XH-CONSULT-YEAR": ("XH-CONSULT", "50000", "年", "0.06"),
+    "XH-DISP-75": ("XH-DISP", "11800", "", "0.13", False),
+    "XH-DISP-86": ("XH-DISP", "15800", "", "0.13", False),
+    "XH-DISP-98": ("XH-DISP", "29800", "", "0.13", False),
+    "XH-LED-122": ("XH-LED", "198000", "", "0.13", False),
+    "XH-LED-158": ("XH-LED", "298000", "", "0.13", False),
+    "XH-LED-220": ("XH-LED", "398000", "", "0.13", False),
+    "XH-AI-EMOTION": (None, "300000", "", "0.13", True),
+    "XH-TRAFFIC-BRAIN": (None, "1000000", "", "0.06", True),
+    "XH-TELEMEDICINE": (None, "1000000", "", "0.06", True),
+    "XH-IM-PLATFORM": (None, "100000", "", "0.06", True),
+    "XH-DEV-L1": ("XH-DEV", "20000", "", "0.06", False),
+    "XH-DEV-L2": ("XH-DEV", "15000", "", "0.06", False),
+    "XH-DEV-L3": ("XH-DEV", "10000", "", "0.06", False),
+    "XH-CONSULT-DAY": ("XH-CONSULT", "500", "天", "0.06", False),
+    "XH-CONSULT-MONTH": ("XH-CONSULT", "5000", "月", "0.06", False),
+    "XH-CONSULT-HALF-YEAR": ("XH-CONSULT", "30000", "半年", "0.06", False),
+    "XH-CONSULT-YEAR": ("XH-CONSULT", "50000", "年", "0.06", False),
 }
 QUOTE_ONLY = {*XINCHUANG, *BAIDU, "XH-FREELANCE", "XH-FINANCE"}
 PARENTS = {"XH-DISP", "XH-LED", "XH-DEV", "XH-CONSULT"}
@@ -123,20 +125,18 @@ def test_load_catalogue_creates_the_twelve_sections_with_every_item_in_seed_orde
     assert "12 个分类，36 个商品（另有 13 个子商品），10 个商品类型，45 条库存记录" in summary
 
 
-def test_load_catalogue_gives_every_priced_item_its_exact_from_price_unit_and_tax_rate():
+def test_load_catalogue_gives_every_priced_item_its_exact_price_unit_tax_rate_and_qi():
     _load()
-    for code, (parent, price, unit, rate) in PRICED.items():
+    for code, (parent, price, unit, rate, is_from) in PRICED.items():
         product = Product.objects.get(code=code)
         record = product.stockrecords.get()
         assert (product.parent.code if product.parent else None) == parent, code
         assert (record.partner.code, record.partner_sku, record.price_currency) == ("xianghui", code, "CNY")
         assert record.price == Decimal(price), code
         assert (product.unit, product.tax_rate) == (unit, Decimal(rate)), code
-        assert (product.price_is_from, product.quote_only, product.upc) == (True, False, code), code
-    # goods carry generous stock; services do not track stock
-    assert Product.objects.get(code="XH-DISP-75").stockrecords.get().num_in_stock == 1000
-    assert Product.objects.get(code="XH-LED-220").stockrecords.get().num_in_stock == 100
-    assert Product.objects.get(code="XH-DEV-L1").stockrecords.get().num_in_stock is None
+        assert (product.price_is_from, product.quote_only, product.upc) == (is_from, False, code), code
+        # the seed states no stock level
+        assert record.num_in_stock is None, code
     # parents have no stock record of their own (their children carry the prices)
     assert StockRecord.objects.filter(product__code__in=PARENTS).count() == 0
     assert Partner.objects.get(code="xianghui").name == "湘慧商城自营"
@@ -156,18 +156,17 @@ def test_load_catalogue_makes_brands_solutions_freelance_and_financing_browsable
         assert product.title == f"百度智能云 · {solution}"
         assert _attrs(code)["provider"] == "百度智能云"
     robot = Product.objects.get(code="XH-BDC-PARTY-ROBOT")
-    assert (robot.unit, robot.tax_rate) == ("台", Decimal("0.13"))
+    assert (robot.unit, robot.tax_rate) == ("", Decimal("0.13"))
     assert (Product.objects.get(code="XH-BDC-CITY-BRAIN").tax_rate) == Decimal("0.06")
-    assert Product.objects.get(code="XH-XC-KYLIN").unit == "套"
+    assert Product.objects.get(code="XH-XC-KYLIN").unit == ""
+    assert _attrs("XH-XC-KYLIN") == {"brand": "麒麟"}  # the seed names the brand, no product line
     finance = Product.objects.get(code="XH-FINANCE")
-    assert (finance.unit, finance.tax_rate) == ("项", Decimal("0.06"))
+    assert (finance.unit, finance.tax_rate) == ("", Decimal("0.06"))
     assert _attrs("XH-FINANCE") == {
         "service_scope": "智慧城市规划及资金",
         "financing_range": "1000 万-10 亿",
-        "financing_min_yuan": 10_000_000,
-        "financing_max_yuan": 1_000_000_000,
         "interest": "年利息以银行当期为准",
-        "min_term_years": 1,
+        "term": "一年起",
         "project_modes": "EPC 或 PPP 项目均可",
     }
     assert "非员工对私结算困难" in Product.objects.get(code="XH-FREELANCE").description
@@ -178,19 +177,17 @@ def test_load_catalogue_stores_real_attributes_with_children_inheriting_the_pare
     assert _attrs("XH-DISP-98") == {
         "screen_size": 98,
         "resolution": "4K 高清",
-        "cpu": "I5",
-        "memory_gb": 8,
-        "storage_gb": 256,
+        "configuration": "I5/8G/256G",
         "screen_casting": "支持电脑/手机混投及反向操控",
-        "emc_certified": True,
+        "certification": "通过 EMC",
     }
     assert _attrs("XH-LED-158") == {
         "screen_size": 158,
         "pixel_pitch": "P1.26",
         "resolution": "4K 高清",
-        "cabinet": "压铸铝箱体，钢结构",
-        "ip_distributed_control": True,
-        "included_software": "会议软件",
+        "cabinet": "压铸铝箱体钢结构",
+        "display_control": "支持 IP 分布显控",
+        "included_software": "赠会议软件",
     }
     assert [_attrs(f"XH-DEV-L{n}")["developer_level"] for n in (1, 2, 3)] == [
         "一级开发师",
@@ -200,40 +197,49 @@ def test_load_catalogue_stores_real_attributes_with_children_inheriting_the_pare
     consulting = [
         _attrs(f"XH-CONSULT-{s}")["service_duration"] for s in ("DAY", "MONTH", "HALF-YEAR", "YEAR")
     ]
-    assert consulting == ["1 天", "1 个月", "半年", "1 年"]
-    assert _attrs("XH-CONSULT-DAY")["consulting_scope"].startswith("产品比选、价格比选、服务比选、证书查验")
+    assert consulting == ["天", "月", "半年", "年"]
+    assert _attrs("XH-CONSULT-DAY")["consulting_scope"].startswith("产品比选，价格比选，服务比选，证书查验")
     assert _attrs("XH-TRAFFIC-BRAIN")["modules"] == "计算路网平台、认知分析平台、仿真决策平台"
     assert _attrs("XH-TRAFFIC-BRAIN")["custom_development"] == "支持区县定制开发"
     assert _attrs("XH-IM-PLATFORM") == {
         "solutions": "企业微信、钉钉、腾讯 RTX、中湘通等全方位本地化方案",
-        "domestic_platform": True,
-        "unlimited_seats": True,
+        "localisation": "全面支持国产化，可不限点数",
     }
     emotion = _attrs("XH-AI-EMOTION")
-    assert (emotion["result_seconds"], emotion["face_database_required"], emotion["contact_free"]) == (
-        60,
-        False,
-        True,
-    )
+    assert (emotion["face_database"], emotion["detection"]) == ("无需人脸库", "非接触式检测")
     # child variants carry no product class or category of their own (Oscar's rules)
     child = Product.objects.get(code="XH-DISP-75")
     assert child.product_class is None and child.categories.count() == 0
     assert child.get_product_class().slug == "smart-display"
 
 
-def test_every_product_supports_oem_with_known_customisations_and_chinese_description():
+# Goods (and the white-label software platforms) support OEM; services do not.
+OEM = {
+    "XH-DISP",
+    "XH-LED",
+    "XH-AI-EMOTION",
+    *XINCHUANG,
+    "XH-TRAFFIC-BRAIN",
+    "XH-TELEMEDICINE",
+    "XH-IM-PLATFORM",
+}
+
+
+def test_only_goods_support_oem_and_nothing_unstated_is_stored():
     _load()
     known = set(OemCustomisation.values)
     for product in Product.objects.all():
-        assert product.supports_oem, product.code
-        assert product.oem_min_quantity >= 1 and product.lead_time_days >= 1, product.code
-        assert product.oem_customisations and set(product.oem_customisations) <= known, product.code
+        base = product.parent or product
+        assert product.supports_oem is (base.code in OEM), product.code
+        # the seed states no lead time and no OEM minimum
+        assert (product.oem_min_quantity, product.lead_time_days) == (1, None), product.code
+        assert set(product.oem_customisations) <= known, product.code
+        assert bool(product.oem_customisations) is product.supports_oem, product.code
         assert product.review_status == "approved"
         if product.structure != "child":
-            assert product.description.startswith("<p>") and "支持 OEM" in product.description, product.code
-    displays = Product.objects.get(code="XH-DISP-75")
-    assert (displays.oem_min_quantity, displays.lead_time_days) == (20, 15)
-    assert "boot_screen" in displays.oem_customisations
+            assert product.description.startswith("<p>"), product.code
+            assert ("支持 OEM" in product.description) is product.supports_oem, product.code
+    assert "boot_screen" in Product.objects.get(code="XH-DISP-75").oem_customisations
 
 
 def test_fixtures_hold_no_phone_number_or_contact_name():

@@ -72,14 +72,28 @@ def test_parent_of_only_quote_only_children_is_quote_only():
 def test_loaded_catalogue_parents_show_their_lowest_child_price_with_its_unit():
     call_command("load_catalogue", stdout=StringIO())
     expected = {
-        "XH-DISP": (Decimal("11800.00"), "台"),
-        "XH-LED": (Decimal("198000.00"), "套"),
-        "XH-DEV": (Decimal("10000.00"), "人·月"),  # 三级开发师, the last child
+        "XH-DISP": (Decimal("11800.00"), ""),  # the seed names no unit
+        "XH-LED": (Decimal("198000.00"), ""),
+        "XH-DEV": (Decimal("10000.00"), ""),  # 三级开发师, the last child
         "XH-CONSULT": (Decimal("500.00"), "天"),
     }
     for code, (price, unit) in expected.items():
         info = _info(Product.objects.get(code=code))
         assert (info.price.incl_tax, info.price.unit, info.price.is_from_price) == (price, unit, True), code
+
+
+def test_loaded_catalogue_variants_are_concrete_prices_without_qi():
+    # given the loaded catalogue / when a variant's price is read
+    call_command("load_catalogue", stdout=StringIO())
+    for code, price in {
+        "XH-DISP-86": "15800.00",
+        "XH-DEV-L1": "20000.00",
+        "XH-CONSULT-YEAR": "50000.00",
+    }.items():
+        info = _info(Product.objects.select_related("parent").get(code=code))
+        # then it is its own fixed price, not a 起价, and it can be bought
+        assert (info.price.incl_tax, info.price.is_from_price) == (Decimal(price), False), code
+        assert info.availability.is_available_to_buy is True, code
 
 
 def test_standalone_price_is_tax_inclusive_with_the_products_own_rate():

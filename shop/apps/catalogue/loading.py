@@ -59,12 +59,14 @@ INHERITED_FIELDS = (
     "price_is_from",
     "quote_only",
 )
+# What the catalogue's source does not say stays unsaid: no unit, no lead time, no OEM minimum
+# above one, no stock level (the storefront shows these only as a vendor's own statement).
 FIELD_DEFAULTS = {
-    "unit": "台",
+    "unit": "",
     "tax_rate": Decimal("0.13"),
-    "supports_oem": True,
+    "supports_oem": False,
     "oem_min_quantity": 1,
-    "lead_time_days": 15,
+    "lead_time_days": None,
     "oem_customisations": [],
     "num_in_stock": None,
     "price_is_from": False,
@@ -224,6 +226,8 @@ class _Checker:
         """One of INHERITED_FIELDS, checked and converted."""
         fld = name
         if name == "unit":
+            if value == "":
+                return ""
             return self.text(value, file, item, fld, max_length=16)
         if name == "tax_rate":
             rate = self.decimal(value, file, item, fld, max_digits=4)
@@ -433,7 +437,9 @@ def _read_product(raw, *, file, position, priority, category_code, parent, check
         inherited_attrs: dict[str, Any] = {}
     else:
         pclass = catalogue.classes[parent.class_code]
-        inherited = {**parent.fields, "num_in_stock": parent.num_in_stock}
+        # A variant is a concrete item with its own price: it is a 起价 only when it says so
+        # itself, never because its parent's listing shows the lowest variant price "起".
+        inherited = {**parent.fields, "num_in_stock": parent.num_in_stock, "price_is_from": False}
         inherited_attrs = dict(parent.attributes)
 
     fields = dict(inherited)

@@ -27,7 +27,8 @@ class OemCustomisation(models.TextChoices):
 
 
 class Product(AbstractProduct):
-    unit = models.CharField(_("计量单位"), max_length=16, default="台")
+    # blank: a unit nobody stated (the catalogue's source names few) is not shown
+    unit = models.CharField(_("计量单位"), max_length=16, default="台", blank=True)
     tax_rate = models.DecimalField(_("税率"), max_digits=4, decimal_places=2, default=Decimal("0.13"))
     price_is_from = models.BooleanField(
         _("起价"), default=False, help_text=_("价格为起价，实际价格以报价为准")
@@ -35,7 +36,9 @@ class Product(AbstractProduct):
     quote_only = models.BooleanField(_("仅询价"), default=False, help_text=_("不能直接购买，只能询价"))
     supports_oem = models.BooleanField(_("支持 OEM"), default=True)
     oem_min_quantity = models.PositiveIntegerField(_("OEM 最小起订量"), default=1)
-    lead_time_days = models.PositiveIntegerField(_("基础交期（天）"), default=15)
+    # None: nobody stated a lead time (the catalogue's source gives none); a vendor's value is
+    # shown to buyers as the vendor's own statement (供应商声明).
+    lead_time_days = models.PositiveIntegerField(_("基础交期（天）"), null=True, blank=True, default=None)
     oem_customisations = models.JSONField(_("可选 OEM 定制项"), default=list, blank=True)
     review_status = models.CharField(
         _("审核状态"),

@@ -5,7 +5,7 @@ shared HTML cached per catalogue version, whole pages cached for cookieless visi
 The product page records nothing: no analytics counter, no recently-viewed cookie, so a
 view never writes to the database."""
 
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
-from shop.storefront import selectors
+from shop.storefront import facets, selectors
 from shop.storefront.cache import STOREFRONT_PAGE, cached_fragment, fragment_key, page_seconds
 
 _MISSING = object()
@@ -32,20 +32,42 @@ def _listing_params(request) -> tuple[str, int]:
     return selectors.clean_sort(request.GET.get("sort")), selectors.clean_page(request.GET.get("page"))
 
 
-def _listing_html(*, name: str, base_url: str, category, sort: str, page: int) -> str:
+def _listing_html(
+    *, name: str, base_url: str, category, sort: str, page: int, filters: facets.Filters | None = None
+) -> str:
+    filters = filters or facets.Filters()
+
     def render() -> str:
         return render_to_string(
             "oscar/catalogue/partials/listing.html",
             {
-                "page": selectors.product_listing_page(category=category, sort=sort, page=page),
+                "page": selectors.product_listing_page(
+                    category=category, sort=sort, page=page, filters=filters
+                ),
                 "sort": sort,
-                "sorts": [(key, label) for key, (label, _) in selectors.SORTS.items()],
+                "sorts": [
+                    (key, label, base_url + filters.query(sort=key))
+                    for key, (label, _) in selectors.SORTS.items()
+                ],
                 "base_url": base_url,
-                "extra": urlencode({"sort": sort}) if sort else "",
+                "extra": urlencode(filters.params(sort=sort)),
             },
         )
 
-    return cached_fragment(name, (getattr(category, "pk", None), sort, page), render)
+    parts = (getattr(category, "pk", None), sort, page)
+    return cached_fragment(name, parts + (filters.cache_parts() if filters.active else ()), render)
+
+
+def _canonical_query(request, filters: facets.Filters, sort: str, page: int) -> str | None:
+    """The canonical query string when a filtered URL is written otherwise (another order, a
+    repeated or malformed value), so each selection has one cacheable URL; None when it is."""
+    if not any(key in request.GET for key in facets.FACET_PARAMETERS):
+        return None
+    if not set(request.GET) <= {*facets.FACET_PARAMETERS, "sort", "page"}:
+        return None  # made-up parameters: served, never stored (shop.storefront.cache)
+    wanted = filters.params(sort=sort, page=page)
+    given = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+    return None if given == wanted else filters.query(sort=sort, page=page)
 
 
 @method_decorator(STOREFRONT_PAGE, name="dispatch")
@@ -76,15 +98,47 @@ class ProductCategoryView(TemplateView):
         if not (self.category.is_public or request.user.is_staff):
             raise Http404("没有这个分类")
         expected = self.category.get_absolute_url()
-        if unquote(expected) != unquote(request.path):
-            return HttpResponsePermanentRedirect(expected)
+        self.sort, self.page = _listing_params(request)
+        self.filters = facets.filters_from(request.GET)
+        canonical = _canonical_query(request, self.filters, self.sort, self.page)
+        if unquote(expected) != unquote(request.path) or canonical is not None:
+            return HttpResponsePermanentRedirect(
+                expected + (canonical if canonical is not None else _query_of(request))
+            )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         category = self.category
-        sort, page = _listing_params(self.request)
+        sort, page, filters = self.sort, self.page, self.filters
+        base_url = self.request.path
         ctx["category"] = category
+        ctx["filters"] = filters
+        ctx["tree_html"] = cached_fragment(
+            "category-tree",
+            (category.pk,),
+            lambda: render_to_string(
+                "oscar/catalogue/partials/category_tree.html",
+                {"category": category, "tree": selectors.category_tree(category)},
+            ),
+        )
+
+        def render_facets() -> str:
+            products = facets.apply_filters(selectors.category_products(category), filters)
+            return render_to_string(
+                "oscar/catalogue/partials/facets.html",
+                {
+                    "facets": facets.category_facets(
+                        products=products, filters=filters, base_url=base_url, sort=sort
+                    ),
+                    "filters": filters,
+                    "clear_url": base_url + facets.Filters().query(sort=sort),
+                },
+            )
+
+        ctx["facets_html"] = cached_fragment(
+            "category-facets", (category.pk, sort, filters.cache_parts()), render_facets
+        )
         ctx["category_html"] = cached_fragment(
             "category-head",
             (category.pk,),
@@ -94,7 +148,7 @@ class ProductCategoryView(TemplateView):
             ),
         )
         ctx["listing_html"] = _listing_html(
-            name="category", base_url=self.request.path, category=category, sort=sort, page=page
+            name="category", base_url=base_url, category=category, sort=sort, page=page, filters=filters
         )
         return ctx
 
@@ -125,11 +179,17 @@ class ProductDetailView(TemplateView):
         )
         ctx["detail"] = detail
         ctx["product"] = detail.product
+        ctx["crumbs"] = selectors.product_breadcrumbs(detail)
         ctx.update(selectors.price_product_detail(detail, self.request.strategy))
         return ctx
 
     def get_template_names(self):
         return [self.template_name]
+
+
+def _query_of(request) -> str:
+    query = request.META.get("QUERY_STRING", "")
+    return f"?{query}" if query else ""
 
 
 # Oscar's catalogue app config looks these names up in this module.

@@ -87,3 +87,12 @@ def paragraphs(value) -> list[str]:
         return []
     text = html.unescape(strip_tags(_BLOCK_END.sub("\n", str(value))))
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@register.simple_tag
+def product_picture(product, size="400x300", photos=True):
+    """The product's photo thumbnail or its class illustration (shop.storefront.pictures):
+    ``{% product_picture product "400x300" as picture %}`` → picture.url, .alt, .is_photo."""
+    from shop.storefront.pictures import product_picture as picture
+
+    return picture(product, size=size, photos=photos)

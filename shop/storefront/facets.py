@@ -1,0 +1,408 @@
+"""Mall-style browsing of a category: filters by brand, seller, price range and key
+specifications, each value with its count, as plain GET links in one canonical order.
+
+A filtered page is an ordinary storefront page: the filters are GET parameters written in a
+fixed order (brand, seller, price, spec…, sort, page), so one selection has one URL, which the
+page cache stores like any other. Each filter group takes one value (a link replaces it, another
+removes it); counts are of the products the current selection leaves ("drill down").
+
+Query cost, whatever the size of the category: one query per facet group (brand, seller,
+price, specifications), plus the listing's own."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Length
+from oscar.core.loading import get_model
+
+from shop.apps.catalogue.models import ReviewStatus
+
+Product = get_model("catalogue", "Product")
+ProductAttribute = get_model("catalogue", "ProductAttribute")
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
+StockRecord = get_model("partner", "StockRecord")
+
+BRAND_CODE = "brand"
+SPEC_TYPES = ("text", "integer", "boolean", "float")
+SPEC_VALUE_MAX = 20  # longer texts are descriptions, not specifications to filter by
+SPEC_ATTRIBUTES_MAX = 8
+SPEC_VALUES_MAX = 12
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
+FACET_PARAMETERS = ("brand", "seller", "price", "spec")
+
+# Price ranges in yuan (tax included): (low, high), high None = and above.
+PRICE_EDGES = (0, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000, None)
+PRICE_RANGES = tuple(zip(PRICE_EDGES[:-1], PRICE_EDGES[1:], strict=True))
+
+
+def _yuan_label(amount: int) -> str:
+    if amount >= 10_000 and amount % 10_000 == 0:
+        return f"{amount // 10_000}万"
+    return f"{amount:,}"
+
+
+def price_key(low: int, high: int | None) -> str:
+    return f"{low}-{'' if high is None else high}"
+
+
+def price_label(low: int, high: int | None) -> str:
+    if high is None:
+        return f"{_yuan_label(low)} 元以上"
+    if low == 0:
+        return f"{_yuan_label(high)} 元以下"
+    return f"{_yuan_label(low)}–{_yuan_label(high)} 元"
+
+
+PRICE_KEYS = {price_key(low, high): (low, high) for low, high in PRICE_RANGES}
+
+
+# --- the selection --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    brand: str = ""
+    seller: int | None = None
+    price: str = ""  # a key of PRICE_KEYS
+    specs: tuple[tuple[str, str], ...] = ()  # (attribute code, value), sorted by code
+
+    @property
+    def active(self) -> bool:
+        return bool(self.brand or self.seller or self.price or self.specs)
+
+    def spec_value(self, code: str) -> str | None:
+        return dict(self.specs).get(code)
+
+    def with_spec(self, code: str, value: str | None) -> Filters:
+        specs = {k: v for k, v in self.specs if k != code}
+        if value is not None:
+            specs[code] = value
+        return replace(self, specs=tuple(sorted(specs.items())))
+
+    def params(self, *, sort: str = "", page: int = 1) -> list[tuple[str, str]]:
+        """The one canonical order of a page's parameters."""
+        out = []
+        if self.brand:
+            out.append(("brand", self.brand))
+        if self.seller:
+            out.append(("seller", str(self.seller)))
+        if self.price:
+            out.append(("price", self.price))
+        out.extend(("spec", f"{code}:{value}") for code, value in self.specs)
+        if sort:
+            out.append(("sort", sort))
+        if page > 1:
+            out.append(("page", str(page)))
+        return out
+
+    def query(self, *, sort: str = "", page: int = 1) -> str:
+        params = self.params(sort=sort, page=page)
+        return "?" + urlencode(params) if params else ""
+
+    def cache_parts(self) -> tuple:
+        return (self.brand, self.seller, self.price, self.specs)
+
+
+def _short_text(value: str | None, limit: int = 64) -> str:
+    text = (value or "").strip()
+    return text if 0 < len(text) <= limit and "\x00" not in text else ""
+
+
+def filters_from(get) -> Filters:
+    """The selection of a request's GET parameters; anything malformed is left out."""
+    brand = _short_text(get.get("brand"))
+    try:
+        seller = int(get.get("seller") or 0)
+    except (TypeError, ValueError):
+        seller = 0
+    seller = seller if 0 < seller < 2**31 else None
+    price = get.get("price") or ""
+    price = price if price in PRICE_KEYS else ""
+    specs: dict[str, str] = {}
+    for raw in get.getlist("spec")[:SPEC_ATTRIBUTES_MAX]:
+        code, _, value = (raw or "").partition(":")
+        value = _short_text(value, SPEC_VALUE_MAX)
+        if CODE_RE.match(code) and code != BRAND_CODE and value and code not in specs:
+            specs[code] = value
+    return Filters(brand=brand, seller=seller, price=price, specs=tuple(sorted(specs.items())))
+
+
+# --- filtering ------------------------------------------------------------------------------
+
+_LISTED_CHILD = Q(product__is_public=True, product__review_status=ReviewStatus.APPROVED)
+
+
+def _value_q(value: str) -> Q:
+    """An attribute value row equal to ``value`` as the page writes it (text, number, 是/否)."""
+    q = Q(value_text=value)
+    if re.fullmatch(r"-?\d{1,9}", value):
+        q |= Q(value_integer=int(value))
+    if value in ("是", "否"):
+        q |= Q(value_boolean=value == "是")
+    return q
+
+
+def _having_attribute(code: str, value: str) -> Q:
+    """Products (parents and standalones) that carry the value themselves or on a visible variant."""
+    rows = ProductAttributeValue.objects.filter(_value_q(value), attribute__code=code)
+    own = rows.values("product_id")
+    of_variant = rows.filter(_LISTED_CHILD, product__parent__isnull=False).values("product__parent_id")
+    return Q(pk__in=own) | Q(pk__in=of_variant)
+
+
+def _sold_by(partner_id: int) -> Q:
+    records = StockRecord.objects.filter(partner_id=partner_id)
+    of_variant = records.filter(_LISTED_CHILD, product__parent__isnull=False).values("product__parent_id")
+    return Q(pk__in=records.values("product_id")) | Q(pk__in=of_variant)
+
+
+def with_list_price(queryset: QuerySet) -> QuerySet:
+    """``list_price``: the lowest orderable price of a product (a parent's from its visible,
+    priced variants), None when quote-only. Subqueries per row, so it can be grouped by."""
+    own = (
+        StockRecord.objects.filter(product_id=OuterRef("pk"), price__isnull=False)
+        .order_by()
+        .values("product_id")
+        .annotate(low=Min("price"))
+        .values("low")
+    )
+    child = (
+        StockRecord.objects.filter(
+            product__parent_id=OuterRef("pk"),
+            product__is_public=True,
+            product__review_status=ReviewStatus.APPROVED,
+            product__quote_only=False,
+            price__isnull=False,
+        )
+        .order_by()
+        .values("product__parent_id")
+        .annotate(low=Min("price"))
+        .values("low")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return queryset.annotate(
+        list_price=Case(
+            When(quote_only=True, then=Value(None, output_field=money)),
+            default=Coalesce(Subquery(child, output_field=money), Subquery(own, output_field=money)),
+            output_field=money,
+        )
+    )
+
+
+def _in_price_range(queryset: QuerySet, key: str) -> QuerySet:
+    low, high = PRICE_KEYS[key]
+    queryset = with_list_price(queryset).filter(list_price__gte=low)
+    return queryset.filter(list_price__lt=high) if high is not None else queryset
+
+
+def apply_filters(products: QuerySet, filters: Filters) -> QuerySet:
+    if filters.brand:
+        products = products.filter(_having_attribute(BRAND_CODE, filters.brand))
+    if filters.seller:
+        products = products.filter(_sold_by(filters.seller))
+    for code, value in filters.specs:
+        products = products.filter(_having_attribute(code, value))
+    if filters.price:
+        products = _in_price_range(products, filters.price)
+    return products
+
+
+# --- counts -------------------------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    label: str
+    count: int
+    url: str
+    selected: bool = False
+
+
+@dataclass
+class Facet:
+    key: str  # "brand", "seller", "price" or "spec:<code>"
+    name: str
+    values: list[FacetValue] = field(default_factory=list)
+    clear_url: str = ""  # the page without this group's value (when one is selected)
+
+
+def _attribute_rows(ids: QuerySet) -> QuerySet:
+    """Attribute values of the given products and of their visible variants, one row per
+    (code, value) with the number of distinct products (a parent counts once)."""
+    return (
+        ProductAttributeValue.objects.filter(
+            Q(product_id__in=ids) | Q(_LISTED_CHILD, product__parent_id__in=ids),
+            attribute__type__in=SPEC_TYPES,
+        )
+        .annotate(
+            base=Coalesce("product__parent_id", "product_id"),
+            text_len=Length("value_text"),
+        )
+        .filter(Q(value_text__isnull=True) | Q(text_len__lte=SPEC_VALUE_MAX))
+        .values("attribute__code", "value_text", "value_integer", "value_boolean", "value_float")
+        .annotate(n=Count("base", distinct=True), name=Min("attribute__name"), pos=Min("attribute_id"))
+    )
+
+
+def _value_text(row) -> str | None:
+    if row["value_text"] not in (None, ""):
+        return row["value_text"]
+    if row["value_integer"] is not None:
+        return str(row["value_integer"])
+    if row["value_boolean"] is not None:
+        return "是" if row["value_boolean"] else "否"
+    if row["value_float"] is not None:
+        return f"{row['value_float']:g}"
+    return None
+
+
+def _sort_key(text: str):
+    return (0, int(text), "") if re.fullmatch(r"-?\d+", text) else (1, 0, text)
+
+
+def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort: str) -> list[Facet]:
+    """The facet groups of ``products`` (already filtered by ``filters``): four queries."""
+    ids = products.order_by().values("pk")
+
+    def url(f: Filters) -> str:
+        return base_url + f.query(sort=sort)
+
+    facets: list[Facet] = []
+
+    # brand and specifications: one query over the attribute values
+    rows = list(_attribute_rows(ids))
+    by_code: dict[str, dict] = {}
+    for row in rows:
+        text = _value_text(row)
+        if text is None:
+            continue
+        entry = by_code.setdefault(
+            row["attribute__code"], {"name": row["name"], "pos": row["pos"], "values": {}}
+        )
+        entry["pos"] = min(entry["pos"], row["pos"])
+        entry["values"][text] = entry["values"].get(text, 0) + row["n"]
+
+    brand = by_code.pop(BRAND_CODE, None)
+    if brand or filters.brand:
+        facet = Facet("brand", "品牌", clear_url=url(replace(filters, brand="")) if filters.brand else "")
+        for text, n in sorted((brand or {"values": {}})["values"].items(), key=lambda kv: (-kv[1], kv[0])):
+            chosen = text == filters.brand
+            facet.values.append(
+                FacetValue(text, n, url(replace(filters, brand="" if chosen else text)), chosen)
+            )
+        facets.append(facet)
+
+    # seller: one query over the stock records
+    seller_rows = (
+        StockRecord.objects.filter(Q(product_id__in=ids) | Q(_LISTED_CHILD, product__parent_id__in=ids))
+        .annotate(base=Coalesce("product__parent_id", "product_id"))
+        .values("partner_id", "partner__name")
+        .annotate(n=Count("base", distinct=True))
+        .order_by("-n", "partner__name")
+    )
+    sellers = list(seller_rows)
+    if len(sellers) > 1 or filters.seller:
+        facet = Facet(
+            "seller", "供应商", clear_url=url(replace(filters, seller=None)) if filters.seller else ""
+        )
+        for row in sellers:
+            chosen = row["partner_id"] == filters.seller
+            target = replace(filters, seller=None if chosen else row["partner_id"])
+            facet.values.append(FacetValue(row["partner__name"], row["n"], url(target), chosen))
+        facets.append(facet)
+
+    # price ranges: one grouped query over each product's list price
+    ranges = Case(
+        *[
+            When(
+                Q(list_price__gte=low) & (Q(list_price__lt=high) if high is not None else Q()),
+                then=Value(price_key(low, high)),
+            )
+            for low, high in PRICE_RANGES
+        ],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    counts = {
+        row["range"]: row["n"]
+        for row in with_list_price(products.order_by())
+        .filter(list_price__isnull=False)
+        .annotate(range=ranges)
+        .values("range")
+        .annotate(n=Count("pk"))
+    }
+    facet = Facet("price", "价格", clear_url=url(replace(filters, price="")) if filters.price else "")
+    for low, high in PRICE_RANGES:
+        key = price_key(low, high)
+        if counts.get(key) or key == filters.price:
+            chosen = key == filters.price
+            facet.values.append(
+                FacetValue(
+                    price_label(low, high),
+                    counts.get(key, 0),
+                    url(replace(filters, price="" if chosen else key)),
+                    chosen,
+                )
+            )
+    if facet.values:
+        facets.append(facet)
+
+    # key specifications: attributes with more than one value, or one chosen
+    specs = []
+    for code, entry in by_code.items():
+        chosen_value = filters.spec_value(code)
+        if len(entry["values"]) < 2 and chosen_value is None:
+            continue
+        facet = Facet(
+            f"spec:{code}",
+            re.sub(r"（.*?）$", "", entry["name"]) if entry["name"] else code,
+            clear_url=url(filters.with_spec(code, None)) if chosen_value is not None else "",
+        )
+        values = sorted(entry["values"].items(), key=lambda kv: _sort_key(kv[0]))[:SPEC_VALUES_MAX]
+        for text, n in values:
+            chosen = text == chosen_value
+            facet.values.append(
+                FacetValue(
+                    text + _unit_suffix(entry["name"]),
+                    n,
+                    url(filters.with_spec(code, None if chosen else text)),
+                    chosen,
+                )
+            )
+        specs.append((entry["pos"], facet))
+    facets.extend(f for _pos, f in sorted(specs, key=lambda pf: pf[0])[:SPEC_ATTRIBUTES_MAX])
+    return facets
+
+
+def _unit_suffix(name: str) -> str:
+    """屏幕尺寸（寸） → values read "75 寸"."""
+    match = re.search(r"（(.{1,4})）$", name or "")
+    return f" {match.group(1)}" if match else ""
+
+
+__all__ = [
+    "FACET_PARAMETERS",
+    "Facet",
+    "FacetValue",
+    "Filters",
+    "apply_filters",
+    "category_facets",
+    "filters_from",
+    "with_list_price",
+]
