@@ -25,7 +25,7 @@ class TermsForm(forms.Form):
     delivery_date = forms.DateField(
         label="交货日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         error_messages={"invalid": "请填写正确的日期，如 2027-01-15。"},
     )
     warranty = forms.CharField(label="质量保证", max_length=300, required=False)

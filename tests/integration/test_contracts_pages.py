@@ -93,6 +93,11 @@ def test_buyer_and_vendor_pages_and_both_confirmations(django_capture_on_commit_
         },
     )
     assert response.status_code == 302
+    # the page shows the saved terms (the date as the date input reads it) and that the text is
+    # being rendered again (it refreshes itself until then)
+    page = handler.get(detail).content.decode()
+    assert 'type="date"' in page and 'value="2027-01-15"' in page and 'value="45"' in page
+    assert "合同文本正在生成" in page and 'http-equiv="refresh"' in page
     services.contract_version_render(version_id=version.pk)
     response = vendor.post(
         reverse("dashboard:contracts-confirm", args=[contract.number]), {"version": "1", "sha256": stale}
