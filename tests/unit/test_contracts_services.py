@@ -489,3 +489,45 @@ def test_a_company_contract_gets_no_notice(django_capture_on_commit_callbacks):
     assert contract.notice_due_at is None
     assert services.contract_notices_publish() == []
     assert Notice.objects.count() == 0
+
+
+def test_accepting_a_quote_through_the_quotes_service_creates_one_contract(
+    django_capture_on_commit_callbacks,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shop.quotes import services as quotes
+    from shop.quotes.services import PriceInput
+    from tests.factories.quotes import make_vendor, process, stocked_product, submit_request
+
+    # given a buyer's 询价 answered by a vendor
+    partner, vendor_user = make_vendor("星城科技")
+    product = stocked_product(vendors=[(partner, "11800.00")], title="75 寸会议一体机")
+    buyer = UserFactory()
+    qr = process(submit_request(buyer=buyer, lines=[(product, 2)]))
+    vq = qr.vendor_quotes.get()
+    vq = quotes.vendor_quote_answer(
+        vendor_quote=vq,
+        actor=vendor_user,
+        prices={vq.lines.get().pk: PriceInput(Decimal("11000.00"), Decimal("0.13"))},
+        lead_time_days=10,
+        valid_until=timezone.localdate() + timedelta(days=15),
+        terms="",
+    )
+    # when the buyer accepts it
+    with django_capture_on_commit_callbacks(execute=True):
+        order = quotes.vendor_quote_accept(vendor_quote=vq, actor=buyer, revision=vq.revision)
+    # then the order has exactly one contract: the request's organisation and the vendor
+    contract = Contract.objects.get()
+    qr.refresh_from_db()
+    assert (contract.order, contract.source, contract.award_reference, contract.partner) == (
+        order,
+        "quote",
+        qr.number,
+        partner,
+    )
+    assert (contract.buyer_name, contract.buyer_uscc) == (qr.org_name, qr.org_uscc)
+    assert (contract.delivery_place, contract.delivery_date) == (qr.delivery_address, qr.needed_by)
+    assert ContractVersion.objects.get().terms["total_upper"] == "贰万贰仟元整"
