@@ -51,6 +51,14 @@ class VendorOrderListView(VendorOrOperatorMixin, View):
         waiting = set(
             own.filter(delivered__gt=F("accepted") + F("rejected")).values_list("line__order_id", flat=True)
         )
+        lines = selectors.Line.objects.filter(order_id__in=[o.pk for o in orders])
+        if not is_operator(request.user):
+            lines = lines.filter(partner_id__in=user_partner_ids(request.user))
+        counts: dict[int, int] = {}
+        for order_id in lines.values_list("order_id", flat=True):
+            counts[order_id] = counts.get(order_id, 0) + 1
+        for o in orders:
+            o.own_lines = counts.get(o.pk, 0)
         rows = [(o, o.pk in accepted, o.pk in rejected, o.pk in waiting) for o in orders]
         return render(request, "fulfilment/dashboard/list.html", {"rows": rows})
 
