@@ -83,6 +83,10 @@ def _check_application(*, data: ApplicationInput, product) -> dict:
         errors["org_name"] = _("申请单位名称不能超过 120 个字。")
     if len(values["purpose"]) > 2000:
         errors["purpose"] = _("资金用途不能超过 2000 个字。")
+    if len(values["contact_name"]) > 40:
+        errors["contact_name"] = _("联系人不能超过 40 个字。")
+    if len(values["project_type_other"]) > 60:
+        errors["project_type_other"] = _("其他类型说明不能超过 60 个字。")
     if values["project_type"] not in ProjectType.values:
         errors["project_type"] = _("请选择项目类型：EPC、PPP 或其他。")
     elif values["project_type"] == ProjectType.OTHER and not values["project_type_other"]:
@@ -100,16 +104,14 @@ def _check_application(*, data: ApplicationInput, product) -> dict:
     except (InvalidOperation, ValueError):
         errors["amount"] = _("请输入有效的申请金额（元）。")
     else:
-        if amount != amount.quantize(Decimal("0.01")):
-            errors["amount"] = _("申请金额最多保留两位小数。")
-        elif amount < low or amount > high:
+        if amount < low or amount > high:
+            # the typed figure as typed (no quantize: a huge exponent would overflow the context)
+            shown = f"¥{amount:,.2f}" if amount.as_tuple().exponent >= -2 else f"¥{amount:,f}"
             errors["amount"] = _(
                 "申请金额须在 %(low)s 至 %(high)s 之间（本服务包的融资额度），当前为 %(amount)s。"
-            ) % {
-                "low": rmb(low),
-                "high": rmb(high),
-                "amount": rmb(amount),
-            }
+            ) % {"low": rmb(low), "high": rmb(high), "amount": shown}
+        elif amount != amount.quantize(Decimal("0.01")):
+            errors["amount"] = _("申请金额最多保留两位小数。")
         else:
             values["amount"] = q2(amount)
     min_term = selectors.min_term_months(product=product)
@@ -393,7 +395,8 @@ def _check_freelance(data: FreelanceInput) -> dict:
             raise InvalidOperation
         if amount > Decimal("999999999.99"):
             errors["monthly_amount"] = _("月结算总额不能超过 999999999.99 元。")
-        values["monthly_amount"] = q2(amount)
+        else:
+            values["monthly_amount"] = q2(amount)
     except (InvalidOperation, ValueError):
         errors["monthly_amount"] = _("请输入有效的月结算总额（元，大于零）。")
     values["industry"] = (data.industry or "").strip()[:40]

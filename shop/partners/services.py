@@ -67,6 +67,10 @@ def _check(data: PartnerInput) -> dict:
         errors["resources"] = _("资源与优势不能超过 2000 个字。")
     if not values["contact_name"]:
         errors["contact_name"] = _("请填写联系人。")
+    elif len(values["contact_name"]) > 40:
+        errors["contact_name"] = _("联系人不能超过 40 个字。")
+    if len(values["contact_email"]) > 254:
+        errors["contact_email"] = _("请输入有效的电子邮箱。")
     try:
         values["contact_phone"] = phone_normalise(data.contact_phone)
     except ValidationError as exc:

@@ -74,6 +74,7 @@ def test_the_enquiry_goes_to_the_vendor_as_a_quote_request():
     [
         ({"people": "0"}, "people"),
         ({"monthly_amount": "-5"}, "monthly_amount"),
+        ({"monthly_amount": "1e30"}, "monthly_amount"),
         ({"industry": " "}, "industry"),
         ({"invoice_need": "receipt"}, "invoice_need"),
         ({"start_date": timezone.localdate()}, "start_date"),

@@ -63,7 +63,14 @@ def test_one_billion_is_accepted():
 
 @pytest.mark.parametrize(
     ("amount", "shown"),
-    [("9999999", "¥9,999,999.00"), ("1000000001", "¥1,000,000,001.00"), ("9999999.99", "¥9,999,999.99")],
+    [
+        ("9999999", "¥9,999,999.00"),
+        ("1000000001", "¥1,000,000,001.00"),
+        ("9999999.99", "¥9,999,999.99"),
+        ("9999999.999", "¥9,999,999.999"),
+        ("1e30", "¥1,000,000,000,000,000,000,000,000,000,000.00"),
+        ("-10000000", "¥-10,000,000.00"),
+    ],
 )
 def test_an_amount_outside_the_range_is_refused_and_nothing_is_stored(amount, shown):
     # given the package and a 经办人
@@ -139,6 +146,8 @@ def test_a_document_that_is_not_what_its_name_says_is_refused():
         ({"amount": "一千万"}, "amount", "请输入有效的申请金额（元）。"),
         ({"amount": "NaN"}, "amount", "请输入有效的申请金额（元）。"),
         ({"term_months": "361"}, "term_months", "融资期限最长 360 个月（30 年）。"),
+        ({"term_months": "1e3"}, "term_months", "请输入融资期限（月数，整数）。"),
+        ({"amount": "10000000.005"}, "amount", "申请金额最多保留两位小数。"),
     ],
 )
 def test_bad_input_is_refused_by_field(changes, field, message):
