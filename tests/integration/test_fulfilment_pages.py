@@ -225,3 +225,13 @@ def test_an_attachment_that_is_not_what_its_name_says_is_refused(w):
 def test_the_unit_workbench_links_to_the_acceptance_pages(w):
     page = client_for(w.handler).get(reverse("buyers:unit")).content.decode()
     assert reverse("fulfilment:list") in page and "交付与履约验收" in page
+
+
+def test_the_order_pages_link_to_delivery_and_acceptance(w):
+    order = unit_order(w, qty=2)
+    buyer_page = client_for(w.handler).get(reverse("payments:order-detail", args=[order.number]))
+    assert buyer_page.status_code == 200
+    assert reverse("fulfilment:detail", args=[order.number]) in buyer_page.content.decode()
+    vendor_page = client_for(w.vendor).get(reverse("dashboard:order-detail", args=[order.number]))
+    assert vendor_page.status_code == 200
+    assert reverse("dashboard:fulfilment-detail", args=[order.number]) in vendor_page.content.decode()
