@@ -197,7 +197,7 @@ class InvoiceIssueView(VendorOrOperatorMixin, View):
         rates = sorted(
             {row.rate for p in partners for row in selectors.partner_share(order, p.pk)}, reverse=True
         )
-        form = IssueInvoiceForm(request.POST, partners=partners, rates=rates)
+        form = IssueInvoiceForm(request.POST, request.FILES, partners=partners, rates=rates)
         if not form.is_valid():
             return render_dashboard_order(request, order, status=400, invoice_form=form)
         data = form.cleaned_data
@@ -212,6 +212,7 @@ class InvoiceIssueView(VendorOrOperatorMixin, View):
                 tax_rate=data["tax_rate"],
                 amount=data["amount"],
                 tax=data["tax"],
+                document=data.get("document"),
             )
         except DomainError as exc:
             return render_dashboard_order(request, order, status=400, invoice_form=form, error=exc.message)

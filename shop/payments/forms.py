@@ -17,7 +17,13 @@ from shop.core.uploads import check_upload
 from shop.core.validators import validate_invoice_wish
 
 from .models import MAX_AMOUNT, MIN_AMOUNT, InvoiceRequest
-from .services import PROOF_KINDS, SLIP_KINDS, normalise_account_number, normalise_invoice_number
+from .services import (
+    INVOICE_FILE_KINDS,
+    PROOF_KINDS,
+    SLIP_KINDS,
+    normalise_account_number,
+    normalise_invoice_number,
+)
 
 
 class BootstrapMixin:
@@ -191,6 +197,12 @@ class IssueInvoiceForm(BootstrapMixin, forms.Form):
     tax_rate = forms.ChoiceField(label=_("税率"))
     amount = AmountField(label=_("金额（不含税，元）"))
     tax = AmountField(label=_("税额（元）"), allow_zero=True)
+    document = forms.FileField(
+        label=_("发票文件（可选）"),
+        required=False,
+        help_text=_("电子发票 PDF 或纸质发票扫描件（PNG、JPEG），不超过 10 MB，仅本订单采购方财务可下载。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
 
     def __init__(self, *args, partners=(), rates=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,6 +220,12 @@ class IssueInvoiceForm(BootstrapMixin, forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("开票日期不能晚于今天。"))
         return value
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document:
+            check_upload(document, allowed=INVOICE_FILE_KINDS)
+        return document or None
 
 
 class BankAccountForm(BootstrapMixin, forms.Form):

@@ -84,6 +84,13 @@ def is_test_server() -> bool:
     return host in {"127.0.0.1", "localhost", "::1"}
 
 
+def _account(stripe_account: str) -> dict:
+    """Request options of a Connect direct charge: the ``Stripe-Account`` header names the
+    seller's own connected account, so the charge, its fees and its money are the seller's.
+    Empty: the mall's own account (its 自营 sales)."""
+    return {"stripe_account": stripe_account} if stripe_account else {}
+
+
 def _configure() -> None:
     stripe.api_key = settings.STRIPE_SECRET_KEY
     stripe.api_base = settings.STRIPE_API_BASE
@@ -126,7 +133,7 @@ def _raise_for(exc: stripe.StripeError, *, intent_id: str = ""):
 
 
 def create_card_payment_method(
-    *, number: str, exp_month: int, exp_year: int, cvc: str, idempotency_key: str
+    *, number: str, exp_month: int, exp_year: int, cvc: str, idempotency_key: str, stripe_account: str = ""
 ) -> str:
     """Create a card PaymentMethod from raw card details: only against a local test server.
 
@@ -140,6 +147,7 @@ def create_card_payment_method(
             type="card",
             card={"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc},
             idempotency_key=idempotency_key,
+            **_account(stripe_account),
         )
     except stripe.InvalidRequestError as exc:
         raise CardDeclined(_("银行卡信息不正确，请核对卡号、有效期和安全码。"), code="invalid_card") from exc
@@ -156,6 +164,7 @@ def create_payment_intent(
     metadata: dict,
     payment_method: str | None = None,
     payment_method_types: list[str] | None = None,
+    stripe_account: str = "",
 ) -> Intent:
     """Create (not confirm) a PaymentIntent. localstripe needs ``payment_method`` at create."""
     fen = amount_to_fen(amount)
@@ -171,44 +180,52 @@ def create_payment_intent(
     if payment_method:
         params["payment_method"] = payment_method
     try:
-        obj = stripe.PaymentIntent.create(idempotency_key=idempotency_key, **params)
+        obj = stripe.PaymentIntent.create(
+            idempotency_key=idempotency_key, **_account(stripe_account), **params
+        )
     except stripe.StripeError as exc:
         _raise_for(exc)
     return _intent(obj)
 
 
-def confirm_payment_intent(*, intent_id: str, idempotency_key: str) -> Intent:
+def confirm_payment_intent(*, intent_id: str, idempotency_key: str, stripe_account: str = "") -> Intent:
     """Confirm a PaymentIntent that already carries its payment method. Raises CardDeclined."""
     _configure()
     try:
-        obj = stripe.PaymentIntent.confirm(intent_id, idempotency_key=idempotency_key)
+        obj = stripe.PaymentIntent.confirm(
+            intent_id, idempotency_key=idempotency_key, **_account(stripe_account)
+        )
     except stripe.StripeError as exc:
         _raise_for(exc, intent_id=intent_id)
     return _intent(obj)
 
 
-def retrieve_payment_intent(intent_id: str) -> Intent:
+def retrieve_payment_intent(intent_id: str, *, stripe_account: str = "") -> Intent:
     _configure()
     try:
-        obj = stripe.PaymentIntent.retrieve(intent_id)
+        obj = stripe.PaymentIntent.retrieve(intent_id, **_account(stripe_account))
     except stripe.StripeError as exc:
         _raise_for(exc, intent_id=intent_id)
     return _intent(obj)
 
 
-def simulate_authentication(*, intent_id: str, success: bool) -> Intent:
+def simulate_authentication(*, intent_id: str, success: bool, stripe_account: str = "") -> Intent:
     """Finish (or fail) 3-D Secure on localstripe (``POST /v1/payment_intents/<id>/_authenticate``).
 
     Only for the local test server; on real Stripe, Stripe.js shows the bank's page."""
     if not is_test_server():
         raise GatewayError(_("生产环境的 3-D Secure 验证由 Stripe 页面完成。"))
-    current = retrieve_payment_intent(intent_id)
+    current = retrieve_payment_intent(intent_id, stripe_account=stripe_account)
     _configure()
     try:
         obj = stripe.PaymentIntent._static_request(
             "post",
             f"/v1/payment_intents/{intent_id}/_authenticate",
-            params={"client_secret": current.client_secret, "success": "true" if success else "false"},
+            params={
+                "client_secret": current.client_secret,
+                "success": "true" if success else "false",
+                **_account(stripe_account),
+            },
         )
     except stripe.StripeError as exc:
         _raise_for(exc, intent_id=intent_id)

@@ -163,8 +163,8 @@ class SellerPaymentProfile(models.Model):
     )
     allows_prepay = models.BooleanField(
         _("允许企业客户先付款后发货"),
-        default=False,
-        help_text=_("党政机关、事业单位始终验收后付款；其余客户仅在此项开启时先付款。"),
+        default=True,
+        help_text=_("党政机关、事业单位始终验收后付款；关闭后企业客户也在验收后付款。"),
     )
     stripe_account_id = models.CharField(_("Stripe 账户 ID"), max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -293,6 +293,9 @@ class StripePayment(models.Model):
     client_token = models.CharField(max_length=64)
     idempotency_key = models.CharField(max_length=80, unique=True)
     payment_intent_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # the seller's own connected account the charge is made on (Stripe-Account header); empty:
+    # the mall's own account, for its 自营 sales only
+    stripe_account = models.CharField(_("收款 Stripe 账户"), max_length=64, blank=True)
     amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -3,13 +3,16 @@
 ``order_place`` is the one way the mall creates orders outside Oscar's basket checkout: the
 prices are the agreed ones (quote or OEM offer), not the catalogue's."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.sites.models import Site
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from oscar.apps.order.signals import order_placed
+from oscar.apps.order.utils import OrderCreator
+from oscar.core import prices
 from oscar.core.loading import get_model
 
 from shop.buyers.models import INVOICE_FIELDS
@@ -18,6 +21,8 @@ from shop.core.models import next_document_number
 from shop.core.money import q2, rmb, split_tax_inclusive
 
 from .models import MAX_AMOUNT, MAX_QUANTITY, InvoiceRequest, OrderOrigin, PaymentStage
+
+logger = logging.getLogger(__name__)
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -123,27 +128,68 @@ def order_place(
             country=country,
         )
 
-    order = Order.objects.create(
-        number=next_document_number("DD"),
-        site=Site.objects.get_current(),
-        user=user if getattr(user, "pk", None) else None,
-        currency=settings.OSCAR_DEFAULT_CURRENCY,
-        total_incl_tax=total_incl,
-        total_excl_tax=total_excl,
-        shipping_incl_tax=Decimal("0.00"),
-        shipping_excl_tax=Decimal("0.00"),
-        shipping_method="供应商配送",
-        shipping_code="vendor-delivery",
-        shipping_address=shipping_address,
-        status=status,
+    creator = AgreedOrderCreator()
+    order = creator.create_order_model(
+        user,
+        None,
+        shipping_address,
+        VENDOR_DELIVERY,
+        prices.Price(settings.OSCAR_DEFAULT_CURRENCY, excl_tax=Decimal("0.00"), incl_tax=Decimal("0.00")),
+        None,
+        prices.Price(settings.OSCAR_DEFAULT_CURRENCY, excl_tax=total_excl, incl_tax=total_incl),
+        next_document_number("DD"),
+        status,
     )
-    for spec, (line_incl, line_excl, unit_excl) in zip(lines, amounts, strict=True):
+    created = [
+        creator.create_agreed_line(order=order, spec=spec, amounts=figures, seller=seller)
+        for spec, figures in zip(lines, amounts, strict=True)
+    ]
+    # stock in stock-record order (as Oscar does: concurrent placements lock in the same order)
+    for line, spec in sorted(zip(created, lines, strict=True), key=lambda pair: pair[0].stockrecord_id or 0):
+        creator.allocate(line=line, spec=spec)
+    OrderOrigin.objects.create(
+        order=order,
+        source=source,
+        reference=reference,
+        unit=unit,
+        budget_line=budget_line,
+        settlement=settlement,
+        settlement_reason=settlement_reason,
+    )
+    PaymentStage.objects.bulk_create(
+        PaymentStage(order=order, sequence=i, label=label, amount=q2(amount))
+        for i, (label, amount) in enumerate(stages, start=1)
+    )
+    if invoice:
+        InvoiceRequest.objects.create(order=order, **{f: invoice.get(f, "") or "" for f in INVOICE_FIELDS})
+    creator.send_order_placed(order=order, user=user)
+    return order
+
+
+@dataclass(frozen=True)
+class _ShippingMethod:
+    name: str
+    code: str
+
+
+VENDOR_DELIVERY = _ShippingMethod(name="供应商配送", code="vendor-delivery")
+
+
+class AgreedOrderCreator(OrderCreator):
+    """Oscar's OrderCreator for orders at agreed prices (an accepted quote or OEM offer, an
+    awarded 询价/竞价): the same order model and line price rows, stock allocated on the lines'
+    stock records (``StockRecord.allocate``, for product classes that track stock) and the
+    ``order_placed`` signal — only the lines come from the agreement, not from a basket (a
+    basket prices lines from the catalogue, and a free-text line of a 询价 has no product)."""
+
+    def create_agreed_line(self, *, order, spec: OrderLineSpec, amounts, seller=None):
+        line_incl, line_excl, unit_excl = amounts
         sr = spec.stockrecord
-        line_partner = sr.partner if sr else seller
-        Line.objects.create(
+        partner = sr.partner if sr else seller
+        line = Line.objects.create(
             order=order,
-            partner=line_partner,
-            partner_name=line_partner.name if line_partner else "",
+            partner=partner,
+            partner_name=partner.name if partner else "",
             partner_sku=sr.partner_sku if sr else "",
             stockrecord=sr,
             product=spec.product,
@@ -161,19 +207,36 @@ def order_place(
             tax_code=str(spec.tax_rate),
             status=settings.OSCAR_INITIAL_LINE_STATUS,
         )
-    OrderOrigin.objects.create(
-        order=order,
-        source=source,
-        reference=reference,
-        unit=unit,
-        budget_line=budget_line,
-        settlement=settlement,
-        settlement_reason=settlement_reason,
-    )
-    PaymentStage.objects.bulk_create(
-        PaymentStage(order=order, sequence=i, label=label, amount=q2(amount))
-        for i, (label, amount) in enumerate(stages, start=1)
-    )
-    if invoice:
-        InvoiceRequest.objects.create(order=order, **{f: invoice.get(f, "") or "" for f in INVOICE_FIELDS})
-    return order
+        line.prices.create(
+            order=order,
+            quantity=spec.quantity,
+            price_incl_tax=q2(spec.unit_price_incl_tax),
+            price_excl_tax=unit_excl,
+            tax_code=str(spec.tax_rate),
+        )
+        return line
+
+    def allocate(self, *, line, spec: OrderLineSpec) -> None:
+        """Oscar's ``update_stock_records`` for one agreed line (no stock record: nothing)."""
+        if spec.stockrecord is None or spec.product is None:
+            return
+        if spec.product.get_product_class().track_stock:
+            spec.stockrecord.allocate(spec.quantity)
+            Line.objects.filter(pk=line.pk).update(num_allocated=spec.quantity)
+
+    def send_order_placed(self, *, order, user) -> None:
+        """``order_placed``, as OrderCreator.place_order sends it. An order with a free-text
+        line (no product) is sent receiver by receiver, each in a savepoint: Oscar's analytics
+        receiver counts purchases per product and fails on a line without one; that failure
+        must not undo the order nor keep the other receivers from running."""
+        buyer = user if getattr(user, "pk", None) else None
+        if all(line.product_id for line in order.lines.all()):
+            order_placed.send(sender=self, order=order, user=buyer)
+            return
+        receivers, _async = order_placed._live_receivers(self)
+        for receiver in receivers:
+            try:
+                with transaction.atomic():
+                    receiver(signal=order_placed, sender=self, order=order, user=buyer)
+            except DatabaseError:
+                logger.warning("order_placed receiver %s failed for order %s", receiver, order.number)

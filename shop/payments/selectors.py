@@ -235,19 +235,50 @@ def payee_account(order) -> list[dict]:
 
 
 def seller_allows_prepay(partner) -> bool:
-    """Whether the seller lets a company pay before delivery: its payment profile says so; the
-    mall's own seller does unless its profile says otherwise."""
+    """Whether the seller lets a company pay before delivery: as its payment profile says; a
+    seller that has not decided keeps the way companies have always bought (pay first)."""
     if partner is None:
-        return False
+        return True
     profile = SellerPaymentProfile.objects.filter(partner=partner).first()
-    if profile is not None:
-        return profile.allows_prepay
-    return is_mall_partner(partner)
+    return profile.allows_prepay if profile is not None else True
 
 
 def seller_stripe_account(partner) -> str:
     profile = SellerPaymentProfile.objects.filter(partner=partner).first() if partner else None
     return profile.stripe_account_id if profile else ""
+
+
+@dataclass(frozen=True)
+class CardPayee:
+    """Whether ``order`` can be paid by card, and on whose Stripe account."""
+
+    allowed: bool
+    stripe_account: str = ""  # "" with allowed: the mall's own account
+    reason: str = ""
+
+
+def card_payee(order) -> CardPayee:
+    """Card payment only where the seller owns the Stripe account: the mall's own sales on the
+    mall's account; a vendor's sale only when that one vendor connected its own account (a
+    Connect direct charge on it). Never a vendor's money on the mall's account (二清)."""
+    if order_is_mall_sale(order):
+        return CardPayee(allowed=True)
+    sellers = order_sellers(order)
+    if len(sellers) != 1 or sellers[0] is None:
+        return CardPayee(
+            allowed=False,
+            reason=str(_("本订单包含多个销售方的商品，不支持在线支付，请分别向各销售方对公转账。")),
+        )
+    account = seller_stripe_account(sellers[0])
+    if not account:
+        return CardPayee(
+            allowed=False,
+            reason=str(
+                _("供应商 %(name)s 尚未开通自有的在线收款账户，本订单请通过对公转账直接付款给供应商。")
+                % {"name": sellers[0].name}
+            ),
+        )
+    return CardPayee(allowed=True, stripe_account=account)
 
 
 def settlement_for(*, unit, partners) -> tuple[str, str]:
@@ -274,7 +305,7 @@ def settlement_for(*, unit, partners) -> tuple[str, str]:
         return Settlement.PREPAY, str(_("供应商支持先付款后发货：付款确认后供应商安排发货。"))
     return (
         Settlement.AFTER_ACCEPTANCE,
-        str(_("供应商未开通先付款后发货：供应商交付、验收合格后再付款，付款期限自验收之日起算。")),
+        str(_("供应商要求验收后付款：供应商交付、验收合格后再付款，付款期限自验收之日起算。")),
     )
 
 
@@ -529,11 +560,13 @@ def can_confirm_receipt(user, order) -> bool:
 
 
 def invoice_partners_for(user, order) -> list:
-    """Partners whose share of ``order`` this user may record invoices for."""
+    """Partners whose share of ``order`` this user may record invoices for: the invoice is
+    issued by the seller — a vendor for its own lines, an operator for the mall's own (自营)."""
     ids = {pid for pid in order_partner_ids(order) if pid}
-    if not is_operator(user):
-        ids &= set(user_partner_ids(user))
-    return list(Partner.objects.filter(pk__in=ids).order_by("name"))
+    partners = Partner.objects.filter(pk__in=ids).order_by("name")
+    if is_operator(user):
+        return [p for p in partners if is_mall_partner(p)]
+    return [p for p in partners if p.pk in set(user_partner_ids(user))]
 
 
 def visible_lines(user, order):

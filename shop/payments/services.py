@@ -88,6 +88,7 @@ EVENT_MOVES = {
     }
 }
 SLIP_KINDS = {"pdf", "png", "jpeg"}
+INVOICE_FILE_KINDS = {"pdf", "png", "jpeg"}
 
 SOURCE_TYPES = {
     PayMethod.BANK_TRANSFER: ("bank-transfer", "对公转账"),
@@ -207,6 +208,12 @@ def order_status_change(*, order, to: str, actor, note: str = "") -> "Order":
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status == to:
             raise DomainError(_("订单 %(n)s 已是“%(s)s”状态。") % {"n": locked.number, "s": to})
+        if ORDER_IN_FULFILMENT in (locked.status, to) and to != ORDER_CANCELLED:
+            # the payable opens with its due date only through 履约验收 (payable_open)
+            raise DomainError(
+                _("订单 %(n)s 为验收后付款：履约验收合格后系统自动转为待付款，不能手工变更。")
+                % {"n": locked.number}
+            )
         if to == ORDER_CANCELLED and to in settings.OSCAR_ORDER_STATUS_PIPELINE.get(locked.status, ()):
             reason = note or _("平台运营取消订单。")
             for stage in locked.payment_stages.filter(status=PaymentStage.Status.DUE):
@@ -516,6 +523,9 @@ def stripe_attempt_start(*, stage: PaymentStage, user, token: str) -> StripePaym
     token = (token or "").strip()[:64]
     if not token:
         raise DomainError(_("页面已过期，请刷新后重试。"))
+    payee = selectors.card_payee(stage.order)
+    if not payee.allowed:
+        raise DomainError(payee.reason)
     if not selectors.stage_within_card_limit(stage):
         raise DomainError(
             _("该款项金额超过在线支付单笔上限（¥%(max)s），请使用对公转账或分期付款。")
@@ -541,6 +551,7 @@ def stripe_attempt_start(*, stage: PaymentStage, user, token: str) -> StripePaym
             attempt=n,
             client_token=token,
             idempotency_key=f"xh-{stage.order.number}-{stage.sequence}-{n}",
+            stripe_account=payee.stripe_account,
             amount=stage.amount,
             currency=stage.order.currency or "CNY",
             created_by=user,
@@ -659,6 +670,7 @@ def stripe_card_pay(
                 exp_year=card.exp_year,
                 cvc=card.cvc,
                 idempotency_key=f"{key}-pm",
+                stripe_account=attempt.stripe_account,
             )
         if not payment_method_id:
             raise DomainError(_("请填写银行卡信息。"))
@@ -669,11 +681,14 @@ def stripe_card_pay(
                 payment_method=payment_method_id,
                 metadata=_stage_metadata(attempt.stage, attempt),
                 idempotency_key=f"{key}-pi",
+                stripe_account=attempt.stripe_account,
             )
             StripePayment.objects.filter(pk=attempt.pk).update(payment_intent_id=intent.id)
             attempt.refresh_from_db()
         intent = gateway.confirm_payment_intent(
-            intent_id=attempt.payment_intent_id, idempotency_key=f"{key}-confirm"
+            intent_id=attempt.payment_intent_id,
+            idempotency_key=f"{key}-confirm",
+            stripe_account=attempt.stripe_account,
         )
     except gateway.CardDeclined as exc:
         _attempt_failed(attempt, exc.message)
@@ -689,7 +704,9 @@ def stripe_authenticate(*, attempt: StripePayment, user, success: bool) -> Strip
     if attempt.status != _S.REQUIRES_ACTION:
         return attempt
     try:
-        intent = gateway.simulate_authentication(intent_id=attempt.payment_intent_id, success=success)
+        intent = gateway.simulate_authentication(
+            intent_id=attempt.payment_intent_id, success=success, stripe_account=attempt.stripe_account
+        )
     except gateway.CardDeclined as exc:
         _attempt_failed(attempt, exc.message)
         raise DomainError(exc.message) from exc
@@ -707,7 +724,9 @@ def stripe_intent_prepare(*, stage: PaymentStage, user, token: str) -> tuple[Str
     for open_attempt in stage.stripe_payments.exclude(payment_intent_id=None).exclude(status=_S.SUCCEEDED)[
         :1
     ]:
-        intent = gateway.retrieve_payment_intent(open_attempt.payment_intent_id)
+        intent = gateway.retrieve_payment_intent(
+            open_attempt.payment_intent_id, stripe_account=open_attempt.stripe_account
+        )
         if intent.status in {"requires_payment_method", "requires_confirmation", "requires_action"}:
             return open_attempt, intent.client_secret
     attempt = stripe_attempt_start(stage=stage, user=user, token=token)
@@ -718,11 +737,14 @@ def stripe_intent_prepare(*, stage: PaymentStage, user, token: str) -> tuple[Str
             metadata=_stage_metadata(attempt.stage, attempt),
             payment_method_types=list(settings.STRIPE_PAYMENT_METHOD_TYPES),
             idempotency_key=f"{attempt.idempotency_key}-pi",
+            stripe_account=attempt.stripe_account,
         )
         StripePayment.objects.filter(pk=attempt.pk).update(payment_intent_id=intent.id)
         attempt.refresh_from_db()
     else:
-        intent = gateway.retrieve_payment_intent(attempt.payment_intent_id)
+        intent = gateway.retrieve_payment_intent(
+            attempt.payment_intent_id, stripe_account=attempt.stripe_account
+        )
     return attempt, intent.client_secret
 
 
@@ -731,7 +753,11 @@ def stripe_payment_sync(*, attempt: StripePayment, actor=None) -> StripePayment:
     if not attempt.payment_intent_id or attempt.status == _S.SUCCEEDED:
         return attempt
     return stripe_intent_apply(
-        attempt=attempt, intent=gateway.retrieve_payment_intent(attempt.payment_intent_id), actor=actor
+        attempt=attempt,
+        intent=gateway.retrieve_payment_intent(
+            attempt.payment_intent_id, stripe_account=attempt.stripe_account
+        ),
+        actor=actor,
     )
 
 
@@ -787,6 +813,10 @@ def _event_outcome(event: StripeEvent) -> tuple[str, str]:
             }
             return StripeEvent.Status.FLAGGED, note
         return StripeEvent.Status.IGNORED, _("与本商城订单无关的 PaymentIntent。")
+    account = data.get("account") or ""
+    if account and account != attempt.stripe_account:
+        note = _("事件来自 Stripe 账户 %(got)s，与该笔支付的收款账户不符，未记账。") % {"got": account}
+        return StripeEvent.Status.FLAGGED, note
     if event.type == "payment_intent.payment_failed":
         if attempt.status in {_S.SUCCEEDED, _S.FAILED}:
             return StripeEvent.Status.PROCESSED, _("支付失败（已记录）。")
@@ -880,6 +910,7 @@ def invoice_issue(
     tax_rate: Decimal,
     amount: Decimal,
     tax: Decimal,
+    document=None,
 ) -> IssuedInvoice:
     """The vendor records an invoice it issued for its own share of the order.
 
@@ -896,6 +927,12 @@ def invoice_issue(
         raise DomainError(_("税率只能是 13%、9%、6%、3%、1% 或 0%。"))
     tax_rate = Decimal(tax_rate).quantize(CENT)
     number = normalise_invoice_number(number)
+    checked = None
+    if document is not None:
+        try:
+            checked = check_upload(document, allowed=INVOICE_FILE_KINDS)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], fields={"document": exc.messages[0]}) from exc
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         Partner.objects.select_for_update().filter(pk=partner.pk).first()
@@ -931,6 +968,9 @@ def invoice_issue(
                     amount=amount,
                     tax=tax,
                     created_by=actor,
+                    document=document if checked else "",
+                    document_name=checked.display_name if checked else "",
+                    document_kind=checked.kind if checked else "",
                 )
         except IntegrityError:
             raise _invoice_number_taken(partner, number) from None

@@ -41,5 +41,6 @@ urlpatterns = [
     ),
     path("orders/<str:number>/invoice/", views.InvoiceRequestView.as_view(), name="invoice-request"),
     path("transfers/<int:pk>/slip/", views.SlipView.as_view(), name="slip"),
+    path("invoices/<int:pk>/file/", views.InvoiceFileView.as_view(), name="invoice-file"),
     path("stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
 ]

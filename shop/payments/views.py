@@ -68,6 +68,7 @@ def order_page_context(request, order, **overrides) -> dict:
     invoice_request = InvoiceRequest.objects.filter(order=order).first()
     issued = list(order.issued_invoices.select_related("partner"))
     can_pay = selectors.buyer_may(request.user, order, "orders.pay")
+    card_payee = selectors.card_payee(order)
     can_invoice = selectors.buyer_may(request.user, order, "invoices.handle")
     if not can_pay:
         stage = None  # the page shows who pays instead of the payment forms
@@ -85,7 +86,11 @@ def order_page_context(request, order, **overrides) -> dict:
         "transfers": list(order.bank_transfers.select_related("stage")),
         "card_mode": selectors.card_form_mode(),
         "card_limit": selectors.STRIPE_MAX_CHARGE,
-        "card_allowed": bool(stage) and selectors.stage_within_card_limit(stage) and not stage.received,
+        "card_payee": card_payee,
+        "card_allowed": bool(stage)
+        and card_payee.allowed
+        and selectors.stage_within_card_limit(stage)
+        and not stage.received,
         "wallets": selectors.wallet_methods(),
         "open_attempt": selectors.open_stripe_payment(stage) if stage else None,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
@@ -303,6 +308,36 @@ class SlipView(LoginRequiredMixin, View):
         except BankTransfer.DoesNotExist:
             raise Http404
         return slip_response(transfer)
+
+
+class InvoiceFileView(LoginRequiredMixin, View):
+    """The invoice file the seller uploaded: for the order's 财务 (``invoices.handle``)."""
+
+    def get(self, request, pk):
+        from .models import IssuedInvoice
+
+        try:
+            invoice = IssuedInvoice.objects.select_related("order").get(
+                pk=pk, order__in=selectors.buyer_orders(user=request.user).values("pk")
+            )
+        except IssuedInvoice.DoesNotExist:
+            raise Http404
+        _require(request, invoice.order, "invoices.handle")
+        if not invoice.document:
+            raise Http404
+        try:
+            fh = invoice.document.open("rb")
+        except FileNotFoundError:
+            raise Http404
+        response = FileResponse(
+            fh,
+            content_type=SLIP_CONTENT_TYPES.get(invoice.document_kind, "application/octet-stream"),
+            as_attachment=True,
+            filename=invoice.document_name,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")

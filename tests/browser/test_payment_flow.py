@@ -5,7 +5,7 @@ from django.test import Client
 
 from shop.payments.models import PaymentStage
 from tests.factories.accounts import UserFactory, make_vendor_user
-from tests.factories.payments import placed_order
+from tests.factories.payments import connect_stripe, placed_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,7 @@ def test_buyer_pays_an_accepted_quote_by_card_in_the_browser(page, live_server, 
     # given an order placed from an accepted quote (¥23,600.00, one 全款 stage)
     buyer = UserFactory()
     _vendor, partner = make_vendor_user()
+    connect_stripe(partner)  # the vendor takes cards on its own Stripe account
     order = placed_order(buyer=buyer, partner=partner, price="11800.00", qty=2, reference="XJ202611250007")
     _log_in(page, live_server, buyer)
     # when the buyer opens 我的订单, goes to the order and pays by card (3-D Secure required)

@@ -66,6 +66,31 @@ def allow_prepay(partner, allowed: bool = True):
     return partner
 
 
+def connect_stripe(partner, account: str = "acct_1XhVendorOwn0001"):
+    """The seller connected its own Stripe account (card payments are charged on it)."""
+    SellerPaymentProfile.objects.update_or_create(partner=partner, defaults={"stripe_account_id": account})
+    return account
+
+
+def verified_account(
+    partner, *, number: str = "43050175380000000001", bank: str = "中国建设银行长沙麓谷支行"
+):
+    """The vendor's own 对公账户, already verified by an operator (written directly, as the
+    verification leaves it)."""
+    from shop.payments.models import VendorBankAccount
+
+    return VendorBankAccount.objects.create(
+        partner=partner,
+        account_name=partner.name,
+        bank_name=bank,
+        account_number=number,
+        proof=bytes_upload(PDF_BYTES, "开户许可证.pdf"),
+        proof_name="开户许可证.pdf",
+        proof_kind="pdf",
+        status=VendorBankAccount.Status.VERIFIED,
+    )
+
+
 def accept(order, *, at=None, actor=None):
     """The whole order accepted (履约验收) at ``at`` (now): its payable opens, as the acceptance
     of the last line does it."""

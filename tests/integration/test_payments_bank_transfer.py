@@ -14,7 +14,7 @@ from shop.payments.models import BankTransfer, PaymentAuditEvent, PaymentStage
 from shop.payments.services import unpaid_orders_cancel, unpaid_orders_remind
 from tests.conftest import deliver_outbox
 from tests.factories.accounts import OperatorFactory, UserFactory, make_vendor_user
-from tests.factories.payments import placed_order, slip_png, transfer_post, two_vendor_order
+from tests.factories.payments import placed_order, slip_png, transfer_post, two_vendor_order, verified_account
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +55,13 @@ def test_transfer_from_slip_upload_to_vendor_confirmation(client, settings, worl
     settings.MALL_PAYEE_BANK = "中国工商银行长沙分行"
     settings.MALL_PAYEE_ACCOUNT = "1901000000000000001"
     order, buyer, vendor = world["order"], world["buyer"], world["vendor"]
+    account = verified_account(vendor.partners.get(), number="4305017538000000777")
     client.force_login(buyer)
-    # the payment page shows the payee account and the reference to write on the transfer
+    # the payment page shows the vendor's own verified account (never the mall's) and the
+    # reference to write on the transfer
     html = client.get(_detail(order)).content.decode()
-    assert "湖南湘慧科技有限公司" in html and "1901000000000000001" in html
+    assert account.account_name in html and "4305017538000000777" in html
+    assert "湖南湘慧科技有限公司" not in html and "1901000000000000001" not in html
     assert f'<code id="payment-reference">{order.number}-1</code>' in html
     # when the buyer uploads the remittance slip
     response = _upload(client, order, slip=slip_png("工行回单.png"))
@@ -107,8 +110,9 @@ def test_transfer_from_slip_upload_to_vendor_confirmation(client, settings, worl
 
 def test_payee_account_missing_from_settings_is_said_plainly(client, settings, world):
     settings.MALL_PAYEE_NAME = settings.MALL_PAYEE_BANK = settings.MALL_PAYEE_ACCOUNT = ""
+    own_sale = placed_order(buyer=world["buyer"])  # the mall's own (自营) sale: the mall's account
     client.force_login(world["buyer"])
-    html = client.get(_detail(world["order"])).content.decode()
+    html = client.get(_detail(own_sale)).content.decode()
     assert "平台尚未配置对公收款账户，请联系平台客服获取账户信息。请勿向任何个人账户汇款。" in html
     assert 'id="payee-account"' not in html
 
@@ -157,22 +161,26 @@ def test_other_buyers_and_other_vendors_see_nothing(client, world):
     assert client.get(reverse("dashboard:payments-slip", kwargs={"pk": transfer.pk})).status_code == 200
 
 
-def test_multi_vendor_order_is_confirmed_by_an_operator_not_by_one_vendor(client):
+def test_multi_vendor_order_is_confirmed_neither_by_one_vendor_nor_by_the_mall(client):
+    # given a two-vendor order and the buyer's slip for the whole of it
     buyer = UserFactory()
     order, (vendor_a, _partner_a), _b = two_vendor_order(buyer=buyer)
     client.force_login(buyer)
     _upload(client, order)
     transfer = BankTransfer.objects.get()
+    # when vendor A confirms it: refused, it sees only its own line and why
     client.force_login(vendor_a)
     page = client.get(reverse("dashboard:payments-order", kwargs={"number": order.number})).content.decode()
-    assert "收款由平台统一确认" in page and "运维服务" not in page
+    assert "货款按各销售方份额分别支付，本供应商不能确认整笔到账" in page and "运维服务" not in page
     response = _confirm(client, transfer)
     assert response.status_code == 302
     assert BankTransfer.objects.get().status == "submitted"
+    # when an operator confirms it: refused too — the mall never books a vendor's money (二清)
     client.force_login(OperatorFactory())
     _confirm(client, transfer)
     order.refresh_from_db()
-    assert order.status == "已付款"
+    assert BankTransfer.objects.get().status == "submitted"
+    assert order.status == "待付款"
 
 
 def test_deposit_then_balance_moves_the_order_through_partial_payment(client, world):

@@ -11,7 +11,7 @@ from shop.core.exceptions import DomainError
 from shop.payments import gateway, services
 from shop.payments.models import BankTransfer, PaymentAuditEvent, StripePayment
 from tests.factories.accounts import UserFactory, make_vendor_user
-from tests.factories.payments import placed_order, transfer_post
+from tests.factories.payments import connect_stripe, placed_order, transfer_post
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def world():
     buyer = UserFactory()
     vendor, partner = make_vendor_user()
+    connect_stripe(partner)  # the vendor takes cards on its own Stripe account
     order = placed_order(buyer=buyer, partner=partner, price="11800.00", qty=2)  # ¥23,600.00
     return {"buyer": buyer, "vendor": vendor, "order": order}
 

@@ -14,7 +14,7 @@ from shop.payments.services import stripe_event_process
 from shop.payments.tasks import process_stripe_event
 from tests.conftest import wait_until
 from tests.factories.accounts import UserFactory, make_vendor_user
-from tests.factories.payments import event_payload, placed_order, sign_webhook
+from tests.factories.payments import connect_stripe, event_payload, placed_order, sign_webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,7 @@ def _card_post(client, order, number, *, token=None, sequence=1):
 def buyer_order(client):
     buyer = UserFactory()
     _vendor, partner = make_vendor_user()
+    connect_stripe(partner)  # card payments only on a Stripe account the vendor owns
     order = placed_order(buyer=buyer, partner=partner, price="11800.00", qty=2)
     client.force_login(buyer)
     return order

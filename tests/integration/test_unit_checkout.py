@@ -18,7 +18,14 @@ from shop.buyers.models import ApprovalRequest, BudgetCommitment, BudgetLine
 from shop.buyers.services import approval_decide
 from shop.payments.models import BankTransfer, StripePayment
 from tests.factories.catalogue import ProductClassFactory, ProductFactory
-from tests.factories.payments import outsider_member, transfer_post, unit_order, unit_world
+from tests.factories.payments import (
+    accept,
+    connect_stripe,
+    outsider_member,
+    transfer_post,
+    unit_order,
+    unit_world,
+)
 
 Order = get_model("order", "Order")
 
@@ -108,6 +115,10 @@ def test_direct_order_over_the_threshold_from_checkout_to_payment(client):
         == "approved"
     )
     order.refresh_from_db()
+    # a government unit pays after 履约验收: the order goes to 履约中, the vendor delivers and
+    # the unit accepts it; then it is payable
+    assert order.status == "履约中"
+    accept(order, actor=world.handler.user)
     assert order.status == "待付款"
     # then the vendor sees it
     assert order.number in vendor.get(reverse("dashboard:payments-list")).content.decode()
@@ -172,9 +183,11 @@ def test_a_member_without_the_handler_role_cannot_check_out(client):
 
 @pytest.mark.django_db
 def test_the_units_finance_pays_by_card_and_the_budget_is_spent(client, localstripe):
-    # given a unit order of ¥12,000 (under the approval threshold: payable at once)
+    # given a unit order of ¥12,000 (under the approval threshold), delivered and accepted, of a
+    # vendor that takes cards on its own Stripe account
     world = unit_world()
-    order = unit_order(world, price="12000.00", qty=1)
+    connect_stripe(world.partner)
+    order = unit_order(world, price="12000.00", qty=1, accepted=True)
     url = reverse("payments:card-pay", kwargs={"number": order.number, "sequence": 1})
     card = {"token": "unit-card-1", "number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"}
     # the 经办人 who placed it cannot pay it by card: the Chinese 403, Stripe is not called
@@ -211,7 +224,7 @@ def at_once(calls):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("price", "status"),
-    [("40000.00", "待付款"), ("60000.00", "待审批")],
+    [("40000.00", "履约中"), ("60000.00", "待审批")],  # a government unit: paid after acceptance
     ids=["committed-at-placement", "committed-on-submission-for-approval"],
 )
 def test_two_checkouts_against_the_last_of_a_budget_line_place_one_order(price, status):

@@ -20,6 +20,7 @@ from shop.quotes.models import QuoteRequest
 from tests.factories.accounts import UserFactory
 from tests.factories.buyers import make_unit
 from tests.factories.catalogue import ProductFactory
+from tests.factories.payments import accept
 from tests.factories.quotes import request_data
 from tests.unit.test_unit_approvals import KIND, paper, snap  # noqa: F401  (paper: the fixture)
 
@@ -347,8 +348,9 @@ def test_a_member_without_the_role_cannot_decide_on_the_page(paper):  # noqa: F8
 
 
 def unit_order(unit, member, number_hint=0, status=None):
+    """An order of the (government) unit, delivered and accepted: due for payment."""
     product = ProductFactory(price=Decimal("1180.00"))
-    return order_place(
+    order = order_place(
         user=member.user,
         lines=[
             OrderLineSpec(
@@ -364,6 +366,7 @@ def unit_order(unit, member, number_hint=0, status=None):
         unit=unit,
         status=status,
     )
+    return accept(order) if status is None else order
 
 
 def quoted_request(unit, member, n):

@@ -35,7 +35,7 @@ def world():
     partner, _u = make_vendor("星城科技")
     product = stocked_product(vendors=[(partner, "11800.00")], title="MKU-报告厅音响")
     qr = submit_request(buyer=w.handler.user, lines=[(product, 1)], budget_line=w.line, remark="MKU-request")
-    due = unit_order(w, price="20000.00", qty=1)  # under ¥50,000: 待付款 at once
+    due = unit_order(w, price="20000.00", qty=1, accepted=True)  # under ¥50,000, accepted: 待付款
     waiting = unit_order(w, price="30000.00", qty=2)  # ¥60,000: 待审批
     approval = approval_pending_for(kind="order", subject_id=waiting.pk)
     users = {

@@ -1,11 +1,14 @@
 """Rows of the sellers' payment settings for the isolation matrix: each side's vendor has a
 verified 对公账户 whose bank name carries the side's marker (its vendor, the side's buyer paying
-its order and operators may see it; nobody else) and a private proof document."""
+its order and operators may see it; nobody else) and a private proof document; each side's
+order has an invoice its vendor issued, with a private file."""
+
+from decimal import Decimal
 
 from django.utils import timezone
 
 from shop.core.uploads import bytes_upload
-from shop.payments.models import VendorBankAccount
+from shop.payments.models import IssuedInvoice, VendorBankAccount
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -26,3 +29,16 @@ def build(world) -> None:
         )
         s.extra["bank_account"] = account
         s.extra.setdefault("markers", []).append(s.marker("bank"))
+        s.extra["issued_invoice"] = IssuedInvoice.objects.create(
+            order=s.order,
+            partner=s.partner,
+            invoice_type="normal",
+            number=f"2643000000{'1' if s.name == 'a' else '2'}0001",
+            issued_on=timezone.localdate(),
+            tax_rate=Decimal("0.13"),
+            amount=Decimal("100.00"),
+            tax=Decimal("13.00"),
+            document=bytes_upload(PDF, "发票.pdf"),
+            document_name="发票.pdf",
+            document_kind="pdf",
+        )

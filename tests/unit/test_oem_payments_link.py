@@ -16,7 +16,6 @@ from tests.factories.oem import (
     oem_private_root,  # noqa: F401  (fixture)
     offered_oem_order,
 )
-from tests.factories.payments import allow_prepay
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")]
 
@@ -24,7 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("oem_private_root")
 @pytest.fixture
 def confirmed():
     vendor, partner = make_vendor_user()
-    allow_prepay(partner)  # the deposit is paid before production: the vendor lets companies pay first
     buyer = UserFactory(username="pay-buyer")
     order = offered_oem_order(buyer=buyer, product=make_oem_product(partner=partner), vendor=vendor)
     order = services.oem_order_accept_offer(order=order, actor=buyer, offer_revision=order.offer_revision)

@@ -6,14 +6,12 @@ from oscar.test.factories import create_product
 from shop.core.exceptions import DomainError
 from shop.payments.orders import OrderLineSpec, order_place
 from tests.factories.accounts import UserFactory
-from tests.factories.payments import allow_prepay
 
 pytestmark = pytest.mark.django_db
 
 
 def _spec(price="11800.00", qty=2, rate="0.13"):
     product = create_product(title="75 寸会议一体机", price=Decimal(price), num_in_stock=10)
-    allow_prepay(product.stockrecords.first().partner)  # a seller paid before delivery
     return OrderLineSpec(
         product=product,
         stockrecord=product.stockrecords.first(),

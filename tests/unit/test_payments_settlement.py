@@ -104,13 +104,22 @@ def test_company_pays_first_only_where_the_seller_allows_it():
     _u1, allowing = make_vendor_user()
     _u2, not_allowing = make_vendor_user()
     SellerPaymentProfile.objects.create(partner=allowing, allows_prepay=True)
+    SellerPaymentProfile.objects.create(partner=not_allowing, allows_prepay=False)
     # when each sells to the company (the order as an accepted quote)
     prepaid = placed_order(buyer=buyer, partner=allowing)
     after = placed_order(buyer=buyer, partner=not_allowing)
     # then the allowing vendor's order is paid first, the other after acceptance
     assert (prepaid.origin.settlement, prepaid.status) == (Settlement.PREPAY, "待付款")
     assert (after.origin.settlement, after.status) == (Settlement.AFTER_ACCEPTANCE, "履约中")
-    assert after.origin.settlement_reason.startswith("供应商未开通先付款后发货")
+    assert after.origin.settlement_reason.startswith("供应商要求验收后付款：")
+
+
+def test_a_seller_that_has_not_decided_is_paid_first_as_before():
+    # given a vendor without a payment profile selling to a buyer without a unit
+    _u, vendor = make_vendor_user()
+    order = placed_order(buyer=UserFactory(), partner=vendor)
+    # then the order is paid before delivery, as company orders always were
+    assert (order.origin.settlement, order.status) == (Settlement.PREPAY, "待付款")
 
 
 def test_mall_own_sale_is_paid_first_by_default():
@@ -121,8 +130,9 @@ def test_mall_own_sale_is_paid_first_by_default():
 
 
 def test_order_with_one_seller_not_allowing_prepay_is_paid_after_acceptance():
-    # given a mall line and a line of a vendor without a payment profile
+    # given a mall line and a line of a vendor that wants to be paid after acceptance
     _u, vendor = make_vendor_user()
+    SellerPaymentProfile.objects.create(partner=vendor, allows_prepay=False)
     order = placed_order(
         buyer=UserFactory(),
         lines=[("会议一体机", "11800.00", 1, "0.13", None), ("运维服务", "3000.00", 1, "0.06", vendor)],
@@ -196,3 +206,19 @@ def test_term_is_the_default_without_a_contract(settings):
     order = placed_order(buyer=UserFactory())
     # then its term is the setting's
     assert order_term_days(order) == 25
+
+
+def test_an_operator_cannot_open_or_close_fulfilment_by_hand():
+    # given a government unit's order in 履约中
+    from shop.payments.services import order_status_change
+    from tests.factories.accounts import OperatorFactory
+
+    world = unit_world()
+    order = unit_order(world, price="10000.00", qty=1)
+    # when an operator moves it to 待付款 by hand
+    with pytest.raises(DomainError, match="履约验收合格后系统自动转为待付款，不能手工变更"):
+        order_status_change(order=order, to="待付款", actor=OperatorFactory())
+    # then it stays 履约中 with no due date
+    order.refresh_from_db()
+    assert order.status == "履约中"
+    assert order.payment_stages.get().due_on is None
