@@ -42,6 +42,7 @@ from .models import (
     VersionKind,
     VersionStatus,
 )
+from .notify import notify
 
 log = logging.getLogger(__name__)
 Order = get_model("order", "Order")
@@ -246,6 +247,13 @@ def contract_ensure(*, order_id: int) -> Contract | None:
         )
         version = ContractVersion.objects.create(
             contract=contract, sequence=1, kind=VersionKind.ORIGINAL, terms=contract_terms(contract)
+        )
+        notify(
+            contract,
+            sides=(Side.BUYER, Side.VENDOR),
+            subject=f"采购合同 {contract.number} 待确认签订",
+            body="成交后的采购合同草稿已生成。请核对合同文本（双方确认签订前，采购人可修改交货、验收、付款期限等条款），然后在线确认签订。",
+            key="drafted",
         )
         _event(
             contract,
@@ -482,6 +490,15 @@ def contract_confirm(
         )
         if locked.confirmations.count() == 2:
             _version_signed(locked, contract=contract, actor=user, now=now or timezone.now())
+        else:
+            other = Side.VENDOR if side == Side.BUYER else Side.BUYER
+            notify(
+                contract,
+                sides=(other,),
+                subject=f"{Side(side).label}已确认签订{locked.title} {contract.number}",
+                body=f"{party}已在线确认签订{locked.title}，请查看文本后确认签订。",
+                key=f"v{locked.sequence}:confirmed:{side}",
+            )
     return confirmation
 
 
@@ -514,6 +531,13 @@ def _version_signed(version: ContractVersion, *, contract: Contract, actor, now:
         _event(
             contract, kind="supplement_signed", actor=actor, note=f"{version.title}经双方确认签订，变更生效"
         )
+    notify(
+        contract,
+        sides=(Side.BUYER, Side.VENDOR),
+        subject=f"{version.title} {contract.number} 已签订",
+        body=f"{version.title}已经双方在线确认签订，签署版文本（含签署页与文件校验值）可在合同页面下载。",
+        key=f"v{version.sequence}:signed",
+    )
     from . import tasks
 
     enqueue_on_commit(tasks.contract_version_render, version.pk)
@@ -599,6 +623,13 @@ def supplement_propose(
             actor=user,
             note=f"{version.title}："
             + "；".join(f"{c['label']} {c['old']} → {c['new']}" for c in terms["changes"]),
+        )
+        notify(
+            locked,
+            sides=(Side.BUYER, Side.VENDOR),
+            subject=f"{version.title} {locked.number} 待确认签订",
+            body="对方提出了补充协议，变更内容见合同页面；双方确认签订后生效。",
+            key=f"v{version.sequence}:proposed",
         )
         from . import tasks
 

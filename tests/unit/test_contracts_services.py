@@ -353,7 +353,10 @@ def test_signed_is_immutable_and_a_supplement_needs_both(django_capture_on_commi
         ).count()
         == 1
     )
-    assert len(callbacks) == 1  # the signed PDF is rendered by the task
+    renders = [
+        c for c in callbacks if getattr(c, "task_name", "") == "shop.contracts.tasks.contract_version_render"
+    ]
+    assert len(renders) == 1  # the signed PDF is rendered by the task
     original = render(s["version"])
     pdf, sha = bytes(original.pdf), original.pdf_sha256
     assert original.signed_pdf_sha256 == hashlib.sha256(bytes(original.signed_pdf)).hexdigest()
@@ -531,3 +534,30 @@ def test_accepting_a_quote_through_the_quotes_service_creates_one_contract(
     assert (contract.buyer_name, contract.buyer_uscc) == (qr.org_name, qr.org_uscc)
     assert (contract.delivery_place, contract.delivery_date) == (qr.delivery_address, qr.needed_by)
     assert ContractVersion.objects.get().terms["total_upper"] == "贰万贰仟元整"
+
+
+def test_the_parties_are_told_when_the_draft_is_ready_when_the_other_confirmed_and_when_signed(
+    django_capture_on_commit_callbacks,
+):
+    from shop.core.models import OutboundEmail
+
+    Notification = get_model("communication", "Notification")
+    s = signed_setup(django_capture_on_commit_callbacks)
+    number = s["contract"].number
+    members = s["members"]
+    # the draft: the unit's members who may confirm (管理员, 经办人) and the vendor's users
+    drafted = f"采购合同 {number} 待确认签订"
+    assert set(Notification.objects.filter(subject=drafted).values_list("recipient", flat=True)) == {
+        members["admin"].user.pk,
+        members["handler"].user.pk,
+        s["vendor"].pk,
+    }
+    assert OutboundEmail.objects.filter(subject=f"【湘慧商城】{drafted}").count() == 2  # one per side
+    # the buyer confirms: the vendor is told
+    confirm(s["version"], members["handler"].user)
+    told = Notification.objects.get(subject=f"甲方（采购人）已确认签订采购合同 {number}")
+    assert told.recipient == s["vendor"]
+    # both confirmed: both sides are told once
+    confirm(s["version"], s["vendor"])
+    assert Notification.objects.filter(subject=f"采购合同 {number} 已签订").count() == 3
+    assert OutboundEmail.objects.filter(subject=f"【湘慧商城】采购合同 {number} 已签订").count() == 2
