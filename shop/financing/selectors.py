@@ -1,6 +1,7 @@
 """Reads of 规划融资 applications: who sees which (the buyer's unit by role, the vendor of the
 package, operators), the package's range, the current LPR."""
 
+import re
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -16,7 +17,6 @@ FREELANCE_CLASS = "settlement-service"
 # product does not carry the attributes
 DEFAULT_MIN_YUAN = Decimal("10000000")
 DEFAULT_MAX_YUAN = Decimal("1000000000")
-DEFAULT_MIN_TERM_YEARS = 1
 
 
 def _class_slug(product) -> str:
@@ -40,21 +40,45 @@ def _attr(product, code):
         return None
 
 
+_UNITS = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?\s*(?:-|–|—|~|～|至|到)\s*(\d+(?:\.\d+)?)\s*(万|亿)?")
+
+
+def range_from_text(text: str) -> tuple[Decimal, Decimal] | None:
+    """(low, high) in yuan from the catalogue's wording, e.g. "1000 万-10 亿"."""
+    match = _RANGE.search(text or "")
+    if not match:
+        return None
+    low, low_unit, high, high_unit = match.groups()
+    high_unit = high_unit or ""
+    low_unit = low_unit or high_unit  # "1000-5000 万"
+    return Decimal(low) * _UNITS[low_unit], Decimal(high) * _UNITS[high_unit]
+
+
 def amount_range(*, product) -> tuple[Decimal, Decimal]:
-    """(lowest, highest) amount in yuan one may apply for, from the package's attributes."""
-    low = _attr(product, "financing_min_yuan") if product is not None else None
-    high = _attr(product, "financing_max_yuan") if product is not None else None
-    low = Decimal(str(low)) if low not in (None, "") else DEFAULT_MIN_YUAN
-    high = Decimal(str(high)) if high not in (None, "") else DEFAULT_MAX_YUAN
-    return low, high
+    """(lowest, highest) amount in yuan one may apply for: the package's 最低/最高融资额
+    attributes, else its 融资额度 wording ("1000 万-10 亿"), else the package's published range."""
+    if product is None:
+        return DEFAULT_MIN_YUAN, DEFAULT_MAX_YUAN
+    low, high = _attr(product, "financing_min_yuan"), _attr(product, "financing_max_yuan")
+    if low not in (None, "") and high not in (None, ""):
+        return Decimal(str(low)), Decimal(str(high))
+    parsed = range_from_text(str(_attr(product, "financing_range") or ""))
+    if parsed is not None:
+        return parsed
+    return DEFAULT_MIN_YUAN, DEFAULT_MAX_YUAN
 
 
 def min_term_months(*, product) -> int:
+    """The shortest term: the package's 最短期限（年）, else its wording ("一年起"), else a year."""
     years = _attr(product, "min_term_years") if product is not None else None
     try:
         years = int(years)
     except (TypeError, ValueError):
-        years = DEFAULT_MIN_TERM_YEARS
+        text = str(_attr(product, "term") or "") if product is not None else ""
+        match = re.search(r"(\d+|[一二三四五])\s*年起", text)
+        words = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+        years = (int(match.group(1)) if match.group(1).isdigit() else words[match.group(1)]) if match else 1
     return max(years, 1) * 12
 
 

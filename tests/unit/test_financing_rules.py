@@ -180,3 +180,30 @@ def test_hunan_has_fourteen_cities_and_122_county_level_divisions():
     assert region_parse("株洲市/株洲县") is None  # became 渌口区 in 2018
     assert region_parse("长沙市").label == "长沙市（全市州）"
     assert region_parse("长沙市", county_required=True) is None
+
+
+def test_the_loaded_catalogues_financing_package_has_its_published_range():
+    # given the catalogue as make run loads it (catalog_fixtures/12_planning_finance.yaml)
+    from io import StringIO
+
+    from django.core.management import call_command
+    from oscar.core.loading import get_model
+
+    call_command("load_catalogue", stdout=StringIO())
+    package = get_model("catalogue", "Product").objects.get(upc="XH-FINANCE")
+    # then it is a financing package of ¥10,000,000 – ¥1,000,000,000, a year at least
+    assert selectors.is_financing_product(package)
+    assert selectors.amount_range(product=package) == (Decimal("10000000"), Decimal("1000000000"))
+    assert selectors.min_term_months(product=package) == 12
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1000 万-10 亿", (Decimal("10000000"), Decimal("1000000000"))),
+        ("500-800 万", (Decimal("5000000"), Decimal("8000000"))),
+        ("面议", None),
+    ],
+)
+def test_a_range_is_read_from_the_catalogues_wording(text, expected):
+    assert selectors.range_from_text(text) == expected
