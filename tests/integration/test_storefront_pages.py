@@ -164,7 +164,7 @@ def test_product_page_shows_from_price_variants_specs_tax_unit_and_actions(clien
     assert (
         f'name="child_id" value="{child.pk}" form="add_to_basket_form" data-price="¥11,800" checked' in html
     )
-    assert "加入购物车" in text
+    assert "加入采购车" in text
     assert 'action="/quotes/' in html  # the quotes app's product actions are included
 
 
@@ -185,7 +185,7 @@ def test_quote_only_product_says_so_and_cannot_go_in_the_basket(client, catalogu
     assert "价格 面议 仅询价" in text
     assert "该商品仅支持询价，价格面议，以供应商报价为准。" in text
     assert "税率 6%（含税价）" in text
-    assert "加入购物车" not in text
+    assert "加入采购车" not in text
 
 
 def test_unapproved_or_hidden_products_are_404_for_buyers_but_visible_to_operators(client, catalogue):

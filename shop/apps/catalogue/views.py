@@ -156,7 +156,7 @@ class ProductCategoryView(TemplateView):
 @method_decorator(STOREFRONT_PAGE, name="dispatch")
 class ProductDetailView(TemplateView):
     """A product: gallery, 起价 or 仅询价, specs, variants, then the actions of the other apps
-    (询价, OEM, 加入购物车) rendered live with ``product`` in context."""
+    (询价, OEM, 加入采购车) rendered live with ``product`` in context."""
 
     template_name = "oscar/catalogue/detail.html"
 
