@@ -167,7 +167,8 @@ def _original(doc: _Layout, terms: dict) -> None:
     )
     doc.p("第三条　交货", "head")
     doc.p(f"交货地点：{terms['delivery_place'] or '由甲方书面通知'}", "base")
-    doc.p(f"交货日期：{_day(terms['delivery_date'], '合同签订之日起 15 日内')}前交货（可分批交货）。", "base")
+    when = f"{_day(terms['delivery_date'])}前" if terms["delivery_date"] else "合同签订之日起 15 日内"
+    doc.p(f"交货日期：{when}交货（可分批交货）。", "base")
     doc.p("第四条　履约验收", "head")
     doc.p(terms["acceptance_terms"], "base")
     doc.p("第五条　付款", "head")
