@@ -1,6 +1,7 @@
 """Orders ready for delivery and 履约验收, built the way the mall builds them.
 
 w = fulfilment_world()                  # a company unit (管理员, 经办人, 审批人, 财务) and a vendor
+                                        # whose company buyers pay after acceptance
 order = unit_order(w, qty=5)            # a direct order of the unit, 验收后付款 (履约中)
 order = paid_order(w, qty=5)            # the vendor allows 付款后发货: placed, then paid
 order = unit_order(w, lines=[...])      # several lines: (title, price, qty, partner)
@@ -39,6 +40,7 @@ def fulfilment_world(*, org_type=OrgType.PRIVATE) -> FulfilmentWorld:
         },
     )
     vendor, partner = make_vendor_user()
+    set_prepay(partner, allowed=False)  # companies pay this vendor after 履约验收
     return FulfilmentWorld(
         unit=unit,
         admin=members["admin"].user,
@@ -73,11 +75,15 @@ def pay_all(order) -> None:
     order.refresh_from_db()
 
 
-def allow_prepay(partner) -> None:
-    """The vendor lets companies pay before delivery (its payment setting)."""
+def set_prepay(partner, *, allowed: bool) -> None:
+    """Whether the vendor lets companies pay before delivery (its payment setting)."""
     from shop.payments.models import SellerPaymentProfile
 
-    SellerPaymentProfile.objects.update_or_create(partner=partner, defaults={"allows_prepay": True})
+    SellerPaymentProfile.objects.update_or_create(partner=partner, defaults={"allows_prepay": allowed})
+
+
+def allow_prepay(partner) -> None:
+    set_prepay(partner, allowed=True)
 
 
 def paid_order(w: FulfilmentWorld, **kwargs):
