@@ -43,6 +43,8 @@ SPEC_TYPES = ("text", "integer", "boolean", "float")
 SPEC_VALUE_MAX = 20  # longer texts are descriptions, not specifications to filter by
 SPEC_ATTRIBUTES_MAX = 8
 SPEC_VALUES_MAX = 12
+ATTRIBUTE_ROWS_MAX = 2000
+LIST_VALUES_MAX = 30  # brands and sellers shown, the most common first
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,127}$")
 FACET_PARAMETERS = ("brand", "seller", "price", "spec")
 
@@ -257,6 +259,9 @@ def _attribute_rows(ids: QuerySet) -> QuerySet:
         .filter(Q(value_text__isnull=True) | Q(text_len__lte=SPEC_VALUE_MAX))
         .values("attribute__code", "value_text", "value_integer", "value_boolean", "value_float")
         .annotate(n=Count("base", distinct=True), name=Min("attribute__name"), pos=Min("attribute_id"))
+        # the most common values first, and a bound on what a category of unique model names
+        # (one value per product) can send back
+        .order_by("pos", "-n")[:ATTRIBUTE_ROWS_MAX]
     )
 
 
@@ -301,7 +306,8 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
     brand = by_code.pop(BRAND_CODE, None)
     if brand or filters.brand:
         facet = Facet("brand", "品牌", clear_url=url(replace(filters, brand="")) if filters.brand else "")
-        for text, n in sorted((brand or {"values": {}})["values"].items(), key=lambda kv: (-kv[1], kv[0])):
+        brands = sorted((brand or {"values": {}})["values"].items(), key=lambda kv: (-kv[1], kv[0]))
+        for text, n in brands[:LIST_VALUES_MAX]:
             chosen = text == filters.brand
             facet.values.append(
                 FacetValue(text, n, url(replace(filters, brand="" if chosen else text)), chosen)
@@ -316,7 +322,7 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
         .annotate(n=Count("base", distinct=True))
         .order_by("-n", "partner__name")
     )
-    sellers = list(seller_rows)
+    sellers = list(seller_rows[:LIST_VALUES_MAX])
     if len(sellers) > 1 or filters.seller:
         facet = Facet(
             "seller", "供应商", clear_url=url(replace(filters, seller=None)) if filters.seller else ""
@@ -374,7 +380,10 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
             re.sub(r"（.*?）$", "", entry["name"]) if entry["name"] else code,
             clear_url=url(filters.with_spec(code, None)) if chosen_value is not None else "",
         )
-        values = sorted(entry["values"].items(), key=lambda kv: _sort_key(kv[0]))[:SPEC_VALUES_MAX]
+        common = sorted(entry["values"].items(), key=lambda kv: (-kv[1], _sort_key(kv[0])))[:SPEC_VALUES_MAX]
+        if chosen_value is not None and chosen_value not in dict(common):
+            common.append((chosen_value, entry["values"].get(chosen_value, 0)))
+        values = sorted(common, key=lambda kv: _sort_key(kv[0]))
         for text, n in values:
             chosen = text == chosen_value
             facet.values.append(

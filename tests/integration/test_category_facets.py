@@ -229,3 +229,33 @@ def test_breadcrumbs_name_each_level_once(client):
         "信创产品",
         "华为信创产品",
     ]
+
+
+def test_a_specification_shows_its_twelve_most_common_values(client, shelf):
+    # given thirteen more products, each with a voltage of its own
+    pclass = Product.objects.get(title="路灯控制器").product_class
+    voltage = pclass.attributes.get(code="voltage")
+    for n in range(13):
+        _set(
+            ProductFactory(title=f"型号{n}", product_class=pclass, categories=[shelf["root"]]),
+            voltage,
+            f"V{n}",
+        )
+    cache.clear()
+    # when the category is opened
+    html = client.get(shelf["root"].get_absolute_url()).content.decode()
+    # then the most common value and the first eleven of the rest (in value order) are offered
+    assert [(label, n) for label, n, _ in facet_groups(html)["电压"]] == [
+        ("220V", 2),
+        ("380V", 1),
+        ("V0", 1),
+        ("V1", 1),
+        ("V10", 1),
+        ("V11", 1),
+        ("V12", 1),
+        ("V2", 1),
+        ("V3", 1),
+        ("V4", 1),
+        ("V5", 1),
+        ("V6", 1),
+    ]
