@@ -147,15 +147,14 @@ def cjk_font(text: str, *, bold: bool = False) -> str:
     with _lock:
         if name not in _registered:
             font = ReportlabTTFont(name, io.BytesIO(data))
-            # reportlab maps a dynamic font whose face name it has seen before to the first
-            # font registered under that face name: every subset has the same PostScript name,
-            # so without a face name of its own each later subset would draw with the first
-            # one's glyphs (characters missing from it come out as blanks)
-            font.face.name = name.encode()
+            # reportlab maps a dynamic font whose face name (NotoSansSC-Regular, the same for
+            # every subset) it has seen before to the first font registered under it, so each
+            # later subset would draw with the first one's glyphs (characters missing from it
+            # come out blank): forget the face name first, so this subset registers as itself
+            pdfmetrics._dynFaceNames.pop(font.face.name, None)
             pdfmetrics.registerFont(font)
             _registered[name] = name
             while len(_registered) > KEEP_REGISTERED:
                 old, _ = _registered.popitem(last=False)
                 pdfmetrics._fonts.pop(old, None)
-                pdfmetrics._dynFaceNames.pop(old.encode(), None)
         return name
