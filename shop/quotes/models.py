@@ -248,6 +248,23 @@ class QuoteRequest(OrganisationSnapshot, InvoiceWish):
         return self.number
 
     @property
+    def status_label(self) -> str:
+        """The status as the buyer reads it: a request that no vendor has priced yet (only the
+        catalogue's 参考报价 so far, or still being routed) is 等待报价, not 已报价. Reads the
+        vendor quotes the page prefetched."""
+        waiting = (RequestStatus.SUBMITTED, RequestStatus.PROCESSING, RequestStatus.QUOTED)
+        if self.status not in waiting:
+            return self.get_status_display()
+        priced = {
+            VendorQuoteStatus.ANSWERED,
+            VendorQuoteStatus.REVISION_REQUESTED,
+            VendorQuoteStatus.ACCEPTED,
+        }
+        if any(vq.status in priced for vq in self.vendor_quotes.all()):
+            return self.get_status_display()
+        return str(_("等待报价"))
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_REQUEST_STATUSES
 

@@ -1,14 +1,18 @@
 """Buyer pages and the vendor dashboard over HTTP: the quote list, submitting, detail and
 actions, and who may see what (another buyer's request, another vendor's quote → 404)."""
 
+import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from shop.core.uploads import bytes_upload
+from shop.quotes import services
 from shop.quotes.models import QuoteList, QuoteRequest
+from shop.quotes.services import PriceInput
 from tests.factories.accounts import OperatorFactory, UserFactory
 from tests.factories.quotes import form_data, make_vendor, process, stocked_product, submit_request
 
@@ -310,3 +314,36 @@ def test_a_parent_product_page_asks_for_a_variant_and_the_parent_itself_is_refus
     assert [(line.product, line.quantity) for line in QuoteList.objects.get().lines.all()] == [
         (children[1], 2)
     ]
+
+
+def test_a_request_no_vendor_has_priced_reads_waiting_and_an_answered_one_quoted(client):
+    # given a routed request whose vendor has not answered yet (a 待报价 quote only)
+    vendor, vendor_user = make_vendor("甲")
+    product = stocked_product(vendors=[(vendor, "11800.00")], title="会议平板", price_is_from=True)
+    buyer = UserFactory()
+    qr = process(submit_request(buyer=buyer, lines=[(product, 2)]))
+    client.force_login(buyer)
+    detail_url = reverse("quotes:detail", kwargs={"number": qr.number})
+
+    def shown_status() -> tuple[str, str]:
+        detail = client.get(detail_url).content.decode()
+        mine = client.get(reverse("quotes:mine")).content.decode()
+        return (
+            re.search(r'id="quote-request-status" data-status="quoted">([^<]+)<', detail).group(1),
+            re.search(r'class="quote-status quote-status-quoted">([^<]+)<', mine).group(1),
+        )
+
+    # when the buyer opens the request and the list, before and after the vendor answers
+    before = shown_status()
+    vq = qr.vendor_quotes.get()
+    services.vendor_quote_answer(
+        vendor_quote=vq,
+        actor=vendor_user,
+        prices={line.pk: PriceInput(Decimal("11500.00"), Decimal("0.13")) for line in vq.lines.all()},
+        lead_time_days=10,
+        valid_until=timezone.localdate() + timedelta(days=15),
+    )
+    after = shown_status()
+    # then it reads 等待报价 first and 已报价 once priced (the stored status is 已报价 throughout)
+    assert qr.status == "quoted"
+    assert (before, after) == (("等待报价", "等待报价"), ("已报价", "已报价"))

@@ -232,8 +232,8 @@ def test_accepting_over_the_threshold_waits_for_approval_with_the_budget_committ
         "total": "60000.00",
         "revision": w.vq.revision,
         "budget_line": w.line.pk,
-        "note": f"报价单 {w.vq.number}，交货期 {w.vq.lead_time_days} 天，"
-        f"有效期至 {timezone.localtime(w.vq.valid_until):%Y-%m-%d}",
+        # (the catalogue states no lead time and the quote gave none: the note names none)
+        "note": f"报价单 {w.vq.number}，有效期至 {timezone.localtime(w.vq.valid_until):%Y-%m-%d}",
     }
     # and the budget line's share is committed for the approval
     assert (w.line.committed, w.line.available) == (Decimal("60000.00"), Decimal("140000.00"))
