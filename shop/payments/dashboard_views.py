@@ -76,6 +76,7 @@ def _confirm_note(user, order) -> str:
 def dashboard_order_context(request, order, **overrides) -> dict:
     user = request.user
     can_confirm = selectors.can_confirm_receipt(user, order)
+    can_view = can_confirm or is_operator(user)
     partners = selectors.invoice_partners_for(user, order)
     shares = [
         (p, selectors.partner_share(order, p.pk), selectors.invoiced_by_rate(order, p.pk)) for p in partners
@@ -89,17 +90,19 @@ def dashboard_order_context(request, order, **overrides) -> dict:
         "order": order,
         "lines": list(selectors.visible_lines(user, order)),
         "can_confirm": can_confirm,
-        "stages": selectors.with_outstanding(order.payment_stages.all()) if can_confirm else [],
+        # operators see every order's payments (oversight of overdue payables), confirm only their own
+        "can_view": can_view,
+        "stages": selectors.with_outstanding(order.payment_stages.all()) if can_view else [],
         "transfers": list(order.bank_transfers.select_related("stage", "uploaded_by", "reviewed_by"))
-        if can_confirm
+        if can_view
         else [],
-        "stripe_payments": list(order.stripe_payments.select_related("stage")) if can_confirm else [],
+        "stripe_payments": list(order.stripe_payments.select_related("stage")) if can_view else [],
         "invoice_request": InvoiceRequest.objects.filter(order=order).first(),
         "shares": shares,
         "issued_invoices": list(issued),
         "invoice_form": IssueInvoiceForm(partners=partners, rates=rates),
         "review_form": ReviewForm(),
-        "events": selectors.order_audit_events(order) if can_confirm else [],
+        "events": selectors.order_audit_events(order) if can_view else [],
         "confirm_note": "" if can_confirm else _confirm_note(user, order),
         "error": "",
     }
@@ -185,7 +188,8 @@ class TransferReviewView(VendorOrOperatorMixin, View):
 class DashboardSlipView(VendorOrOperatorMixin, View):
     def get(self, request, pk):
         transfer = _transfer_for(request, pk)
-        if not selectors.can_confirm_receipt(request.user, transfer.order):
+        # the seller that confirms it reads it; operators may read any (oversight, disputes)
+        if not (is_operator(request.user) or selectors.can_confirm_receipt(request.user, transfer.order)):
             raise Http404
         return slip_response(transfer)
 
