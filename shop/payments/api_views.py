@@ -35,7 +35,8 @@ ERRORS = {
 class StageSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaymentStage
-        fields = ["sequence", "label", "amount", "status", "paid_at", "paid_via"]
+        fields = ["sequence", "label", "amount", "status", "paid_at", "paid_via", "due_on"]
+        extra_kwargs = {"due_on": {"help_text": "付款期限（验收后付款的订单在履约验收合格后才有）"}}
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -55,6 +56,9 @@ class OrderSerializer(serializers.Serializer):
     unit = serializers.SerializerMethodField(help_text="采购单位 id（个人采购为 null）")
     budget_line = serializers.SerializerMethodField(help_text="预算 id（未使用预算为 null）")
     total_incl_tax = serializers.DecimalField(max_digits=14, decimal_places=2)
+    settlement = serializers.SerializerMethodField(
+        help_text="prepay（付款后发货）或 after_acceptance（验收后付款：履约验收合格后才需付款）"
+    )
     due_amount = serializers.SerializerMethodField(help_text="尚未支付的款项合计（元，两位小数）")
     stages = StageSerializer(source="payment_stages", many=True, read_only=True)
     lines = OrderLineSerializer(many=True, read_only=True)
@@ -78,6 +82,9 @@ class OrderSerializer(serializers.Serializer):
     def get_budget_line(self, order) -> int | None:
         origin = self._origin(order)
         return origin.budget_line_id if origin else None
+
+    def get_settlement(self, order) -> str:
+        return selectors.order_settlement(order)
 
     def get_due_amount(self, order) -> str:
         """Money as a string with two decimals, as every amount of the API."""

@@ -524,8 +524,6 @@ def stripe_attempt_start(*, stage: PaymentStage, user, token: str) -> StripePaym
     if not token:
         raise DomainError(_("页面已过期，请刷新后重试。"))
     payee = selectors.card_payee(stage.order)
-    if not payee.allowed:
-        raise DomainError(payee.reason)
     if not selectors.stage_within_card_limit(stage):
         raise DomainError(
             _("该款项金额超过在线支付单笔上限（¥%(max)s），请使用对公转账或分期付款。")
@@ -537,6 +535,8 @@ def stripe_attempt_start(*, stage: PaymentStage, user, token: str) -> StripePaym
         if existing:
             return existing
         _ensure_payable(stage)
+        if not payee.allowed:  # never a vendor's money on the mall's Stripe account (二清)
+            raise DomainError(payee.reason)
         if selectors.pending_transfer(stage):
             raise DomainError(_("该款项已提交对公转账凭证，正在等待确认到账，请勿重复付款。"))
         if selectors.stage_received(stage) > 0:

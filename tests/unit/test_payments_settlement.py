@@ -222,3 +222,24 @@ def test_an_operator_cannot_open_or_close_fulfilment_by_hand():
     order.refresh_from_db()
     assert order.status == "履约中"
     assert order.payment_stages.get().due_on is None
+
+
+def test_the_api_says_when_an_order_is_paid_and_its_due_date():
+    # given a government unit's order, then its acceptance on 2026-11-06
+    from rest_framework.test import APIClient
+
+    world = unit_world()
+    order = unit_order(world, price="10000.00", qty=1)
+    api = APIClient()
+    api.force_authenticate(world.finance.user)
+    url = f"/api/orders/{order.number}/"
+    before = api.get(url).json()
+    payable_open(order=order, accepted_at=datetime(2026, 11, 6, 9, 0, tzinfo=CHINA), actor=None)
+    after = api.get(url).json()
+    # then the API gives the settlement, and the due date once accepted
+    assert (before["settlement"], before["status"], before["stages"][0]["due_on"]) == (
+        "after_acceptance",
+        "履约中",
+        None,
+    )
+    assert (after["status"], after["stages"][0]["due_on"], after["can_pay"]) == ("待付款", "2026-12-07", True)
