@@ -38,6 +38,8 @@ def illustration_url(class_slug: str | None) -> str:
 
 def _class_slug(product) -> str | None:
     """The product class of a product or of its parent, from loaded relations only."""
+    if not hasattr(product, "product_class_id"):  # not a product (e.g. a missing template variable)
+        return None
     Product = type(product)
     if getattr(product, "parent_id", None):
         if not Product.parent.is_cached(product):
@@ -62,7 +64,7 @@ def product_picture(product, *, size: str = "400x300", photos: bool = True) -> P
     title = product.get_title() if hasattr(product, "get_title") else str(product)
     parent_cached = getattr(product, "parent_id", None) and type(product).parent.is_cached(product)
     base = product.parent if parent_cached else product
-    photo = _first_image(base) if photos else None
+    photo = _first_image(base) if photos and hasattr(base, "images") else None
     if photo is not None and photo.original:
         from sorl.thumbnail import get_thumbnail
 
