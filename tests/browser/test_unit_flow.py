@@ -53,6 +53,36 @@ def _member_page(browser, live_server, user):
     return context, context.new_page()
 
 
+def _contract_signed_delivered_accepted(order, *, handler, vendor_user):
+    """The steps between the award and the payable, through their services (their own pages
+    are tested in the contracts and fulfilment tests)."""
+    from shop.contracts.models import ContractVersion
+    from shop.contracts.services import contract_confirm, contract_version_render
+    from shop.fulfilment.services import acceptance_record, delivery_record
+
+    wait_until(lambda: ContractVersion.objects.filter(contract__order=order).exists(), timeout=40)
+    version = ContractVersion.objects.get(contract__order=order)
+    contract_version_render(version_id=version.pk)
+    version.refresh_from_db()
+    for user in (handler, vendor_user):
+        contract_confirm(
+            version=version, user=user, pdf_sha256=version.pdf_sha256, client_address="127.0.0.1"
+        )
+    line = order.lines.get()
+    delivery_record(
+        order=order,
+        line_id=line.pk,
+        actor=vendor_user,
+        kind="shipment",
+        quantity=line.quantity,
+        carrier="顺丰速运",
+        tracking_number="SF1234567890",
+    )
+    acceptance_record(order=order, line_id=line.pk, actor=handler, quantity=line.quantity, result="passed")
+    order.refresh_from_db()
+    assert order.status == "待付款"
+
+
 def test_handler_accepts_approver_approves_finance_sees_it_due_and_a_rejection_releases_the_budget(
     page, browser, live_server, celery_worker
 ):
@@ -134,9 +164,15 @@ def test_handler_accepts_approver_approves_finance_sees_it_due_and_a_rejection_r
     order = qr.order
     assert (order.total_incl_tax, order.origin.unit_id) == (Decimal("58000.00"), unit.pk)
 
-    # and the 财务 sees it due on the 单位工作台
+    # and, a government unit paying after 履约验收, nothing is due yet: the order is 履约中
+    assert order.status == "履约中"
     finance_context, finance_page = _member_page(browser, live_server, finance)
     try:
+        finance_page.goto("/buyers/unit/")
+        assert order.number not in finance_page.inner_text("body")
+        # when both parties confirm the contract, the vendor delivers and the 经办人 accepts
+        _contract_signed_delivered_accepted(order, handler=handler, vendor_user=vendor_user)
+        # then the 财务 sees it due on the 单位工作台
         finance_page.goto("/buyers/unit/")
         due = finance_page.inner_text("#unit-to-pay")
         assert order.number in due and "¥58,000.00" in due

@@ -231,7 +231,8 @@ def test_pdf_step_renders_a_pdf_once():
     assert (vq.pdf_state, vq.pdf_rendered_version, vq.pdf_attempts) == ("done", 1, 0)
     data = vq.pdf.read()
     assert data.startswith(b"%PDF-") and len(data) > 2000
-    assert b"STSong-Light" in data
+    # with its own font embedded (a Noto Sans SC subset), naming no font the reader must have
+    assert b"STSong-Light" not in data and b"/FontFile2" in data and b"NotoSansSC-Regular" in data
 
 
 def test_pdf_step_retries_then_marks_the_quote_failed_and_logs(monkeypatch, settings, caplog):
