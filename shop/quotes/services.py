@@ -612,11 +612,17 @@ def vendor_quote_render_pdf(*, vendor_quote_id: int) -> str:
         time.sleep(delay)
     old_name = ""
     try:
+        # rendered without holding the quote's row lock (cutting the embedded font takes a
+        # moment; the vendor's answer and the buyer's acceptance lock the same rows), then
+        # stored only if the quote is still at the version that was rendered
+        draft = VendorQuote.objects.get(pk=vendor_quote_id)
+        data = render_vendor_quote_pdf(vendor_quote=draft)
         with transaction.atomic():
             vq = VendorQuote.objects.select_for_update().get(pk=vendor_quote_id)
             if vq.pdf_state != StepState.PENDING:
                 return "skipped"
-            data = render_vendor_quote_pdf(vendor_quote=vq)
+            if vq.pdf_version != draft.pdf_version:
+                data = render_vendor_quote_pdf(vendor_quote=vq)
             old_name = vq.pdf.name
             vq.pdf.save(f"{vq.number}-v{vq.pdf_version}.pdf", ContentFile(data), save=False)
             vq.pdf_state = StepState.DONE
