@@ -120,16 +120,14 @@ def _detail(event: SourcingEvent, user) -> dict:
     data = dict(EventSerializer(event).data)
     data["lines"] = LineSerializer(event.lines.order_by("sequence"), many=True).data
     if _is_vendor(user):
-        ids = user_partner_ids(user)
-        partner_id = ids[0] if ids else None
+        standing = selectors.vendor_standing(event=event, partner_ids=user_partner_ids(user))
         if event.mode == Mode.INQUIRY:
-            own = selectors.own_response(event=event, partner_ids=ids)
-            data["my_response"] = OwnResponseOut(own).data if own else None
+            data["my_response"] = OwnResponseOut(standing.own).data if standing.own else None
         else:
-            best = event.bids.filter(partner_id__in=ids).order_by("amount", "pk").first()
+            best = standing.best_bid
             data["my_best_bid"] = f"{best.amount:.2f}" if best else None
-            data["my_rank"] = selectors.bid_rank(event=event, partner_id=partner_id) if partner_id else None
-        data["won"] = bool(partner_id and event.winner_id == partner_id and event.decided_at)
+            data["my_rank"] = standing.rank
+        data["won"] = bool(standing.is_winner and event.decided_at)
         return data
     counts = selectors.response_counts(events=[event])
     data["response_count"] = counts[event.pk]

@@ -12,7 +12,6 @@ from shop.core.exceptions import DomainError, NotFound, PermissionDenied
 
 from . import selectors, services
 from .forms import BidForm
-from .models import Mode
 
 
 def _event_or_404(request, number):
@@ -39,20 +38,16 @@ class VendorEventListView(VendorOrOperatorMixin, View):
 
 
 def _vendor_context(request, event):
-    ids = user_partner_ids(request.user)
-    own = selectors.own_response(event=event, partner_ids=ids) if event.mode == Mode.INQUIRY else None
-    partner_id = ids[0] if ids else None
-    best = None
-    if event.mode == Mode.AUCTION and partner_id:
-        best = event.bids.filter(partner_id=partner_id).order_by("amount", "pk").first()
+    standing = selectors.vendor_standing(event=event, partner_ids=user_partner_ids(request.user))
+    own = standing.own
     return {
         "event": event,
         "lines": list(event.lines.all()),
         "own": own,
         "own_lines": {rl.line_id: rl.unit_price for rl in own.lines.all()} if own else {},
-        "my_best": best,
-        "my_rank": selectors.bid_rank(event=event, partner_id=partner_id) if partner_id else None,
-        "won": bool(partner_id and event.winner_id == partner_id),
+        "my_best": standing.best_bid,
+        "my_rank": standing.rank,
+        "won": standing.is_winner,
         "is_operator": is_operator(request.user),
         "bid_form": BidForm(),
     }

@@ -3,6 +3,8 @@ another party's price — the buyer and operators get the number of responses on
 its own response. After opening, the buyer and operators see the evaluated responses; a
 supplier sees its own and the published result (winner and amount), never the others' prices."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from oscar.core.loading import get_model
 
@@ -114,6 +116,34 @@ def own_response(*, event: SourcingEvent, partner_ids) -> SupplierResponse | Non
     return event.responses.filter(partner_id__in=list(partner_ids)).prefetch_related("lines").first()
 
 
+@dataclass(frozen=True)
+class VendorStanding:
+    """What a vendor may see of its own part in an event: its response (询价) or its best bid
+    and rank (竞价), and whether it is the proposed or awarded supplier. Never anyone else's."""
+
+    own: SupplierResponse | None
+    best_bid: Bid | None
+    rank: int | None
+    is_winner: bool
+
+
+def vendor_standing(*, event: SourcingEvent, partner_ids) -> VendorStanding:
+    """The one reading of a vendor's standing, for its dashboard page, bid polling and the API
+    (the vendor's first partner, as everywhere in the vendor's pages)."""
+    ids = list(partner_ids)
+    partner_id = ids[0] if ids else None
+    own = own_response(event=event, partner_ids=ids) if event.mode == Mode.INQUIRY else None
+    best = None
+    if event.mode == Mode.AUCTION and partner_id:
+        best = event.bids.filter(partner_id=partner_id).order_by("amount", "pk").first()
+    return VendorStanding(
+        own=own,
+        best_bid=best,
+        rank=bid_rank(event=event, partner_id=partner_id) if partner_id else None,
+        is_winner=bool(partner_id and event.winner_id == partner_id),
+    )
+
+
 def evaluated_responses(*, event: SourcingEvent, user) -> list[SupplierResponse]:
     """Every response with prices — only once opened, only for the unit's members and operators."""
     if event.sealed:
@@ -184,6 +214,8 @@ __all__ = [
     "response_counts",
     "answered_event_ids",
     "own_response",
+    "VendorStanding",
+    "vendor_standing",
     "evaluated_responses",
     "best_bids",
     "bid_rank",
