@@ -135,7 +135,8 @@ class QuoteSubmitView(LoginRequiredMixin, FormView):
             services.quote_list_count_remember(request=request, quote_list=self.quote_list)
             messages.success(
                 request,
-                _("已将 %(n)s 项商品按标价转入采购车，请核对收货地址和付款方式后提交直购订单。") % {"n": moved},
+                _("已将 %(n)s 项商品按标价转入采购车，请核对收货地址和付款方式后提交直购订单。")
+                % {"n": moved},
             )
             return redirect("checkout:index")
         return super().post(request, *args, **kwargs)

@@ -1,7 +1,7 @@
 """The sourcing JSON API (/api/sourcing/): a unit's members read their unit's events, vendors
 the events they are invited to; responses and bids are vendors' POSTs."""
 
-from tests.security.access_table import S, VENDOR_POST, Rule, side_rows, sourcing_no
+from tests.security.access_table import VENDOR_POST, Rule, S, side_rows, sourcing_no
 
 RULES = {
     "api:sourcing-list": S,
