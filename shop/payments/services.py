@@ -67,6 +67,7 @@ ORDER_CANCELLED = "已取消"
 ORDER_AWAITING = "待付款"
 ORDER_AWAITING_APPROVAL = "待审批"
 ORDER_IN_FULFILMENT = "履约中"
+ORDER_COMPLETED = "已完成"
 
 STAGE_MOVES = {PaymentStage.Status.DUE: {PaymentStage.Status.PAID, PaymentStage.Status.CANCELLED}}
 TRANSFER_MOVES = {
@@ -286,7 +287,16 @@ def stage_mark_paid(
         target = ORDER_PART_PAID if remaining.exists() else ORDER_PAID
         if order.status != target:
             order_status_move(order=order, to=target, actor=actor, note=f"{stage.label} 已收款")
+        if target == ORDER_PAID and _accepted(order):
+            # paid after 履约验收: nothing is left to do on the order
+            order_status_move(order=order, to=ORDER_COMPLETED, actor=actor, note="已验收并付清。")
     return stage
+
+
+def _accepted(order) -> bool:
+    from shop.fulfilment.selectors import order_accepted
+
+    return order_accepted(order)
 
 
 MSG_AWAITING_APPROVAL = "订单正在等待本单位审批，审批通过后才能付款。"

@@ -121,6 +121,27 @@ def test_partial_delivery_then_acceptance_opens_the_payment_once(opened):
     ]
 
 
+def test_an_order_paid_after_its_acceptance_is_completed_by_the_payment():
+    # given an order paid after acceptance, delivered and accepted in full (待付款)
+    w = fulfilment_world()
+    order = unit_order(w, qty=2)
+    ship(w, order, 2)
+    accept(w, order, 2)
+    order.refresh_from_db()
+    assert order.status == "待付款"
+    # when its payment is received
+    pay_all(order)
+    # then nothing is left to do: 已付款, then 已完成, one audit event each
+    assert order.status == "已完成"
+    from shop.payments.models import PaymentAuditEvent
+
+    moves = PaymentAuditEvent.objects.filter(order=order, kind="order_status").order_by("pk")
+    assert [(e.from_status, e.to_status, e.note) for e in moves][-2:] == [
+        ("待付款", "已付款", "全款 已收款"),
+        ("已付款", "已完成", "已验收并付清。"),
+    ]
+
+
 def test_a_prepaid_order_is_delivered_once_paid_and_completed_by_its_acceptance(opened):
     # given an order whose vendor lets companies pay first, not paid yet
     w = fulfilment_world()
