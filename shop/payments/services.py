@@ -24,7 +24,7 @@ from oscar.core.loading import get_model
 
 from shop.buyers.models import INVOICE_FIELDS
 from shop.core.enqueue import enqueue_on_commit, sweep_enqueue
-from shop.core.exceptions import Conflict, DomainError, IllegalTransition, NotFound, PermissionDenied
+from shop.core.exceptions import Conflict, DomainError, IllegalTransition, Invalid, NotFound, PermissionDenied
 from shop.core.mail import mail_queue
 from shop.core.money import CENT, q2, rmb
 from shop.core.tax import is_vat_rate
@@ -1043,6 +1043,22 @@ def direct_order_plan(*, user, total: Decimal, category_ids=(), budget_line_id=N
         )
     rule = approval_rule_for(unit_id=member.unit_id, amount=total, category_ids=category_ids)
     return DirectOrderPlan(unit_id=member.unit_id, budget_line=line, rule=rule)
+
+
+def one_seller_check(*, partners) -> None:
+    """One order, one seller. Each order is contracted with its seller, paid straight to that
+    seller's own account (never through the mall) and invoiced by it, so a basket holding
+    several sellers' goods is checked out seller by seller. Raises Invalid naming them."""
+    names = sorted({p.name for p in partners if p is not None})
+    if len(names) > 1:
+        raise Invalid(
+            _(
+                "一张订单只能向一个销售方采购：采购车中有%(names)s的商品。"
+                "请把其他销售方的商品点“稍后购买”移出采购车，按销售方分别结算"
+                "（每张订单与该销售方签订合同、直接付款给该销售方、由该销售方开票）。"
+            )
+            % {"names": "、".join(names)}
+        )
 
 
 def direct_settlement(*, unit_id: int | None, partners) -> tuple[str, str]:

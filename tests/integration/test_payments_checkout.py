@@ -180,3 +180,45 @@ def test_a_basket_above_the_single_payment_limit_is_refused_in_chinese_and_place
         in response.content.decode()
     )
     assert Order.objects.filter(user=buyer).count() == 0
+
+
+def test_a_basket_of_two_sellers_is_checked_out_seller_by_seller(client):
+    # given a basket with a cloud service of 星城科技 and one of 麓谷电子
+    from tests.factories.accounts import PartnerFactory
+
+    first, second = PartnerFactory(name="星城科技"), PartnerFactory(name="麓谷电子")
+    cloud = ProductClassFactory(name="云服务", slug="cloud", requires_shipping=False, track_stock=False)
+    panel = ProductFactory(
+        title="政务云主机（年）", price=Decimal("29800.00"), partner=first, product_class=cloud
+    )
+    other = ProductFactory(
+        title="对象存储（年）", price=Decimal("19800.00"), partner=second, product_class=cloud
+    )
+    buyer = UserFactory()
+    client.force_login(buyer)
+    for product in (panel, other):
+        client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1})
+    message = (
+        "一张订单只能向一个销售方采购：采购车中有星城科技、麓谷电子的商品。"
+        "请把其他销售方的商品点“稍后购买”移出采购车，按销售方分别结算"
+        "（每张订单与该销售方签订合同、直接付款给该销售方、由该销售方开票）。"
+    )
+    # when the buyer goes to the checkout, then the 采购车 says so before any step
+    response = client.get(reverse("checkout:index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("basket:summary")
+    assert message in response.content.decode()
+    # when the buyer places the order anyway, then nothing is placed and the reason is shown
+    placed = client.post(reverse("checkout:preview"), {"action": "place_order"}, follow=True)
+    assert placed.status_code == 200
+    assert message in placed.content.decode()
+    assert Order.objects.filter(user=buyer).count() == 0
+    # when the second seller's service is removed, then the order of the first is placed
+    basket = Basket.objects.get(owner=buyer, status="Open")
+    basket.lines.get(product=other).delete()
+    client.get(reverse("checkout:index"), follow=True)
+    done = client.post(reverse("checkout:preview"), {"action": "place_order"}, follow=True)
+    order = Order.objects.get(user=buyer)
+    assert done.redirect_chain[-1][0] == reverse("payments:order-detail", kwargs={"number": order.number})
+    assert [(line.partner_name, line.line_price_incl_tax) for line in order.lines.all()] == [
+        ("星城科技", Decimal("29800.00"))
+    ]

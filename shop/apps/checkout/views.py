@@ -29,6 +29,7 @@ from shop.payments.services import (
     direct_order_plan,
     direct_settlement,
     initial_order_status,
+    one_seller_check,
     order_direct_finalise,
 )
 
@@ -154,17 +155,21 @@ class PaymentDetailsView(views.PaymentDetailsView):
             )
         budget_form = kwargs.get("budget_form") or self._budget_form()
         try:
+            one_seller_check(partners=self._basket_partners())
             self._plan = self._plan_for(budget_form, total.incl_tax)
         except DomainError as exc:
             raise UnableToTakePayment(exc.message) from exc
         form = kwargs.get("invoice_form")
         self._invoice_data = dict(form.cleaned_data) if form is not None else None
 
+    def _basket_partners(self, basket=None) -> set:
+        basket = basket or self.request.basket
+        return {line.stockrecord.partner if line.stockrecord else None for line in basket.all_lines()}
+
     def _settlement(self, basket=None) -> tuple[str, str]:
         """Paid before delivery or after 履约验收 for this basket, and why (plain Chinese)."""
-        basket = basket or self.request.basket
         member = membership(self.request.user)
-        partners = {line.stockrecord.partner if line.stockrecord else None for line in basket.all_lines()}
+        partners = self._basket_partners(basket)
         return direct_settlement(unit_id=member.unit_id if member else None, partners=partners)
 
     def get_initial_order_status(self, basket):
