@@ -19,6 +19,7 @@ python manage.py collectstatic --noinput -v 0
 python manage.py load_catalogue
 python manage.py create_demo_accounts
 python manage.py create_demo_sourcing
+python manage.py create_demo_contracts
 python manage.py create_demo_services
 kill $SETUP_REDIS $SETUP_CACHE; wait $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true
 trap - EXIT
