@@ -73,6 +73,7 @@ class UnitHomeView(LoginRequiredMixin, View):
                 "to_approve": selectors.unit_approvals(member=member, tab="mine", limit=20),
                 "pays": pays,
                 "to_pay": selectors.unit_orders_to_pay(unit=unit) if pays else [],
+                "today": timezone.localdate(),
                 "accepts": accepts,
                 "quotes_to_accept": quotes,
                 "oem_to_accept": oem,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
@@ -122,12 +122,20 @@ def buyer_order_get(*, user, number: str):
 
 def unit_orders_due(*, unit):
     """The unit's orders with money to pay now (待付款 / 部分付款; a 待审批 order is not payable
-    yet), each annotated with ``due_amount`` (what is still unpaid on its stages), oldest first."""
+    yet), each annotated with ``due_amount`` (what is still unpaid on its stages) and
+    ``next_due_on`` (the earliest due date, after 履约验收), the most urgent first."""
+    next_due = (
+        PaymentStage.objects.filter(
+            order=OuterRef("pk"), status=PaymentStage.Status.DUE, due_on__isnull=False
+        )
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
     return (
         Order.objects.filter(origin__unit=unit, status__in=PAYABLE_ORDER_STATUSES)
-        .annotate(due_amount=_due_amount())
+        .annotate(due_amount=_due_amount(), next_due_on=Subquery(next_due))
         .select_related("origin", "user")
-        .order_by("date_placed", "pk")
+        .order_by(F("next_due_on").asc(nulls_last=True), "date_placed", "pk")
     )
 
 

@@ -18,7 +18,7 @@ from tests.factories.storefront import load_real_catalogue
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_one_order_at_each_stage_after_the_award(tmp_path, settings, capsys):
+def test_the_demo_has_one_order_at_each_stage_after_the_award(tmp_path, settings, capsys, client):
     # given the real catalogue, the demo accounts and the demo vendors (make run's first steps)
     settings.VAR_DIR = tmp_path
     settings.SOURCING_MIN_RESPONSE_WORKDAYS = 0  # as make run (dev settings)
@@ -68,3 +68,13 @@ def test_the_demo_has_one_order_at_each_stage_after_the_award(tmp_path, settings
     out = capsys.readouterr().out
     for order in orders:
         assert order.number in out
+    # and the unit's 财务 sees the overdue payable first, marked 已逾期, then the one due later
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="unit-finance"))
+    html = client.get("/buyers/unit/").content.decode()
+    section = html[html.index('id="unit-to-pay"') :]
+    items = section[: section.index("</ul>")].split("<li>")[1:]
+    assert orders[3].number in items[0] and "已逾期" in items[0]
+    assert orders[2].number in items[1] and "已逾期" not in items[1]
+    assert f"应于 {due[orders[2].pk]:%Y-%m-%d} 前付款" in items[1]
