@@ -522,6 +522,26 @@ def _deposit_paid(order: OemOrder) -> bool:
     return bool(first and first.status == "paid")
 
 
+def _paid_after_acceptance(order: OemOrder) -> bool:
+    origin = getattr(order.oscar_order, "origin", None) if order.oscar_order_id else None
+    return origin is not None and origin.settlement == "after_acceptance"
+
+
+def _start_blocker(order: OemOrder) -> str | None:
+    """Why the vendor may not start sampling or production yet (Chinese), or None. An order paid
+    after 履约验收 (a government unit's) has no deposit: its signed contract is the go-ahead;
+    otherwise the deposit must have arrived."""
+    if _paid_after_acceptance(order):
+        from shop.fulfilment.selectors import contract_blocker
+
+        if contract_blocker(order.oscar_order):
+            return "该订单验收后付款，无需定金；合同由双方确认签订后即可开始打样或生产。"
+        return None
+    if not _deposit_paid(order):
+        return "定金尚未到账，暂不能开始打样或生产。"
+    return None
+
+
 def oem_order_vendor_move(*, order: OemOrder, actor, to: str, note: str = "") -> OemOrder:
     """Vendor (or operator) moves: reject, start sampling, start production, ship, complete."""
     _require_vendor(order, actor)
@@ -540,8 +560,9 @@ def oem_order_vendor_move(*, order: OemOrder, actor, to: str, note: str = "") ->
             raise DomainError("该订单需要先打样，样品经采购方确认后才能开始生产。")
         if to == S.SAMPLING and not order.sample_required:
             raise DomainError("该订单无需打样，请直接开始生产。")
-        if not _deposit_paid(order):
-            raise DomainError("定金尚未到账，暂不能开始打样或生产。")
+        blocker = _start_blocker(order)
+        if blocker:
+            raise DomainError(blocker)
     with transaction.atomic():
         waiting = order.status == S.AWAITING_APPROVAL
         moved = _move(order=order, to=to, actor=actor, kind=VENDOR_KINDS[to], note=(note or "").strip())
@@ -610,6 +631,10 @@ def _confirm(order: OemOrder, *, actor, approval: ApprovalRequest | None, note: 
     total = q2(locked.offer_total)
     deposit = q2(locked.deposit)
     stages = [("定金", deposit), ("尾款", total - deposit)] if deposit < total else [("全款", total)]
+    from shop.payments.selectors import settlement_for
+
+    if settlement_for(unit=locked.unit, partners={locked.partner})[0] == "after_acceptance":
+        stages = [("全款", total)]  # paid once, after 履约验收: no deposit before production
     oscar_order = order_place(
         user=locked.buyer,
         lines=_order_lines(locked),

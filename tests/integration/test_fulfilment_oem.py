@@ -84,3 +84,42 @@ def test_the_vendor_cannot_complete_a_shipped_order_itself(shipped):
     assert exc.value.message == "已发货的订单由采购方履约验收，验收合格后订单自动完成。"
     order.refresh_from_db()
     assert order.status == S.SHIPPED
+
+
+def test_a_government_units_oem_order_has_no_deposit_and_starts_once_the_contract_is_signed():
+    # given a government unit's 经办人 accepting an OEM offer that asks a ¥30,000 deposit
+    from shop.contracts.models import ContractVersion
+    from shop.contracts.services import contract_confirm, contract_ensure, contract_version_render
+    from shop.core.exceptions import DomainError
+    from tests.factories.buyers import make_unit
+
+    world = oem_world(lead_time_days=15)
+    _unit, members = make_unit(roles_by_name={"handler": ["handler"]}, org_type="party_gov")
+    handler, vendor = members["handler"].user, world["vendor"]
+    order = offered_oem_order(buyer=handler, product=world["product"], vendor=vendor)
+    oem.oem_order_accept_offer(order=order, actor=handler, offer_revision=order.offer_revision)
+    order.refresh_from_db()
+    # then it is paid once, after 履约验收: one 全款 stage, the shop order 履约中
+    shop_order = order.oscar_order
+    assert (shop_order.status, shop_order.origin.settlement) == ("履约中", "after_acceptance")
+    assert list(shop_order.payment_stages.values_list("label", "amount")) == [("全款", order.offer_total)]
+    # and the vendor may not start production before the contract is signed, for that reason only
+    with pytest.raises(DomainError) as refused:
+        oem.oem_order_vendor_move(order=order, actor=vendor, to=S.IN_PRODUCTION)
+    assert refused.value.message == "该订单验收后付款，无需定金；合同由双方确认签订后即可开始打样或生产。"
+    order.refresh_from_db()
+    assert order.status == S.CONFIRMED
+    # when both parties confirm the contract
+    contract = contract_ensure(order_id=shop_order.pk)
+    version = ContractVersion.objects.get(contract=contract)
+    contract_version_render(version_id=version.pk)
+    version.refresh_from_db()
+    for user in (handler, vendor):
+        contract_confirm(
+            version=version, user=user, pdf_sha256=version.pdf_sha256, client_address="127.0.0.1"
+        )
+    # then production starts without any payment
+    oem.oem_order_vendor_move(order=order, actor=vendor, to=S.IN_PRODUCTION)
+    order.refresh_from_db()
+    assert order.status == S.IN_PRODUCTION
+    assert not shop_order.payment_stages.filter(status="paid").exists()

@@ -240,9 +240,9 @@ def test_the_approver_approves_and_the_order_is_confirmed_for_the_unit():
         Decimal("95000.00"),
     )
     assert (shop_order.origin.unit_id, shop_order.origin.budget_line_id) == (w.unit.pk, w.line.pk)
+    # a government unit pays once, after 履约验收: no 定金 before production
     assert [(s.label, s.amount) for s in shop_order.payment_stages.order_by("sequence")] == [
-        ("定金", Decimal("30000.00")),
-        ("尾款", Decimal("65000.00")),
+        ("全款", Decimal("95000.00")),
     ]
     assert list(BudgetCommitment.objects.values_list("approval_id", "order_id", "committed")) == [
         (approval.pk, shop_order.pk, Decimal("95000.00"))
