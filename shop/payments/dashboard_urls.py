@@ -26,6 +26,17 @@ urlpatterns = [
     path("stripe-events/", views.StripeEventListView.as_view(), name="payments-stripe-events"),
     path("settings/", views.SellerSettingsView.as_view(), name="payments-seller-settings"),
     path("settings/prepay/", views.SellerPrepayView.as_view(), name="payments-seller-prepay"),
+    path("settings/stripe/connect/", views.StripeConnectStartView.as_view(), name="payments-stripe-connect"),
+    path(
+        "settings/stripe/return/",
+        views.StripeConnectReturnView.as_view(),
+        name="payments-stripe-connect-return",
+    ),
+    path(
+        "settings/stripe/disconnect/",
+        views.StripeConnectRemoveView.as_view(),
+        name="payments-stripe-disconnect",
+    ),
     path("bank-accounts/", views.BankAccountListView.as_view(), name="payments-bank-accounts"),
     path("bank-accounts/<int:pk>/", views.BankAccountReviewView.as_view(), name="payments-bank-account"),
     path("bank-accounts/<int:pk>/proof/", views.BankAccountProofView.as_view(), name="payments-bank-proof"),

@@ -5,8 +5,9 @@ its own lines, only its own lines, and confirms receipt only for orders that are
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -264,6 +265,7 @@ def seller_settings_context(request, partner, **overrides) -> dict:
         "account": account,
         "profile": profile,
         "allows_prepay": selectors.seller_allows_prepay(partner),
+        "connect_offered": services.stripe_connect_offered(),
         "registered_name": services.registered_company_name(partner),
         "events": list(account.events.select_related("actor").order_by("created_at", "pk"))
         if account
@@ -326,6 +328,66 @@ class SellerPrepayView(VendorOrOperatorMixin, View):
             if allows
             else _("已关闭：新订单均为验收后付款。"),
         )
+        return redirect("dashboard:payments-seller-settings")
+
+
+class StripeConnectStartView(VendorOrOperatorMixin, View):
+    """连接 Stripe 账户: off to Stripe's authorisation page (POST, so no link can start it)."""
+
+    def post(self, request):
+        if not user_partner_ids(request.user):  # an operator has no Stripe account of its own here
+            return redirect("dashboard:payments-bank-accounts")
+        partner = _own_partner(request)
+        redirect_uri = request.build_absolute_uri(reverse("dashboard:payments-stripe-connect-return"))
+        try:
+            url = services.stripe_connect_start(
+                partner=partner, actor=request.user, redirect_uri=redirect_uri
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("dashboard:payments-seller-settings")
+        return HttpResponseRedirect(url)
+
+
+class StripeConnectReturnView(VendorOrOperatorMixin, View):
+    """Where Stripe sends the vendor back: ``code`` and ``state``, or ``error`` when it cancelled."""
+
+    def get(self, request):
+        if not user_partner_ids(request.user):  # an operator has no Stripe account of its own here
+            return redirect("dashboard:payments-bank-accounts")
+        partner = _own_partner(request)
+        if request.GET.get("error"):
+            messages.warning(request, _("未连接 Stripe 账户（已在 Stripe 页面取消或被拒绝）。"))
+            return redirect("dashboard:payments-seller-settings")
+        try:
+            profile = services.stripe_connect_complete(
+                partner=partner,
+                actor=request.user,
+                code=request.GET.get("code", ""),
+                state=request.GET.get("state", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("已连接贵司自己的 Stripe 账户 %(acct)s：采购方刷卡付款将直接进入该账户。")
+                % {"acct": profile.stripe_account_id},
+            )
+        return redirect("dashboard:payments-seller-settings")
+
+
+class StripeConnectRemoveView(VendorOrOperatorMixin, View):
+    def post(self, request):
+        if not user_partner_ids(request.user):  # an operator has no Stripe account of its own here
+            return redirect("dashboard:payments-bank-accounts")
+        partner = _own_partner(request)
+        try:
+            services.stripe_connect_remove(partner=partner, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已断开 Stripe 账户：采购方此后只能通过对公转账向贵司付款。"))
         return redirect("dashboard:payments-seller-settings")
 
 

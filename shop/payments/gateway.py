@@ -6,13 +6,15 @@ api.stripe.com. Every create sends an idempotency key chosen by the caller (deri
 number, stage and attempt), so a retried request never creates a second object."""
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
+from stripe.oauth_error import OAuthError
 
 from shop.core.exceptions import DomainError
 from shop.core.money import q2
@@ -94,6 +96,7 @@ def _account(stripe_account: str) -> dict:
 def _configure() -> None:
     stripe.api_key = settings.STRIPE_SECRET_KEY
     stripe.api_base = settings.STRIPE_API_BASE
+    stripe.connect_api_base = settings.STRIPE_CONNECT_BASE
     stripe.max_network_retries = 2  # the SDK retries with the same idempotency key
 
 
@@ -242,3 +245,49 @@ def construct_event(payload: bytes, signature: str) -> dict:
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise WebhookSignatureInvalid("not an event")
     return event
+
+
+# --- Stripe Connect (OAuth for Standard accounts) -------------------------------------------------
+
+ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{8,60}")
+
+
+def connect_authorize_url(*, state: str, redirect_uri: str) -> str:
+    """Where the vendor signs in to (or opens) its own Stripe account and allows the mall to
+    charge cards on it; Stripe sends it back to ``redirect_uri`` with a code and ``state``."""
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": settings.STRIPE_CONNECT_CLIENT_ID,
+            "scope": "read_write",
+            "state": state,
+            "redirect_uri": redirect_uri,
+        }
+    )
+    return f"{settings.STRIPE_CONNECT_BASE.rstrip('/')}/oauth/authorize?{query}"
+
+
+def connect_token(code: str) -> str:
+    """The connected account id (acct_…) for the authorisation ``code``. Raises GatewayError."""
+    _configure()
+    try:
+        token = stripe.OAuth.token(grant_type="authorization_code", code=code)
+    except OAuthError as exc:
+        raise GatewayError(_("Stripe 未能完成账户连接（授权码无效或已过期），请重新连接。")) from exc
+    except stripe.StripeError as exc:
+        raise GatewayError(_("暂时无法连接 Stripe，请稍后重试。")) from exc
+    account = str(token.to_dict().get("stripe_user_id") or "")
+    if not ACCOUNT_ID.fullmatch(account):
+        raise GatewayError(_("Stripe 返回的账户信息无效，请重新连接。"))
+    return account
+
+
+def connect_deauthorize(account: str) -> None:
+    """Revoke the mall's access to the connected ``account``. Raises GatewayError."""
+    _configure()
+    try:
+        stripe.OAuth.deauthorize(client_id=settings.STRIPE_CONNECT_CLIENT_ID, stripe_user_id=account)
+    except OAuthError:
+        return  # already revoked on Stripe's side: nothing is connected any more
+    except stripe.StripeError as exc:
+        raise GatewayError(_("暂时无法连接 Stripe，请稍后重试。")) from exc

@@ -1444,6 +1444,82 @@ def seller_profile_update(*, partner, actor, allows_prepay: bool) -> SellerPayme
     return profile
 
 
+# --- the vendor's own Stripe account (Stripe Connect, OAuth for Standard accounts) ---------------
+
+CONNECT_STATE_SALT = "payments.stripe-connect"
+CONNECT_STATE_MAX_AGE = 3600  # seconds between leaving for Stripe and coming back
+MSG_CONNECT_STALE = "连接请求已失效，请在收款设置中重新点击“连接 Stripe 账户”。"
+
+
+def stripe_connect_offered() -> bool:
+    """Whether the mall offers vendors to connect their own Stripe account (a Connect client id)."""
+    return bool(settings.STRIPE_CONNECT_CLIENT_ID)
+
+
+def _own_seller(partner, actor) -> None:
+    from shop.core.access import user_partner_ids
+
+    if partner is None or partner.pk not in user_partner_ids(actor):
+        raise PermissionDenied(_("只能连接本供应商自己的 Stripe 账户。"))
+    if selectors.is_mall_partner(partner):
+        raise DomainError(_("商城自营商品的在线付款收入平台自己的 Stripe 账户，无需连接。"))
+
+
+def stripe_connect_start(*, partner, actor, redirect_uri: str) -> str:
+    """Where to send the vendor to connect its own Stripe account: Stripe's authorisation page,
+    with a signed ``state`` naming this vendor and member (checked when Stripe sends it back)."""
+    from django.core import signing
+
+    _own_seller(partner, actor)
+    if not stripe_connect_offered():
+        raise DomainError(_("平台尚未开通 Stripe Connect，暂不能连接在线收款账户。"))
+    state = signing.dumps({"p": partner.pk, "u": actor.pk}, salt=CONNECT_STATE_SALT)
+    return gateway.connect_authorize_url(state=state, redirect_uri=redirect_uri)
+
+
+def stripe_connect_complete(*, partner, actor, code: str, state: str) -> SellerPaymentProfile:
+    """Stripe sent the vendor back with an authorisation ``code``: exchange it for the vendor's
+    own account id and keep it, so buyers' card payments for this vendor's sales are direct
+    charges on that account (never on the mall's). Audited; a stale or foreign ``state``, a
+    missing code or Stripe's refusal change nothing (DomainError, Chinese)."""
+    from django.core import signing
+
+    _own_seller(partner, actor)
+    try:
+        data = signing.loads(state or "", salt=CONNECT_STATE_SALT, max_age=CONNECT_STATE_MAX_AGE)
+    except signing.BadSignature:
+        raise DomainError(_(MSG_CONNECT_STALE)) from None
+    if data != {"p": partner.pk, "u": actor.pk}:
+        raise DomainError(_(MSG_CONNECT_STALE))
+    code = str(code or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,200}", code):
+        raise DomainError(_("Stripe 未返回有效的授权码，请重新连接。"))
+    account = gateway.connect_token(code)
+    with transaction.atomic():
+        profile, _created = SellerPaymentProfile.objects.select_for_update().get_or_create(partner=partner)
+        if profile.stripe_account_id != account:
+            profile.stripe_account_id = account
+            profile.save(update_fields=["stripe_account_id", "updated_at"])
+            _audit(actor=actor, kind="stripe_connected", note=f"{partner.name}：{account}")
+    return profile
+
+
+def stripe_connect_remove(*, partner, actor) -> SellerPaymentProfile:
+    """The vendor disconnects its Stripe account: the mall's access is revoked at Stripe and
+    buyers pay this vendor by transfer only from now on. Audited."""
+    _own_seller(partner, actor)
+    with transaction.atomic():
+        profile, _created = SellerPaymentProfile.objects.select_for_update().get_or_create(partner=partner)
+        account = profile.stripe_account_id
+        if not account:
+            return profile
+        gateway.connect_deauthorize(account)
+        profile.stripe_account_id = ""
+        profile.save(update_fields=["stripe_account_id", "updated_at"])
+        _audit(actor=actor, kind="stripe_disconnected", note=f"{partner.name}：{account}")
+    return profile
+
+
 # --- unpaid orders (Celery beat) -----------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ environment through django-environ; nothing secret or personal lives here."""
 
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from oscar.defaults import *  # noqa: F403
@@ -351,6 +352,10 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_localstripe")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default=FAKE_STRIPE_WEBHOOK_SECRET)
+# Stripe Connect (Standard accounts, OAuth): a vendor connects its own Stripe account so buyers can
+# pay it by card (direct charges on that account). Empty client id: the feature is not offered.
+STRIPE_CONNECT_CLIENT_ID = env.str("STRIPE_CONNECT_CLIENT_ID", default="")
+STRIPE_CONNECT_BASE = env.str("STRIPE_CONNECT_BASE", default="https://connect.stripe.com")
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -426,7 +431,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-src": ["'self'", "https://js.stripe.com"],
         "connect-src": ["'self'", "https://api.stripe.com"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # the 连接 Stripe 账户 form redirects to Stripe's authorisation page
+        "form-action": ["'self'", "{0.scheme}://{0.netloc}".format(urlsplit(STRIPE_CONNECT_BASE))],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

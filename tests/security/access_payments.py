@@ -10,6 +10,11 @@ RULES: dict[str, Rule] = {
     "payments:invoice-file": Rule("signed_in", **side_rows(invoice, "buyer")),  # the order's 财务
     "dashboard:payments-seller-settings": V,  # the signed-in vendor's own settings only
     "dashboard:payments-seller-prepay": Rule("vendor", sanity=False),  # POST: its own setting
+    "dashboard:payments-stripe-connect": Rule("vendor", sanity=False),  # POST: off to Stripe, its own
+    "dashboard:payments-stripe-connect-return": Rule(
+        "vendor", sanity=False
+    ),  # back from Stripe, signed state
+    "dashboard:payments-stripe-disconnect": Rule("vendor", sanity=False),  # POST: its own account
     "dashboard:payments-bank-accounts": OP,
     "dashboard:payments-bank-account": Rule("operator", **side_rows(account, "")),
     "dashboard:payments-bank-proof": Rule("vendor", **side_rows(account, "vendor")),
