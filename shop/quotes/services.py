@@ -1001,11 +1001,9 @@ def _place_order(
         },
         unit=qr.unit,
         budget_line=qr.budget_line,
-    )
-    # Lines quoted by a vendor that has no stock record of the product (询价采购) still
-    # belong to that vendor: its dashboard shows order lines by partner.
-    OrderLine.objects.filter(order=order, partner__isnull=True).update(
-        partner=vq.partner, partner_name=vq.partner.name
+        # lines quoted by a vendor without a stock record of the product (询价采购) are still
+        # sold by that vendor: its settlement, contract, dashboard and account
+        seller=vq.partner,
     )
     if approval is not None:
         BudgetCommitment.objects.filter(approval=approval).update(order=order)

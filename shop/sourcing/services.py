@@ -676,11 +676,7 @@ def _place_award_order(event: SourcingEvent, *, actor, budget_line=None):
             "province": event.unit.province,
             "phone": "",
         },
-    )
-    from oscar.core.loading import get_model as _gm
-
-    _gm("order", "Line").objects.filter(order=order, partner__isnull=True).update(
-        partner_id=event.winner_id, partner_name=event.winner.name
+        seller=event.winner,  # free-text lines are the winner's too
     )
     return order
 

@@ -116,3 +116,32 @@ def test_each_quote_column_says_how_its_order_would_be_paid(client):
     first_vq, second_vq = (VendorQuote.objects.get(request=qr, partner=p) for p in (first, second))
     assert f'id="settlement-{first_vq.pk}" data-settlement="prepay"' in page
     assert f'id="settlement-{second_vq.pk}" data-settlement="after_acceptance"' in page
+
+
+def test_an_award_to_a_vendor_without_stock_records_follows_that_vendors_settlement():
+    # given a company's 询价 whose lowest bidder lists none of the lines and wants payment after
+    # acceptance (its lines are free text for it)
+    world = sourcing_world(org_type="private")
+    winner, _user = world.vendors[1]
+    allow_prepay(winner, allowed=False)
+    event = publish_inquiry(world)
+    lines = list(event.lines.order_by("sequence"))
+    for (partner, user), price in zip(world.vendors[:3], ("19000.00", "18800.00", "19500.00"), strict=True):
+        sourcing.response_submit(
+            event=event,
+            actor=user,
+            prices={lines[0].pk: price, lines[1].pk: "400.00"},
+            delivery_days=20,
+            partner_id=partner.pk,
+        )
+    event.refresh_from_db()
+    sourcing.sourcing_close(event_id=event.pk, now=event.deadline)
+    event.refresh_from_db()
+    # when the award is confirmed
+    sourcing.award_confirm(event=event, actor=world.handler)
+    event.refresh_from_db()
+    # then every line is the winner's and the order is paid after acceptance, as it asks
+    order = event.order
+    assert event.winner_id == winner.pk
+    assert set(order.lines.values_list("partner_id", "partner_name")) == {(winner.pk, winner.name)}
+    assert (order.status, order.origin.settlement) == ("履约中", "after_acceptance")
