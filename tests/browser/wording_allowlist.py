@@ -59,7 +59,6 @@ CONSUMER_TERMS = (
 
 EXPECTED_ELSEWHERE = (  # URL-name prefixes
     "payments:",  # shop/payments — payments
-    "dashboard:payments-",
     "catalogue:",  # templates/oscar/catalogue/ — catalogue
     "search:",  # the catalogue's search — catalogue
     # the apps built beside this one: contracts, fulfilment, credit, financing, partners, callbacks
