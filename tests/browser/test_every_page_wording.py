@@ -474,3 +474,28 @@ def test_the_dashboard_has_one_menu_per_thing_for_the_operator():
     vendors = next(n for n in nodes if str(n.label) == "供应商")
     assert "dashboard:partner-list" in [c.url_name for c in vendors.children]
     assert "供应商账号" in [str(c.label) for c in vendors.children]
+
+
+# --- the checkout is part of the site ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_checkout_steps_sit_inside_the_sites_header_and_footer():
+    # given buyer A with goods in its 采购车 and a delivery address chosen
+    world = build_world()
+    client = world.client("buyer_a")
+    prime_checkout(client, world.a.buyer)
+    for url, step in (
+        ("/checkout/shipping-address/", "收货地址"),
+        ("/checkout/payment-details/", "付款与发票"),
+        ("/checkout/preview/", "确认订单"),
+    ):
+        # when the buyer opens each step
+        response = client.get(url)
+        html = response.content.decode()
+        # then it has the site's search, navigation and footer, and the steps name the current one
+        assert response.status_code == 200, url
+        assert 'class="xh-header"' in html and 'class="xh-nav"' in html and 'class="xh-footer"' in html, url
+        current = re.search(r'<li class="is-current">(?:<a [^>]*>)?([^<]+)', html)
+        assert current and current.group(1) == step, url
+        assert "navbar-dark" not in html and "footer_checkout" not in html, url
