@@ -6,6 +6,7 @@ Logs in with the demo accounts' passwords from var/demo-accounts.json (written b
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,7 +18,15 @@ WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
 
 # role (demo username) → e-mail, pages (name, path)
 ROLES = {
-    "anonymous": (None, [("home", "/"), ("catalogue", "/catalogue/"), ("search", "/search/?q=会议")]),
+    "anonymous": (
+        None,
+        [
+            ("home", "/"),
+            ("catalogue", "/catalogue/"),
+            ("search", "/search/?q=会议"),
+            ("partners", "/partners/"),
+        ],
+    ),
     "unit-admin": (
         "unit-admin@xianghui.example",
         [
@@ -29,11 +38,24 @@ ROLES = {
     ),
     "unit-handler": (
         "unit-handler@xianghui.example",
-        [("unit", "/buyers/unit/"), ("quotes", "/quotes/mine/"), ("sourcing", "/sourcing/")],
+        [
+            ("unit", "/buyers/unit/"),
+            ("quotes", "/quotes/mine/"),
+            ("sourcing", "/sourcing/"),
+            ("contracts", "/contracts/"),
+            ("contract", r"find:/contracts/|/contracts/HT\d+/"),
+            ("fulfilment", "/fulfilment/"),
+            # a page whose address is not known beforehand: "find:" + pages to follow, by link pattern
+            ("supplier", r"find:/sourcing/|/sourcing/WX\d+/|/suppliers/\d+/"),
+        ],
     ),
     "unit-approver": (
         "unit-approver@xianghui.example",
-        [("unit", "/buyers/unit/"), ("approvals", "/buyers/unit/approvals/")],
+        [
+            ("unit", "/buyers/unit/"),
+            ("approvals", "/buyers/unit/approvals/"),
+            ("financing", r"find:/financing/|/financing/RZ\d+/"),
+        ],
     ),
     "unit-finance": (
         "unit-finance@xianghui.example",
@@ -47,7 +69,15 @@ ROLES = {
             ("sourcing", "/dashboard/sourcing/"),
         ],
     ),
-    "operator": ("operator@xianghui.example", [("dashboard", "/dashboard/"), ("tasks", "/dashboard/tasks/")]),
+    "operator": (
+        "operator@xianghui.example",
+        [
+            ("dashboard", "/dashboard/"),
+            ("tasks", "/dashboard/tasks/"),
+            ("financing", "/dashboard/financing/"),
+            ("callbacks", "/dashboard/callbacks/"),
+        ],
+    ),
 }
 
 
@@ -57,6 +87,22 @@ def log_in(page, base_url: str, email: str, password: str) -> None:
     page.fill("#id_login-password", password)
     with page.expect_navigation():
         page.click("button[name='login_submit']")
+
+
+def resolve(page, base_url: str, path: str) -> str | None:
+    """A plain path as it is; ``find:<start>|<pattern>|<pattern>…``: from the start page, follow
+    the first link matching each pattern in turn (None when a page has no such link)."""
+    if not path.startswith("find:"):
+        return path
+    start, *patterns = path.removeprefix("find:").split("|")
+    page.goto(f"{base_url}{start}")
+    for pattern in patterns:
+        hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+        found = next((h for h in hrefs if re.fullmatch(pattern, h.split("?")[0])), None)
+        if found is None:
+            return None
+        page.goto(f"{base_url}{found}")
+    return page.url.removeprefix(base_url)
 
 
 def main() -> int:
@@ -83,7 +129,11 @@ def main() -> int:
                 page = context.new_page()
                 if email:
                     log_in(page, args.base_url, email, passwords[username_of.get(email, role)])
-                for name, path in pages:
+                for name, wanted in pages:
+                    path = resolve(page, args.base_url, wanted)
+                    if path is None:
+                        print(f"跳过 {role}-{name}：没有找到页面 {wanted}", file=sys.stderr)
+                        continue
                     for width_name, (width, height) in WIDTHS.items():
                         page.set_viewport_size({"width": width, "height": height})
                         page.goto(f"{args.base_url}{path}")

@@ -2,6 +2,8 @@
 invoices issued, Stripe webhook events. Operators see everything; a vendor sees orders with
 its own lines, only its own lines, and confirms receipt only for orders that are wholly its own."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
@@ -17,7 +19,7 @@ from shop.core.access import OperatorRequiredMixin, VendorOrOperatorMixin, is_op
 from shop.core.exceptions import DomainError
 from shop.core.money import rmb
 
-from . import selectors, services
+from . import selectors, services, wording
 from .forms import BankAccountForm, ConfirmReceiptForm, IssueInvoiceForm, PrepayForm, ReviewForm
 from .models import BankTransfer, InvoiceRequest, SellerPaymentProfile, StripeEvent, VendorBankAccount
 from .views import slip_response
@@ -29,7 +31,11 @@ class PaymentOrderListView(VendorOrOperatorMixin, ListView):
     paginate_by = 30
 
     def get_queryset(self):
-        qs = selectors.dashboard_orders(user=self.request.user).prefetch_related("payment_stages")
+        qs = (
+            selectors.dashboard_orders(user=self.request.user)
+            .select_related("origin__unit", "user")
+            .prefetch_related("payment_stages")
+        )
         qs = qs.annotate(
             awaiting=Exists(
                 BankTransfer.objects.filter(order=OuterRef("pk"), status=BankTransfer.Status.SUBMITTED)
@@ -52,6 +58,8 @@ class PaymentOrderListView(VendorOrOperatorMixin, ListView):
         ctx["show"] = self.request.GET.get("show", "")
         ctx["number"] = self.request.GET.get("number", "")
         ctx["statuses"] = list(settings.OSCAR_ORDER_STATUS_PIPELINE)
+        for order in ctx["orders"]:
+            order.due = wording.amount_due(order)
         ctx["awaiting_count"] = selectors.awaiting_confirmation(user=self.request.user).count()
         ctx["overdue_count"] = selectors.with_overdue(
             selectors.dashboard_orders(user=self.request.user), today=timezone.localdate()
@@ -87,9 +95,15 @@ def dashboard_order_context(request, order, **overrides) -> dict:
     issued = order.issued_invoices.select_related("partner")
     if visible_partner_ids is not None:
         issued = issued.filter(partner_id__in=visible_partner_ids)
+    lines = list(selectors.visible_lines(user, order))
     ctx = {
         "order": order,
-        "lines": list(selectors.visible_lines(user, order)),
+        # the whole order's total where this user sees its payments, else its own lines' share
+        "due": wording.amount_due(
+            order, amount=None if can_view else sum((line.line_price_incl_tax for line in lines), Decimal(0))
+        ),
+        "share_only": not can_view,
+        "lines": lines,
         "can_confirm": can_confirm,
         # operators see every order's payments (oversight of overdue payables), confirm only their own
         "can_view": can_view,
@@ -241,6 +255,9 @@ class StripeEventListView(OperatorRequiredMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         ctx["status"] = self.request.GET.get("status", "")
         ctx["statuses"] = StripeEvent.Status.choices
+        for event in ctx["events"]:
+            event.label = wording.stripe_event_label(event.type)
+            event.plain_note = wording.plain_note(event.note)
         return ctx
 
 

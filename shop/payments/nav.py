@@ -31,7 +31,7 @@ MENU = {
             "access_fn": nav_operator_only,
         },
         {
-            "label": _("Stripe 事件"),
+            "label": _("银行卡支付通知"),
             "url_name": "dashboard:payments-stripe-events",
             "access_fn": nav_operator_only,
         },

@@ -544,8 +544,9 @@ AUTH_PASSWORD_VALIDATORS = [
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
 # Search pages cached at most (the newest ones; each about 12 kB): made-up searches cannot fill Redis.
 STOREFRONT_SEARCH_CACHE_PAGES = env.int("STOREFRONT_SEARCH_CACHE_PAGES", default=500)
-# Web servers: load the Chinese word segmenter at start-up rather than on the first search.
-STOREFRONT_WARM_SEARCH = env.bool("STOREFRONT_WARM_SEARCH", default=False)
+# Load the Chinese word segmenter at start-up rather than on the first search: "auto" in web
+# servers only (shop/storefront/warmup.py), "1"/"0" to force.
+STOREFRONT_WARM_SEARCH = env.str("STOREFRONT_WARM_SEARCH", default="auto")
 # Widgets too use the overrides in templates/ (Oscar's image widget without on* attributes).
 FORM_RENDERER = "shop.storefront.renderers.ProjectTemplatesFormRenderer"
 

@@ -17,10 +17,13 @@ class StorefrontConfig(AppConfig):
 
         connect_receivers()
 
-        if getattr(settings, "STOREFRONT_WARM_SEARCH", False):
-            # Loading jieba's dictionary takes a second or two: do it before the first search.
-            import threading
+        import sys
 
+        from .warmup import warm_search_wanted
+
+        if warm_search_wanted(setting=getattr(settings, "STOREFRONT_WARM_SEARCH", "auto"), argv=sys.argv):
+            # Loading jieba's dictionary takes a second or two: a web server does it while it
+            # starts (each gunicorn worker imports the application), not on its first search.
             from .search import warm_up
 
-            threading.Thread(target=warm_up, name="jieba-warm-up", daemon=True).start()
+            warm_up()

@@ -28,7 +28,7 @@ from .wording_allowlist import ALLOWED_WORDS, CONSUMER_TERMS, DATA_PATTERNS, EXP
 ROLES = ("anonymous", "buyer_a", "unit_handler", "unit_approver", "vendor_a", "operator")
 START_PAGES = {
     "anonymous": ("/", "/accounts/login/"),
-    "buyer_a": ("/", "/accounts/", "/buyers/unit/"),
+    "buyer_a": ("/", "/accounts/", "/buyers/unit/", "/basket/", "/checkout/preview/"),
     "unit_handler": ("/", "/accounts/", "/buyers/unit/"),
     "unit_approver": ("/", "/accounts/", "/buyers/unit/"),
     "vendor_a": ("/", "/dashboard/"),
@@ -168,11 +168,31 @@ def role_user(world, role: str):
     return world.user(role)
 
 
+def prime_checkout(client, user) -> None:
+    """A buyer with a non-empty 采购车 chooses its first saved address in the checkout, as a
+    buyer does by pressing 送货到此地址 (a POST the crawl does not follow), so the shipping,
+    payment and preview steps of the checkout can be reached by GET."""
+    from oscar.core.loading import get_model
+
+    Basket = get_model("basket", "Basket")
+    UserAddress = get_model("address", "UserAddress")
+    basket = Basket.open.filter(owner=user).first()
+    address = UserAddress.objects.filter(user=user).order_by("pk").first()
+    if basket is None or basket.is_empty or address is None:
+        return
+    response = client.post("/checkout/shipping-address/", {"address_id": address.pk, "action": "ship_to"})
+    assert response.status_code == 302, response.status_code
+    client.get("/checkout/shipping-method/")  # the one method is chosen and kept in the session
+
+
 def crawl_role(world, role: str, crawl: Crawl) -> None:
     from django.test import Client
 
     client = Client(raise_request_exception=False)
     user = role_user(world, role)
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        prime_checkout(client, user)
     seen_keys: set[str] = set()
     queue = deque(START_PAGES[role])
     queued = set(queue)
@@ -291,9 +311,18 @@ def test_every_page_each_role_reaches_reads_as_chinese_procurement():
             bucket[f"{page.role} {page.url} [{page.key}]"] = found
     counts = {role: len(crawl.of(role)) for role in ROLES}
     print("pages per role:", counts)
+
     print("owned elsewhere:\n" + _report(elsewhere))
-    # then each role saw its pages (the crawl really ran) and none reads as English
+    # then each role saw its pages (the crawl really ran), buyer A its 采购车 and the checkout's
+    # steps, and none reads as English
     assert all(counts[r] >= 5 for r in ROLES), counts
+    buyer_keys = {p.key for p in crawl.of("buyer_a")}
+    assert {
+        "basket:summary",
+        "checkout:shipping-address",
+        "checkout:payment-details",
+        "checkout:preview",
+    } <= buyer_keys, sorted(k for k in buyer_keys if k.startswith(("basket:", "checkout:")))
     broken, broken_elsewhere = [], []
     for (role, url), status in sorted(crawl.statuses.items()):
         if status >= 500:
@@ -342,6 +371,14 @@ def phone_findings(measured: dict) -> list[str]:
     return found
 
 
+def choose_checkout_address(tab) -> None:
+    """In the browser, as ``prime_checkout`` does for the crawl: 送货到此地址 on the first saved
+    address; the one shipping method is chosen on the way to the payment step."""
+    tab.goto("/checkout/shipping-address/")
+    tab.locator("form:has(input[name=address_id]) button[type=submit]").first.click()
+    tab.wait_for_url("**/checkout/payment-details/")
+
+
 def test_the_phone_check_flags_sideways_scrolling_and_a_tall_header():
     fits = {"scrollWidth": 375, "innerWidth": 375, "innerHeight": 667, "header": 120, "wide": []}
     assert phone_findings(fits) == []
@@ -372,6 +409,8 @@ def test_every_page_fits_a_phone_screen(browser, live_server):
             sign_in(context, live_server, user)
         tab = context.new_page()
         tab.set_default_timeout(15000)
+        if any(p.key.startswith("checkout:") for p in pages):
+            choose_checkout_address(tab)
         # when each is opened at 375 px
         for page in pages:
             tab.goto(page.url, wait_until="load")
@@ -435,3 +474,28 @@ def test_the_dashboard_has_one_menu_per_thing_for_the_operator():
     vendors = next(n for n in nodes if str(n.label) == "供应商")
     assert "dashboard:partner-list" in [c.url_name for c in vendors.children]
     assert "供应商账号" in [str(c.label) for c in vendors.children]
+
+
+# --- the checkout is part of the site ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_checkout_steps_sit_inside_the_sites_header_and_footer():
+    # given buyer A with goods in its 采购车 and a delivery address chosen
+    world = build_world()
+    client = world.client("buyer_a")
+    prime_checkout(client, world.a.buyer)
+    for url, step in (
+        ("/checkout/shipping-address/", "收货地址"),
+        ("/checkout/payment-details/", "付款与发票"),
+        ("/checkout/preview/", "确认订单"),
+    ):
+        # when the buyer opens each step
+        response = client.get(url)
+        html = response.content.decode()
+        # then it has the site's search, navigation and footer, and the steps name the current one
+        assert response.status_code == 200, url
+        assert 'class="xh-header"' in html and 'class="xh-nav"' in html and 'class="xh-footer"' in html, url
+        current = re.search(r'<li class="is-current">(?:<a [^>]*>)?([^<]+)', html)
+        assert current and current.group(1) == step, url
+        assert "navbar-dark" not in html and "footer_checkout" not in html, url

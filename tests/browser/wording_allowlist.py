@@ -48,6 +48,7 @@ DATA_PATTERNS = (
 CONSUMER_TERMS = (
     ("购物篮", r"购物篮"),
     ("购物车", r"购物车"),
+    ("结账", r"结账"),  # a procurement mall 结算s
     ("现在购买的物品", r"现在购买的物品"),
     ("数字+的", r"(?<![\d.,])\d+的(?![确])"),  # "2的政企咨询服务包" (a quantity glued to a title)
     ("啊呀", r"啊呀|哎呀|哎哟|糟糕"),
@@ -57,9 +58,7 @@ CONSUMER_TERMS = (
 )
 
 EXPECTED_ELSEWHERE = (  # URL-name prefixes
-    "checkout:",  # templates/oscar/checkout/ — payments
     "payments:",  # shop/payments — payments
-    "dashboard:payments-",
     "catalogue:",  # templates/oscar/catalogue/ — catalogue
     "search:",  # the catalogue's search — catalogue
     # the apps built beside this one: contracts, fulfilment, credit, financing, partners, callbacks

@@ -450,9 +450,11 @@ def _buying_units(world: World) -> None:
         from shop.buyers.services import documents_adopt
 
         documents_adopt(unit=unit, user_id=s.buyer.pk)
-        # the unit's name is shown to the vendor it buys from (requests, orders, sourcing events)
+        # the unit's name is shown to the vendor it buys from (requests, orders, sourcing events);
+        # unit A buys from vendor B too (buyer A accepted B's quote: the shared order)
+        sellers = side_roles(s.name) | ({"vendor_b"} if s.name == "a" else set())
         world.extra_secrets += [
-            Secret(s.marker("unit"), side_roles(s.name)),
+            Secret(s.marker("unit"), frozenset(sellers)),
             Secret(s.marker("unit-handler"), seen_by),
         ]
         _unit_budget_and_approval(world, s, unit, handler, seen_by)

@@ -53,6 +53,8 @@ INVENTED = [
     "城市治理",
     "部署方式",
     "起订",
+    "最小起订量",  # the OEM hint said "OEM 最小起订量 1 台" of every product
+    "基础交期",
     "交货周期",
     "可售",
     "有货",
@@ -198,8 +200,8 @@ def test_every_demo_product_page_shows_only_facts_from_the_source(client, catalo
                 assert is_from, product.upc  # the lowest of several variant prices
             else:
                 assert is_from is product.price_is_from is True, product.upc
-        # (the OEM app's order button carries its own hint, outside the catalogue's facts)
-        page_text = strip_tags(re.sub(r'<div class="oem-product-action">.*?</div>', "", html, flags=re.S))
+        # (the OEM app's order button and its hint included: "OEM 最小起订量 1 台" was made up)
+        page_text = strip_tags(html)
         for word in INVENTED:
             assert word not in page_text, (product.upc, word)
 
@@ -259,3 +261,24 @@ def test_an_operator_saves_a_catalogue_product_without_inventing_a_lead_time(cli
     assert response.status_code == 302, form_errors(response)
     product.refresh_from_db()
     assert product.lead_time_days is None
+
+
+def test_the_oem_order_form_of_a_catalogue_product_invents_no_minimum(client, catalogue):
+    from tests.factories.accounts import UserFactory
+
+    # given the 86 寸 display, OEM-capable, for which the source states no OEM minimum nor lead time
+    product = Product.objects.get(upc="XH-DISP")
+    client.force_login(UserFactory(username="oem_truth_buyer"))
+    # when a buyer opens its product page and its OEM order form
+    page = strip_tags(client.get(product.get_absolute_url()).content.decode())
+    form = client.get(f"/oem/new/{product.pk}/")
+    # then neither states a minimum or a lead time: quantity and lead time come with the vendor's offer
+    assert form.status_code == 200
+    hint = strip_tags(
+        section(form.content.decode(), r'<div class="alert alert-info" id="oem-moq">(.*?)</div>')
+    )
+    assert "数量与交期以供应商报价为准" in page
+    for text in (page, hint):
+        for word in ("起订", "最小起订量", "基础交期", " 1 台"):
+            assert word not in text, word
+    assert hint.startswith("本产品支持 OEM 定制，交期由供应商报价时确认"), hint

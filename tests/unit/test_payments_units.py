@@ -81,6 +81,6 @@ def test_payments_menu_is_shown_to_vendors_and_operators_only():
         return {child.label for node in get_nodes(user) for child in node.children}
 
     vendor, _ = make_vendor_user()
-    assert {"订单收款"} <= labels(vendor) and "Stripe 事件" not in labels(vendor)
-    assert {"订单收款", "Stripe 事件"} <= labels(OperatorFactory())
+    assert {"订单收款"} <= labels(vendor) and "银行卡支付通知" not in labels(vendor)
+    assert {"订单收款", "银行卡支付通知"} <= labels(OperatorFactory())
     assert "订单收款" not in labels(UserFactory())

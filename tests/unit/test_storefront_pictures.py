@@ -115,3 +115,28 @@ def test_a_variant_shows_its_parents_picture():
     variant = Product.objects.select_related("parent__product_class").get(upc="XH-CONSULT-DAY")
     assert product_picture(variant).url == "/static/shop/img/products/consulting.svg"
     assert product_picture(variant).is_photo is False
+
+
+def test_a_basket_line_shows_the_catalogue_picture_of_its_product(client):
+    from oscar.core.loading import get_class
+
+    from tests.factories.accounts import UserFactory
+
+    Basket = get_model("basket", "Basket")
+    Selector = get_class("partner.strategy", "Selector")
+    # given a buyer whose 采购车 holds a variant of the demo catalogue's consulting package
+    load_real_catalogue()
+    buyer = UserFactory(username="picture_buyer")
+    basket = Basket.open.create(owner=buyer)
+    basket.strategy = Selector().strategy(user=buyer)
+    variant = Product.objects.get(upc="XH-CONSULT-DAY")
+    basket.add_product(variant, quantity=1)
+    client.force_login(buyer)
+    # when the buyer opens the 采购车
+    html = client.get("/basket/").content.decode()
+    # then the line shows the drawn illustration of its class, as the catalogue does, not Oscar's grey tile
+    pictures = re.findall(r"<img [^>]*data-basket-picture[^>]*>", html)
+    assert len(pictures) == 1, pictures
+    assert 'src="/static/shop/img/products/consulting.svg"' in pictures[0]
+    assert f'alt="{variant.get_title()}"' in pictures[0]
+    assert "/media/cache/" not in html and "image_not_found" not in html

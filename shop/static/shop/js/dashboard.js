@@ -3,6 +3,14 @@
    layout's tab-by-hash. */
 (function () {
   "use strict";
+  // Oscar's dashboard.js attaches TinyMCE to the text areas of every page; the editor's scripts
+  // load only on pages with a rich-text form (templates/oscar/dashboard/layout.html), elsewhere
+  // the call does nothing.
+  if (window.jQuery && !window.jQuery.fn.tinymce) {
+    window.jQuery.fn.tinymce = function () {
+      return this;
+    };
+  }
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-close-window]");
     if (link) {

@@ -1,0 +1,40 @@
+"""Which processes load the Chinese word segmenter (jieba) at start-up, so that the first search
+after a start is as fast as the next: web servers (gunicorn and its workers, ``runserver``'s
+serving process, other WSGI/ASGI servers) do; ``manage.py`` commands, Celery, tests and shells
+do not (they search nothing, and loading takes a second or two and some 50 MB).
+
+``STOREFRONT_WARM_SEARCH``: ``auto`` (the default) decides by the process; ``1``/``0`` force it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import PurePath
+
+WEB_SERVERS = ("gunicorn", "uvicorn", "daphne", "uwsgi", "hypercorn", "waitress-serve")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def serves_web(argv: Sequence[str], *, environ=os.environ) -> bool:
+    """True when this process answers web requests."""
+    if not argv:
+        return False
+    program = PurePath(argv[0])
+    names = {program.name, program.parent.name}  # python -m gunicorn → …/gunicorn/__main__.py
+    if any(server in names for server in WEB_SERVERS):
+        return True
+    if program.name == "manage.py" or program.name == "django-admin":
+        if len(argv) > 1 and argv[1] == "runserver":
+            # with the autoreloader the parent only watches files; its child (RUN_MAIN) serves
+            return "--noreload" in argv or environ.get("RUN_MAIN") == "true"
+    return False
+
+
+def warm_search_wanted(*, setting, argv: Sequence[str], environ=os.environ) -> bool:
+    value = str(setting).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return serves_web(argv, environ=environ)

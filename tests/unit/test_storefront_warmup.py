@@ -1,0 +1,76 @@
+"""The first search after a start is as fast as the next: a web server loads the Chinese word
+segmenter (jieba) while it starts; manage.py commands, Celery and tests do not load it."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from shop.storefront.warmup import serves_web, warm_search_wanted
+
+
+@pytest.mark.parametrize(
+    "argv, environ, expected",
+    [
+        (["/srv/.venv/bin/gunicorn", "shop.wsgi", "--workers", "2"], {}, True),
+        (["/usr/lib/python3/site-packages/gunicorn/__main__.py", "shop.wsgi"], {}, True),
+        (["uvicorn", "shop.asgi:application"], {}, True),
+        (["manage.py", "runserver", "--noreload"], {}, True),
+        (["manage.py", "runserver"], {"RUN_MAIN": "true"}, True),  # the autoreloader's serving child
+        (["manage.py", "runserver"], {}, False),  # the autoreloader's watching parent
+        (["manage.py", "migrate"], {}, False),
+        (["manage.py", "load_catalogue"], {}, False),
+        (["/srv/.venv/bin/celery", "-A", "shop", "worker"], {}, False),
+        (["/srv/.venv/bin/pytest", "tests/unit"], {}, False),
+        ([], {}, False),
+    ],
+)
+def test_only_web_servers_load_the_segmenter_at_start_up(argv, environ, expected):
+    assert serves_web(argv, environ=environ) is expected
+    assert warm_search_wanted(setting="auto", argv=argv, environ=environ) is expected
+
+
+def test_the_setting_forces_it_either_way():
+    assert warm_search_wanted(setting="1", argv=["manage.py", "migrate"]) is True
+    assert warm_search_wanted(setting="0", argv=["gunicorn", "shop.wsgi"]) is False
+    assert settings.STOREFRONT_WARM_SEARCH == "auto"
+
+
+START = """
+import json, sys
+sys.argv = {argv!r}
+import django
+django.setup()  # what gunicorn's worker does when it imports shop.wsgi
+import jieba
+print(json.dumps({{"initialised": jieba.dt.initialized}}))
+"""
+
+
+def start(argv: list[str]) -> bool:
+    """Whether jieba is initialised right after Django starts in a process run as ``argv``."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "shop.settings.test"),
+    }
+    env.pop("STOREFRONT_WARM_SEARCH", None)
+    result = subprocess.run(
+        [sys.executable, "-c", START.format(argv=argv)],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])["initialised"]
+
+
+def test_a_web_server_has_the_segmenter_ready_when_it_has_started_and_a_command_does_not():
+    # given a process started as a gunicorn worker, then one started as manage.py migrate
+    # when Django has set itself up (AppConfig.ready) / then only the web server loaded jieba
+    assert start(["/srv/.venv/bin/gunicorn", "shop.wsgi"]) is True
+    assert start(["manage.py", "migrate"]) is False
