@@ -1472,7 +1472,7 @@ def stripe_connect_start(*, partner, actor, redirect_uri: str) -> str:
 
     _own_seller(partner, actor)
     if not stripe_connect_offered():
-        raise DomainError(_("平台尚未开通 Stripe Connect，暂不能连接在线收款账户。"))
+        raise DomainError(_("平台尚未开通供应商自有 Stripe 账户收款，暂不能连接。"))
     state = signing.dumps({"p": partner.pk, "u": actor.pk}, salt=CONNECT_STATE_SALT)
     return gateway.connect_authorize_url(state=state, redirect_uri=redirect_uri)
 

@@ -169,4 +169,4 @@ def test_without_a_connect_client_id_the_page_says_it_is_not_offered(client, set
     page = client.get(reverse("dashboard:payments-seller-settings")).content.decode()
     assert 'id="stripe-connect-unavailable"' in page and 'id="stripe-connect"' not in page
     response = client.post(reverse("dashboard:payments-stripe-connect"), follow=True)
-    assert "平台尚未开通 Stripe Connect，暂不能连接在线收款账户。" in _messages(response)
+    assert "平台尚未开通供应商自有 Stripe 账户收款，暂不能连接。" in _messages(response)
