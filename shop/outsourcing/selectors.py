@@ -43,6 +43,12 @@ def level_name(product) -> str:
     return str(value or product.get_title())[:40]
 
 
+def is_engagement_order(order) -> bool:
+    """Whether ``order`` is an outsourcing engagement's (accepted month by month, not through
+    the one-off delivery and 履约验收)."""
+    return OutsourcingRequest.objects.filter(order_id=order.pk).exists()
+
+
 def vendor_stockrecord(*, partner_id: int, level) -> "StockRecord | None":
     """The vendor's own listing of a level (its price is its 起价 for the level)."""
     return StockRecord.objects.filter(product=level, partner_id=partner_id, price__isnull=False).first()

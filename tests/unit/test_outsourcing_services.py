@@ -369,3 +369,19 @@ def test_a_cv_is_served_to_its_unit_its_vendor_and_operators_only():
             )
             assert response["Content-Disposition"].startswith("attachment")
     assert Client().get(url).status_code == 302  # to the login page
+
+
+def test_an_engagement_order_is_not_delivered_and_accepted_in_one_go():
+    from shop.fulfilment.services import delivery_record
+
+    w = outsourcing_world()
+    req = engaged(w)
+    line = req.order.lines.first()
+    # when the vendor tries the one-off delivery of the whole engagement
+    with pytest.raises(Conflict) as exc:
+        delivery_record(
+            order=req.order, line_id=line.pk, actor=w.vendor, kind="service", quantity=1, description="全部"
+        )
+    # then it is refused: the months are accepted one by one, nothing becomes payable
+    assert exc.value.message == "人才外包按月验收：供应商每月在“人才外包”中提交工作量，由采购单位逐月验收。"
+    assert req.order.payment_stages.filter(due_on__isnull=False).count() == 0
