@@ -410,6 +410,7 @@ RATE_LIMITS = {
     "financing:freelance": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "partners:apply": env.str("RATE_LIMIT_PARTNER_APPLY", default="5/h"),
     "callbacks:book": env.str("RATE_LIMIT_CALLBACKS", default="10/h"),
+    "outsourcing:new": env.str("RATE_LIMIT_QUOTES", default="20/h"),  # 人才外包 requests
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

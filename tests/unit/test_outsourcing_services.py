@@ -385,3 +385,29 @@ def test_an_engagement_order_is_not_delivered_and_accepted_in_one_go():
     # then it is refused: the months are accepted one by one, nothing becomes payable
     assert exc.value.message == "人才外包按月验收：供应商每月在“人才外包”中提交工作量，由采购单位逐月验收。"
     assert req.order.payment_stages.filter(due_on__isnull=False).count() == 0
+
+
+def test_the_request_form_sent_twice_makes_one_request():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    w = outsourcing_world()
+    client = Client()
+    client.force_login(w.handler)
+    form = {
+        "title": "政务云运维开发",
+        f"headcount_{w.levels[2].pk}": "2",
+        "months": "3",
+        "start_date": f"{timezone.localdate() + timedelta(days=3):%Y-%m-%d}",
+        "place": "remote",
+        "skills": "Vue、TypeScript",
+        "submission_token": "outsourcing-token-0001",
+    }
+    first = client.post(f"/outsourcing/new/{w.product.pk}/", form)
+    second = client.post(f"/outsourcing/new/{w.product.pk}/", form)
+    req = OutsourcingRequest.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == f"/outsourcing/{req.number}/"
+    assert [(line.level_name, line.headcount) for line in req.lines.all()] == [("三级开发师", 2)]
+    assert (req.place, req.city, req.months) == ("remote", "", 3)
