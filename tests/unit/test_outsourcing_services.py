@@ -411,3 +411,24 @@ def test_the_request_form_sent_twice_makes_one_request():
     assert first["Location"] == second["Location"] == f"/outsourcing/{req.number}/"
     assert [(line.level_name, line.headcount) for line in req.lines.all()] == [("三级开发师", 2)]
     assert (req.place, req.city, req.months) == ("remote", "", 3)
+
+
+def test_a_government_unit_accepts_a_proposal_only_within_the_direct_purchase_limit():
+    w = outsourcing_world()
+    # given a request of 1 一级 and 2 二级 for 5 months: 5 × ¥50,000 = ¥250,000
+    req = services.outsourcing_request_submit(
+        actor=w.handler, product=w.product, data=request_input(w, months=5), today=BEFORE
+    )
+    proposal = services.proposal_submit(actor=w.vendor, request=req, data=proposal_input(req))
+    # when the 经办人 of the government unit accepts it
+    with pytest.raises(Conflict) as exc:
+        services.proposal_accept(actor=w.handler, proposal=proposal, today=BEFORE)
+    # then it is refused by the 直购 limit and nothing is ordered
+    assert exc.value.message == (
+        "本单位为政府采购单位，单次直购或协商报价不得超过 ¥200,000.00；本次金额 ¥250,000.00，"
+        "请通过“询价竞价”发起网上询价或反向竞价。"
+    )
+    req.refresh_from_db()
+    assert (req.status, req.order_id) == (Status.OPEN, None)
+    proposal.refresh_from_db()
+    assert proposal.status == "submitted"

@@ -244,6 +244,13 @@ def proposal_accept(*, actor, proposal: Proposal, today: date | None = None) -> 
         monthly = pricing.full_month_amount((r.rate, r.line.headcount) for r in rates)
         stages = [(_("第 %(k)s 个月服务费") % {"k": k}, monthly) for k in range(1, locked.months + 1)]
         unit = locked.unit
+        # a government unit accepts a vendor's proposal (a negotiated price) only within the
+        # 直购 limit; above it the purchase goes through 网上询价 or 反向竞价
+        from shop.sourcing.selectors import direct_limit_problem
+
+        problem = direct_limit_problem(unit=unit, total=monthly * locked.months)
+        if problem:
+            raise Conflict(problem)
         order = order_place(
             user=locked.buyer,
             lines=specs,
