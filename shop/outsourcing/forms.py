@@ -52,7 +52,9 @@ class RequestForm(forms.Form):
                     "min_value": _("人数不能为负数。"),
                     "max_value": _("每个级别最多 50 人。"),
                 },
-                widget=forms.NumberInput(attrs={"min": "0", "max": "50", "step": "1"}),
+                widget=forms.NumberInput(
+                    attrs={"min": "0", "max": "50", "step": "1", "class": "form-control form-control-sm"}
+                ),
             )
 
     def level_fields(self):

@@ -16,7 +16,7 @@ from oscar.core.loading import get_model
 
 from shop.buyers.models import UnitMember
 from shop.outsourcing import services
-from shop.outsourcing.models import OutsourcingRequest
+from shop.outsourcing.models import OutsourcingEvent, OutsourcingRequest
 from shop.outsourcing.selectors import levels
 
 Product = get_model("catalogue", "Product")
@@ -99,6 +99,11 @@ class Command(BaseCommand):
             # the demo shows a service under way: it began 40 days ago, so month 1 is over
             started = today - timedelta(days=STARTED_DAYS_AGO)
             OutsourcingRequest.objects.filter(pk=request.pk).update(start_date=started)
+            OutsourcingEvent.objects.create(
+                request=request,
+                kind="demo",
+                note=f"演示：服务按 {started:%Y-%m-%d} 开始展示（第 1 个月已结束）",
+            )
             request.refresh_from_db()
             month = services.month_facts(request, 1)
             days = {}
