@@ -44,6 +44,8 @@ EVENT_LABELS = {
     "proposal_revised": _lazy("供应商修改方案"),
     "accepted": _lazy("确认人选，服务中"),
     "withdrawn": _lazy("撤回需求"),
+    "proposal_declined": _lazy("方案未选用"),
+    "demo": _lazy("演示说明"),
     "ending": _lazy("通知提前终止"),
     "completed": _lazy("服务结束"),
 }

@@ -432,3 +432,35 @@ def test_a_government_unit_accepts_a_proposal_only_within_the_direct_purchase_li
     assert (req.status, req.order_id) == (Status.OPEN, None)
     proposal.refresh_from_db()
     assert proposal.status == "submitted"
+
+
+def test_accepting_one_proposal_declines_the_others_and_records_it():
+    w = outsourcing_world()
+    req = services.outsourcing_request_submit(
+        actor=w.handler, product=w.product, data=request_input(w), today=BEFORE
+    )
+    rival_partner = PartnerFactory(name="麓山软件（测试）")
+    rival, _ = make_vendor_user(partner=rival_partner)
+    # given a second vendor that lists the same two levels
+    from oscar.core.loading import get_model
+
+    StockRecord = get_model("partner", "StockRecord")
+    for level in w.levels[:2]:
+        StockRecord.objects.create(
+            product=level,
+            partner=rival_partner,
+            partner_sku=f"R-{level.pk}",
+            price=level.stockrecords.first().price,
+        )
+    mine = services.proposal_submit(actor=w.vendor, request=req, data=proposal_input(req))
+    theirs = services.proposal_submit(actor=rival, request=req, data=proposal_input(req))
+    services.proposal_accept(actor=w.handler, proposal=mine, today=BEFORE)
+    theirs.refresh_from_db()
+    assert theirs.status == "declined"
+    assert list(req.events.values_list("kind", flat=True)) == [
+        "submitted",
+        "proposal_submitted",
+        "proposal_submitted",
+        "proposal_declined",
+        "accepted",
+    ]

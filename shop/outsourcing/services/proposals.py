@@ -268,6 +268,13 @@ def proposal_accept(*, actor, proposal: Proposal, today: date | None = None) -> 
         proposal.save(update_fields=["status", "updated_at"])
         declined = list(locked.proposals.exclude(pk=proposal.pk).filter(status=ProposalStatus.SUBMITTED))
         Proposal.objects.filter(pk__in=[p.pk for p in declined]).update(status=ProposalStatus.DECLINED)
+        for other in declined:
+            _event(
+                locked,
+                kind="proposal_declined",
+                actor=actor,
+                note=_("未选用 %(v)s 的方案") % {"v": other.partner.name},
+            )
         locked = _move(
             locked,
             Status.IN_SERVICE,

@@ -161,9 +161,16 @@ def outsourcing_request_withdraw(
         locked = _move(
             request, Status.WITHDRAWN, kind="withdrawn", actor=actor, note=(reason or "").strip()[:300]
         )
-        Proposal.objects.filter(request=locked, status=ProposalStatus.SUBMITTED).update(
-            status=ProposalStatus.DECLINED
-        )
+        for other in Proposal.objects.filter(request=locked, status=ProposalStatus.SUBMITTED).select_related(
+            "partner"
+        ):
+            Proposal.objects.filter(pk=other.pk).update(status=ProposalStatus.DECLINED)
+            _event(
+                locked,
+                kind="proposal_declined",
+                actor=actor,
+                note=_("需求撤回，%(v)s 的方案未选用") % {"v": other.partner.name},
+            )
         tell(
             users=_vendor_users(set(locked.proposals.values_list("partner_id", flat=True))),
             subject=_("人才外包需求 %(n)s 已撤回") % {"n": locked.number},
