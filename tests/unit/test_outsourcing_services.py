@@ -464,3 +464,21 @@ def test_accepting_one_proposal_declines_the_others_and_records_it():
         "proposal_declined",
         "accepted",
     ]
+
+
+def test_the_unit_finance_is_reminded_of_an_accepted_month_only():
+    from shop.core.models import OutboundEmail
+    from shop.payments.services import payables_remind
+
+    w = outsourcing_world()
+    req = engaged(w)
+    days = {p.pk: (22, 0) for p in req.accepted_proposal.profiles.all()}
+    report = services.report_submit(actor=w.vendor, request=req, month=1, days=days, today=date(2026, 10, 1))
+    services.report_accept(actor=w.handler, report=report, now=datetime(2026, 10, 9, 10, 0, tzinfo=CHINA))
+    # when the reminders run 7 days before month 1 is due (2026-11-09)
+    sent = payables_remind(today=date(2026, 11, 2))
+    # then the 财务 is reminded of month 1; month 2, not accepted yet, is nobody's payable
+    assert sent == [(req.order.number, "before")]
+    mail = OutboundEmail.objects.get(dedupe_key__startswith="payments:payable-reminder:")
+    assert mail.to == [w.members["finance"].user.email]
+    assert "第 1 个月服务费 ¥50,000.00 将于 2026-11-09 到期" in mail.body
