@@ -21,6 +21,7 @@ python manage.py create_demo_accounts
 python manage.py create_demo_sourcing
 python manage.py create_demo_contracts
 python manage.py create_demo_services
+python manage.py create_demo_outsourcing
 kill $SETUP_REDIS $SETUP_CACHE; wait $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true
 trap - EXIT
 echo

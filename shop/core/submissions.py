@@ -36,7 +36,7 @@ logger = logging.getLogger("shop.submissions")
 FIELD = "submission_token"
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 # The forms that create something: a quote request, an OEM order, a vendor application, an order.
-ONCE = frozenset({"quotes:submit", "oem:create", "vendors:apply", "checkout:preview"})
+ONCE = frozenset({"quotes:submit", "oem:create", "vendors:apply", "checkout:preview", "outsourcing:new"})
 _VALID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 

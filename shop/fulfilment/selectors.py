@@ -79,6 +79,10 @@ def delivery_blocker(order) -> str | None:
         return "订单已取消，不能交付。"
     if order_accepted(order):
         return "订单已验收完成，无需再交付。"
+    from shop.outsourcing.selectors import is_engagement_order
+
+    if is_engagement_order(order):
+        return "人才外包按月验收：供应商每月在“人才外包”中提交工作量，由采购单位逐月验收。"
     blocker = contract_blocker(order)
     if blocker:
         return blocker

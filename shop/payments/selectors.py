@@ -169,7 +169,12 @@ def payable_stage(order) -> PaymentStage | None:
     """The stage the buyer pays next: the first due stage, while the order takes payments."""
     if order.status not in PAYABLE_ORDER_STATUSES:
         return None
-    return order.payment_stages.filter(status=PaymentStage.Status.DUE).order_by("sequence").first()
+    stages = order.payment_stages.filter(status=PaymentStage.Status.DUE)
+    if order_settlement(order) == Settlement.AFTER_ACCEPTANCE:
+        # paid after acceptance: only a stage whose acceptance opened it (a monthly engagement
+        # opens one month at a time; payable_open dates every stage of a whole order at once)
+        stages = stages.filter(due_on__isnull=False)
+    return stages.order_by("sequence").first()
 
 
 def payment_reference(stage: PaymentStage) -> str:
@@ -377,7 +382,8 @@ def with_outstanding(stages) -> list[PaymentStage]:
 def order_payment_status(order) -> str:
     """The order status its payments justify: 已付款 when every stage is paid and the paid
     stages add up to the order total, 部分付款 when some stage is paid, else 待付款."""
-    stages = list(order.payment_stages.all())
+    # a cancelled stage (a month an engagement ended before) is owed by nobody
+    stages = [s for s in order.payment_stages.all() if s.status != PaymentStage.Status.CANCELLED]
     paid = [s for s in stages if s.status == PaymentStage.Status.PAID]
     paid_total = sum((q2(s.amount) for s in paid), Decimal("0.00"))
     if stages and len(paid) == len(stages) and paid_total == q2(order.total_incl_tax):

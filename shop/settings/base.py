@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shop.credit",  # supplier ratings and credit records (暂停交易)
     "shop.notices",  # the public 采购公告 (询价/竞价/成交/失败)
     "shop.financing",  # 规划融资 applications and 自由职业 settlement enquiries
+    "shop.outsourcing",  # 人才开发外包: requests, proposals with CVs, monthly reports and payables
     "shop.partners",  # 合作伙伴: regional partner applications and the public page per region
     "shop.callbacks",  # 预约咨询 call-backs from the service pages
     "shop.contracts",  # 采购合同: drafts from awards, 确认签订 online, 合同公告
@@ -414,6 +415,7 @@ RATE_LIMITS = {
     "financing:freelance": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "partners:apply": env.str("RATE_LIMIT_PARTNER_APPLY", default="5/h"),
     "callbacks:book": env.str("RATE_LIMIT_CALLBACKS", default="10/h"),
+    "outsourcing:new": env.str("RATE_LIMIT_QUOTES", default="20/h"),  # 人才外包 requests
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -500,6 +502,7 @@ STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["
 # Paid after acceptance: the term in calendar days when the order has no contract (《保障中小企业
 # 款项支付条例》第九条: at most 30 days; a contract may agree up to 60), moved to the next working day.
 PAYMENT_TERM_DAYS = env.int("PAYMENT_TERM_DAYS", default=30)
+OUTSOURCING_NOTICE_DAYS = env.int("OUTSOURCING_NOTICE_DAYS", default=30)  # 人才外包: notice of an early end
 # Reminders of a payable: this many days before its due date (then on the day, then overdue).
 PAYMENT_REMIND_DAYS_BEFORE = env.int("PAYMENT_REMIND_DAYS_BEFORE", default=7)
 # The mall's own seller (自营): its sales are paid to MALL_PAYEE_* and the mall's Stripe account.

@@ -15,6 +15,7 @@ def service_actions(context, product):
     if not is_service_product(product):
         return {"show": False}
     from shop.financing.selectors import is_financing_product, is_freelance_product
+    from shop.outsourcing.selectors import is_outsourcing_product
 
     base = product.parent if product.parent_id else product
     return {
@@ -23,6 +24,7 @@ def service_actions(context, product):
         "mall": context.get("mall") or {},
         "financing_url": reverse("financing:apply", args=[base.pk]) if is_financing_product(base) else "",
         "freelance_url": reverse("financing:freelance", args=[base.pk]) if is_freelance_product(base) else "",
+        "outsourcing_url": reverse("outsourcing:new", args=[base.pk]) if is_outsourcing_product(base) else "",
         "book_url": f"{reverse('callbacks:book')}?product={product.pk}",
         "partners_url": reverse("partners:index"),
     }
