@@ -22,6 +22,7 @@ urlpatterns = [
     path("notices/", include("shop.notices.urls")),  # the public 采购公告
     path("contracts/", include("shop.contracts.urls")),  # 采购合同 of the buyer (unit)
     path("financing/", include("shop.financing.urls")),  # 规划融资 applications, 自由职业 enquiries
+    path("consulting/", include("shop.consulting.urls")),  # 政企咨询服务 engagements of the buyer (unit)
     path("partners/", include("shop.partners.urls")),  # 合作伙伴 per region (public) and applications
     path("callbacks/", include("shop.callbacks.urls")),  # 预约咨询 call-backs
     path("suppliers/", include("shop.credit.urls")),  # public vendor pages and ratings

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shop.credit",  # supplier ratings and credit records (暂停交易)
     "shop.notices",  # the public 采购公告 (询价/竞价/成交/失败)
     "shop.financing",  # 规划融资 applications and 自由职业 settlement enquiries
+    "shop.consulting",  # 政企咨询服务包 engagements: booking, consultant confirmation, report, 验收
     "shop.partners",  # 合作伙伴: regional partner applications and the public page per region
     "shop.callbacks",  # 预约咨询 call-backs from the service pages
     "shop.contracts",  # 采购合同: drafts from awards, 确认签订 online, 合同公告
@@ -409,6 +410,7 @@ RATE_LIMITS = {
     "financing:freelance": env.str("RATE_LIMIT_QUOTES", default="20/h"),
     "partners:apply": env.str("RATE_LIMIT_PARTNER_APPLY", default="5/h"),
     "callbacks:book": env.str("RATE_LIMIT_CALLBACKS", default="10/h"),
+    "consulting:book": env.str("RATE_LIMIT_QUOTES", default="20/h"),
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
