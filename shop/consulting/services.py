@@ -743,9 +743,10 @@ def blocked_day_add(*, actor, day, note: str = "") -> BlockedDay:
 
 def blocked_day_remove(*, actor, pk) -> None:
     partner_id = _own_partner_id(actor)
-    deleted, _rows = BlockedDay.objects.filter(pk=_int(pk) or 0, partner_id=partner_id).delete()
-    if not deleted:
+    blocked = BlockedDay.objects.filter(pk=_int(pk) or 0, partner_id=partner_id).first()
+    if blocked is None:  # another consultant's day: nothing is touched
         raise NotFound(_("该不可预约日期不存在。"))
+    blocked.delete()
 
 
 __all__ = [
