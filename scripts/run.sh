@@ -20,6 +20,7 @@ python manage.py load_catalogue
 python manage.py create_demo_accounts
 python manage.py create_demo_sourcing
 python manage.py create_demo_services
+python manage.py create_demo_consulting
 kill $SETUP_REDIS $SETUP_CACHE; wait $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true
 trap - EXIT
 echo
