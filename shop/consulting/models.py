@@ -55,6 +55,12 @@ BUYER_MOVES = {
     # 履约验收 of the report: 合格 ends it, 不合格 sends it back for a new report
     S.REPORTED: {S.ACCEPTED, S.ORDERED},
 }
+# the report delivered or inspected on the order's own 交付与验收 pages: beat follows it
+# (``services.engagements_sync``)
+FOLLOW_MOVES = {
+    S.ORDERED: {S.REPORTED, S.ACCEPTED},
+    S.REPORTED: {S.ACCEPTED, S.ORDERED},
+}
 OPEN_STATUSES = (S.REQUESTED, S.RESCHEDULED, S.CONFIRMED, S.ORDERED, S.REPORTED)
 # the dates of a day package stay booked while the engagement is alive
 BOOKING_STATUSES = (S.REQUESTED, S.RESCHEDULED, S.CONFIRMED, S.ORDERED, S.REPORTED, S.ACCEPTED)

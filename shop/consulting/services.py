@@ -31,6 +31,7 @@ from . import selectors
 from .models import (
     BUYER_MOVES,
     CONSULTANT_MOVES,
+    FOLLOW_MOVES,
     BlockedDay,
     BookedDay,
     Engagement,
@@ -699,6 +700,52 @@ def engagement_accept_report(
     return locked
 
 
+# --- the order's own pages ------------------------------------------------------------------------
+
+
+def _followed_status(engagement) -> tuple[str, str] | None:
+    """(status, note) the engagement's order says it is in, when that differs from its own."""
+    from shop.fulfilment.models import Fulfilment, LineFulfilment
+
+    fulfilment = Fulfilment.objects.filter(order_id=engagement.order_id).first()
+    if fulfilment is not None and fulfilment.status == Fulfilment.Status.ACCEPTED:
+        return (
+            (Status.ACCEPTED, _("订单已在交付与验收页面验收合格。"))
+            if engagement.status != Status.ACCEPTED
+            else None
+        )
+    state = LineFulfilment.objects.filter(line__order_id=engagement.order_id).order_by("pk").first()
+    if state is None:
+        return None
+    if engagement.status == Status.ORDERED and state.awaiting_inspection > 0:
+        return Status.REPORTED, _("咨询报告已在交付页面提交。")
+    if engagement.status == Status.REPORTED and state.awaiting_inspection == 0:
+        return Status.ORDERED, _("交付已在验收页面退回，等待重新提交报告。")
+    return None
+
+
+def engagements_sync() -> list[str]:
+    """Follow a report delivered, accepted or sent back on the order's own 交付与验收 pages (not
+    through the engagement's): each such engagement moves to match, one event each. Run by beat;
+    idempotent (a second run finds nothing to move). Returns the numbers moved."""
+    moved = []
+    candidates = Engagement.objects.filter(
+        status__in=(Status.ORDERED, Status.REPORTED), order__isnull=False
+    ).values_list("pk", flat=True)
+    for pk in list(candidates):
+        with transaction.atomic():
+            engagement = Engagement.objects.select_for_update().filter(pk=pk).first()
+            if engagement is None or engagement.status not in FOLLOW_MOVES:
+                continue
+            follow = _followed_status(engagement)
+            if follow is None:
+                continue
+            to, note = follow
+            _move(engagement, to=to, allowed=FOLLOW_MOVES, actor=None, kind="followed", note=note)
+            moved.append(engagement.number)
+    return moved
+
+
 # --- the consultant's calendar ---------------------------------------------------------------------
 
 
@@ -765,4 +812,5 @@ __all__ = [
     "engagement_propose",
     "engagement_report",
     "engagement_request",
+    "engagements_sync",
 ]

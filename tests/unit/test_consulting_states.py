@@ -230,3 +230,51 @@ def test_the_buyer_scope_and_the_consultant_scope():
     assert list(selectors.engagements_for_consultant(user=OperatorFactory())) == [engagement]
     start = timezone.localdate()
     assert selectors.booked_days(partner_id=engagement.partner_id, since=start).count() == 3
+
+
+def test_a_report_delivered_and_inspected_on_the_orders_own_pages_is_followed(
+    django_capture_on_commit_callbacks,
+):
+    from shop.fulfilment.services import acceptance_record, delivery_record
+
+    # given an ordered engagement whose consultant delivers on the order's 交付 page instead
+    engagement, consultant, handler, _m, partner = _requested(org_type=OrgType.PRIVATE)
+    set_prepay(partner, allowed=False)
+    services.engagement_confirm(engagement=engagement, actor=consultant, unit_price="500")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.engagement_order(engagement=engagement, actor=handler)
+    line = order.lines.get()
+
+    def deliver():
+        delivery_record(
+            order=order,
+            line_id=line.pk,
+            actor=consultant,
+            kind="service",
+            quantity=3,
+            description="报告",
+            attachments=[_report()],
+        )
+
+    deliver()
+    # when beat follows it: 报告已提交; the buyer rejects it there: back to 已下单; delivered
+    # again and accepted there: 已验收 — one event each, and a second run moves nothing
+    assert services.engagements_sync() == [engagement.number]
+    assert _state(engagement) == ("reported", 4)
+    acceptance_record(
+        order=order, line_id=line.pk, actor=handler, quantity=3, result="failed", comments="缺附表"
+    )
+    assert services.engagements_sync() == [engagement.number]
+    assert _state(engagement) == ("ordered", 5)
+    deliver()
+    acceptance_record(order=order, line_id=line.pk, actor=handler, quantity=3, result="passed")
+    assert services.engagements_sync() == [engagement.number]
+    assert _state(engagement) == ("accepted", 6)
+    assert services.engagements_sync() == []
+    assert list(
+        engagement.events.filter(kind="followed").values_list("from_status", "to_status", "actor")
+    ) == [
+        ("ordered", "reported", None),
+        ("reported", "ordered", None),
+        ("ordered", "accepted", None),
+    ]
