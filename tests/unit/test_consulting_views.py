@@ -104,3 +104,17 @@ def test_the_consultant_blocks_and_frees_a_day_and_another_vendor_cannot_free_it
     assert BlockedDay.objects.count() == 1
     assert client.post(reverse("dashboard:consulting-unblock", args=[blocked.pk])).status_code == 302
     assert BlockedDay.objects.count() == 0
+
+
+def test_the_package_is_booked_not_put_in_the_basket():
+    parent, variants, *_rest, members = consulting_world()
+    client = _client(members["handler"].user)
+    # the page offers no basket form
+    html = client.get(variants["天"].get_absolute_url()).content.decode()
+    assert 'id="add_to_basket_form"' not in html
+    # and a posted add is refused with the way to book it
+    response = client.post(
+        reverse("basket:add", kwargs={"pk": variants["天"].pk}), {"quantity": 3}, follow=True
+    )
+    assert "“政企咨询服务包（按天）”需预约：请在商品页点击“预约咨询服务”" in response.content.decode()
+    assert response.context["request"].basket.num_items == 0
