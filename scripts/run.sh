@@ -22,6 +22,7 @@ python manage.py create_demo_sourcing
 python manage.py create_demo_contracts
 python manage.py create_demo_services
 python manage.py create_demo_outsourcing
+python manage.py create_demo_consulting
 kill $SETUP_REDIS $SETUP_CACHE; wait $SETUP_REDIS $SETUP_CACHE 2>/dev/null || true
 trap - EXIT
 echo

@@ -30,6 +30,7 @@ SCHEDULE_MODULES = (
     "shop.oem",
     "shop.payments",
     "shop.contracts",
+    "shop.consulting",
 )
 
 

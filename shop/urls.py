@@ -23,6 +23,7 @@ urlpatterns = [
     path("contracts/", include("shop.contracts.urls")),  # 采购合同 of the buyer (unit)
     path("financing/", include("shop.financing.urls")),  # 规划融资 applications, 自由职业 enquiries
     path("outsourcing/", include("shop.outsourcing.urls")),  # 人才开发外包: requests, proposals, months
+    path("consulting/", include("shop.consulting.urls")),  # 政企咨询服务 engagements of the buyer (unit)
     path("partners/", include("shop.partners.urls")),  # 合作伙伴 per region (public) and applications
     path("callbacks/", include("shop.callbacks.urls")),  # 预约咨询 call-backs
     path("suppliers/", include("shop.credit.urls")),  # public vendor pages and ratings

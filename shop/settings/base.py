@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "shop.notices",  # the public 采购公告 (询价/竞价/成交/失败)
     "shop.financing",  # 规划融资 applications and 自由职业 settlement enquiries
     "shop.outsourcing",  # 人才开发外包: requests, proposals with CVs, monthly reports and payables
+    "shop.consulting",  # 政企咨询服务包 engagements: booking, consultant confirmation, report, 验收
     "shop.partners",  # 合作伙伴: regional partner applications and the public page per region
     "shop.callbacks",  # 预约咨询 call-backs from the service pages
     "shop.contracts",  # 采购合同: drafts from awards, 确认签订 online, 合同公告
@@ -416,6 +417,7 @@ RATE_LIMITS = {
     "partners:apply": env.str("RATE_LIMIT_PARTNER_APPLY", default="5/h"),
     "callbacks:book": env.str("RATE_LIMIT_CALLBACKS", default="10/h"),
     "outsourcing:new": env.str("RATE_LIMIT_QUOTES", default="20/h"),  # 人才外包 requests
+    "consulting:book": env.str("RATE_LIMIT_QUOTES", default="20/h"),
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

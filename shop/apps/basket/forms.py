@@ -17,6 +17,12 @@ def direct_purchase_problem(product) -> str | None:
     title = product.get_title()
     if getattr(product, "quote_only", False) or getattr(parent, "quote_only", False):
         return _("“%(title)s”仅支持询价采购，不能直接购买，请加入询价单。") % {"title": title}
+    from shop.consulting.selectors import is_consulting_product
+
+    if is_consulting_product(product):  # a service engagement: dates, topics, the consultant's word
+        return _(
+            "“%(title)s”需预约：请在商品页点击“预约咨询服务”，选择开始日期和咨询内容，由咨询顾问确认后下单。"
+        ) % {"title": title}
     if getattr(product, "price_is_from", False):
         return _(
             "“%(title)s”的价格为起价，实际价格以供应商报价为准，不能直接购买，请加入询价单获取报价。"

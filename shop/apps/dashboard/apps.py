@@ -19,6 +19,7 @@ class DashboardConfig(apps.DashboardConfig):
             path("contracts/", include("shop.contracts.dashboard_urls")),
             path("financing/", include("shop.financing.dashboard_urls")),
             path("outsourcing/", include("shop.outsourcing.dashboard_urls")),
+            path("consulting/", include("shop.consulting.dashboard_urls")),
             path("partner-applications/", include("shop.partners.dashboard_urls")),
             path("callbacks/", include("shop.callbacks.dashboard_urls")),
             path("fulfilment/", include("shop.fulfilment.dashboard_urls")),
