@@ -1,5 +1,6 @@
 """Chromium, from a service package's product page to each end state: a unit's 经办人 applies
 for 规划融资 (a refused amount first) and the operator and the vendor take it to 已推荐至金融机构;
+a company's 自由职业 settlement enquiry (a bad date first) is answered by the vendor and accepted;
 a buyer books a 预约咨询 call-back (a bad number first) that the operator answers; a company
 applies as a 合作伙伴 and, once the operator approves it, is listed on its region's public page.
 Every service page shows the hotline from the settings."""
@@ -202,3 +203,81 @@ def test_a_partner_application_approved_and_listed_on_its_region(page, browser, 
     finally:
         anonymous.close()
     assert page.js_errors == []
+
+
+def test_a_freelance_settlement_enquiry_from_the_product_page_answered_and_accepted(
+    page, browser, live_server, settings, celery_worker
+):
+    # given the 自由职业服务包 of a settlement vendor (a user of it) and a company's buyer
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from shop.quotes.models import QuoteRequest, VendorQuote
+    from tests.conftest import wait_until
+    from tests.factories.accounts import make_vendor_user
+    from tests.factories.vendors import make_uscc
+
+    settings.MALL_HOTLINE = HOTLINE
+    partner = PartnerFactory(name="湘江灵活用工（测试）")
+    vendor, _p = make_vendor_user(partner=partner)
+    product = package("settlement-service", title="自由职业服务包", partner=partner)
+    buyer = UserFactory(email="hr@example.com")
+    _log_in(page.context, buyer, live_server.url)
+    # when the buyer opens the package and its 结算咨询 form: the page says the mall pays no one
+    page.goto(product.get_absolute_url())
+    expect(page.locator("#service-hotline")).to_have_text(HOTLINE)
+    _go(page, "#freelance-enquiry-link")
+    expect(page.locator("body")).to_contain_text("本商城只撮合咨询，不代收代付任何款项。")
+    # and submits 35 people, ¥280,000 a month, 教育培训, 专票 — first with a start date of today
+    page.fill("#id_people", "35")
+    page.fill("#id_monthly_amount", "280000")
+    page.fill("#id_industry", "教育培训")
+    page.check("input[name='invoice_need'][value='special']")
+    page.fill("#id_start_date", timezone.localdate().isoformat())
+    page.fill("#id_description", "讲师课酬按月结算")
+    page.fill("#id_org_name", "长沙星城教育科技有限公司")
+    page.fill("#id_org_uscc", make_uscc())
+    page.select_option("#id_org_type", "private")
+    page.fill("#id_province", "湖南省")
+    page.fill("#id_city", "长沙市")
+    page.fill("#id_contact_name", "周经理")
+    page.fill("#id_contact_mobile", "13907310002")
+    page.fill("#id_contact_email", "hr@example.com")
+    page.fill("#id_invoice_title", "长沙星城教育科技有限公司")
+    _go(page, "#freelance-submit")
+    # then it is refused in Chinese and nothing is stored
+    expect(page.locator("#freelance-form")).to_contain_text("期望开始日期必须晚于今天。")
+    assert QuoteRequest.objects.count() == 0
+    # when the date is corrected, then it is submitted as a request to the vendor
+    page.fill("#id_start_date", (timezone.localdate() + timedelta(days=10)).isoformat())
+    _go(page, "#freelance-submit")
+    qr = QuoteRequest.objects.get(buyer=buyer)
+    assert "结算人数：35 人；月结算总额：¥280,000.00；所属行业：教育培训；发票需求：" in qr.remark
+    wait_until(lambda: VendorQuote.objects.filter(request=qr, partner=partner).exists(), timeout=40)
+    vq = VendorQuote.objects.get(request=qr, partner=partner)
+    # when the vendor answers it in its dashboard with a monthly service fee
+    context, vendor_page = _context(browser, live_server, vendor)
+    try:
+        vendor_page.goto("/dashboard/quotes/")
+        _go(vendor_page, f"text={qr.number}")
+        _go(vendor_page, f"#answer-{vq.pk}")
+        vendor_page.fill(f"#id_price_{vq.lines.get().pk}", "8400.00")
+        vendor_page.fill("#id_lead_time_days", "5")
+        vendor_page.fill("#id_valid_until", (timezone.localdate() + timedelta(days=15)).isoformat())
+        vendor_page.fill("#id_terms", "服务费按月结算，含个税代报")
+        _go(vendor_page, "#vendor-answer-submit")
+        assert vendor_page.js_errors == []
+    finally:
+        context.close()
+    # then the buyer sees the answer and accepts it: an order of the vendor's service
+    page.goto(f"/quotes/{qr.number}/")
+    expect(page.locator("#quote-compare")).to_contain_text("¥8,400.00")
+    page.on("dialog", lambda dialog: dialog.accept())  # 确认接受该报价并生成订单？
+    _go(page, f"[data-accept='{vq.pk}']")
+    qr.refresh_from_db()
+    assert qr.status == "ordered"
+    assert list(qr.order.lines.values_list("partner_id", "line_price_incl_tax")) == [
+        (partner.pk, Decimal("8400.00"))
+    ]
