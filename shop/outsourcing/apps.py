@@ -13,6 +13,8 @@ class OutsourcingConfig(AppConfig):
 
         from shop.core.access import nav_vendor_or_operator
 
+        from . import receivers  # noqa: F401  (the order's cancellation ends a waiting engagement)
+
         nav = settings.OSCAR_DASHBOARD_NAVIGATION
         if not any(item.get("url_name") == "dashboard:outsourcing-list" for item in nav):
             nav.append(

@@ -37,7 +37,7 @@ class Status(models.TextChoices):
 S = Status
 MOVES = {
     S.OPEN: {S.IN_SERVICE, S.WITHDRAWN},
-    S.IN_SERVICE: {S.ENDING, S.COMPLETED},
+    S.IN_SERVICE: {S.ENDING, S.COMPLETED, S.WITHDRAWN},  # withdrawn: the unit's approval refused the order
     S.ENDING: {S.COMPLETED},
     S.COMPLETED: set(),
     S.WITHDRAWN: set(),

@@ -215,9 +215,18 @@ def _detail(request, req, *, status=200, **forms):
             "end_form": forms.get("end_form") or EndForm(),
             "withdraw_form": WithdrawForm(),
             "today": timezone.localdate(),
+            "budget_choices": _budget_choices(request.user) if proposals else [],
         }
     )
     return render(request, "outsourcing/detail.html", context, status=status)
+
+
+def _budget_choices(user) -> list:
+    """The unit's budget lines of this year for the 确认人选 form ([] when none is to be chosen)."""
+    from shop.quotes.forms import budget_line_field
+
+    field = budget_line_field(user)
+    return list(field.choices) if field is not None else []
 
 
 class RequestDetailView(LoginRequiredMixin, View):
@@ -237,7 +246,9 @@ class ProposalAcceptView(LoginRequiredMixin, View):
         if proposal is None:
             raise Http404
         try:
-            req = services.proposal_accept(actor=request.user, proposal=proposal)
+            req = services.proposal_accept(
+                actor=request.user, proposal=proposal, budget_line_id=request.POST.get("budget_line") or None
+            )
         except (PermissionDenied, NotFound):
             raise
         except DomainError as exc:

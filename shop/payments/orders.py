@@ -226,17 +226,37 @@ class AgreedOrderCreator(OrderCreator):
 
     def send_order_placed(self, *, order, user) -> None:
         """``order_placed``, as OrderCreator.place_order sends it. An order with a free-text
-        line (no product) is sent receiver by receiver, each in a savepoint: Oscar's analytics
-        receiver counts purchases per product and fails on a line without one; that failure
-        must not undo the order nor keep the other receivers from running."""
+        line (no product) is sent receiver by receiver, each in a savepoint, so one failure
+        neither undoes the order nor keeps the others from running; Oscar's analytics receiver,
+        which counts purchases per product and would fail on a line without one, is replaced by
+        the same counting over the lines that have a product."""
         buyer = user if getattr(user, "pk", None) else None
         if all(line.product_id for line in order.lines.all()):
             order_placed.send(sender=self, order=order, user=buyer)
             return
         receivers, _async = order_placed._live_receivers(self)
         for receiver in receivers:
+            if receiver is _oscar_analytics_receiver():
+                _analytics_order_placed(order=order, user=buyer)  # the product lines only
+                continue
             try:
                 with transaction.atomic():
                     receiver(signal=order_placed, sender=self, order=order, user=buyer)
             except DatabaseError:
                 logger.warning("order_placed receiver %s failed for order %s", receiver, order.number)
+
+
+def _oscar_analytics_receiver():
+    from oscar.apps.analytics import receivers
+
+    return receivers.receive_order_placed
+
+
+def _analytics_order_placed(*, order, user) -> None:
+    """What Oscar's analytics receiver records for a placed order, for the lines with a product."""
+    from oscar.apps.analytics.receivers import ProductRecord, _record_user_order, _update_counter
+
+    for line in order.lines.filter(product__isnull=False):
+        _update_counter(ProductRecord, "num_purchases", {"product_id": line.product_id}, line.quantity)
+    if user is not None:
+        _record_user_order(user, order)

@@ -468,6 +468,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # cutting a PDF's font subset logs every table
         "shop.cache": {"filters": ["cache_outage"]},
     },
 }

@@ -482,3 +482,102 @@ def test_the_unit_finance_is_reminded_of_an_accepted_month_only():
     mail = OutboundEmail.objects.get(dedupe_key__startswith="payments:payable-reminder:")
     assert mail.to == [w.members["finance"].user.email]
     assert "第 1 个月服务费 ¥50,000.00 将于 2026-11-09 到期" in mail.body
+
+
+# --- the unit's own rules: budget line and approval ---------------------------------------------
+
+
+def _with_budget(w, amount="300000.00"):
+    from django.utils import timezone
+
+    from shop.buyers import services as unit_services
+    from shop.buyers.models import BudgetLine
+
+    unit_services.approval_rules_default(unit=w.unit)  # one approval from ¥50,000
+    return BudgetLine.objects.create(
+        unit=w.unit,
+        name="政务云运维",
+        year=timezone.localdate().year,
+        amount=Decimal(amount),
+        fund_nature="fiscal",
+    )
+
+
+def _proposed(w):
+    request = services.outsourcing_request_submit(
+        actor=w.handler, product=w.product, data=request_input(w), today=BEFORE
+    )
+    return request, services.proposal_submit(actor=w.vendor, request=request, data=proposal_input(request))
+
+
+def test_an_engagement_reaching_the_units_rule_waits_for_its_approval_on_the_named_budget_line():
+    from shop.buyers.models import ApprovalRequest
+    from shop.buyers.services import approval_decide
+
+    # given a unit with the ¥50,000 approval rule and a budget line, and a ¥100,000 proposal
+    w = outsourcing_world()
+    line = _with_budget(w)
+    request, proposal = _proposed(w)
+    # when the 经办人 accepts it without naming a budget line, then it is refused and nothing changes
+    with pytest.raises(Invalid) as refused:
+        services.proposal_accept(actor=w.handler, proposal=proposal, today=BEFORE)
+    assert refused.value.message == "请选择本次采购使用的预算。"
+    request.refresh_from_db()
+    assert (request.status, request.order_id) == (Status.OPEN, None)
+    # when it names the line, then the order waits for the unit's approval, holding the line
+    services.proposal_accept(actor=w.handler, proposal=proposal, budget_line_id=line.pk, today=BEFORE)
+    request.refresh_from_db()
+    order = request.order
+    assert (order.status, order.origin.budget_line_id) == ("待审批", line.pk)
+    approval = ApprovalRequest.objects.get(kind="order", subject_id=order.pk)
+    line.refresh_from_db()
+    assert line.committed == Decimal("100000.00")
+    # when the 审批人 approves, then the order is in service (paid month by month after acceptance)
+    approval_decide(approval=approval, actor=w.members["approver"].user, decision="approve")
+    order.refresh_from_db()
+    request.refresh_from_db()
+    assert (order.status, request.status) == ("履约中", Status.IN_SERVICE)
+
+
+def test_a_refused_approval_cancels_the_order_and_withdraws_the_engagement():
+    from shop.buyers.models import ApprovalRequest
+    from shop.buyers.services import approval_decide
+
+    # given an accepted proposal waiting for the unit's approval
+    w = outsourcing_world()
+    line = _with_budget(w)
+    request, proposal = _proposed(w)
+    services.proposal_accept(actor=w.handler, proposal=proposal, budget_line_id=line.pk, today=BEFORE)
+    request.refresh_from_db()
+    approval = ApprovalRequest.objects.get(kind="order", subject_id=request.order_id)
+    # when the 审批人 rejects it
+    approval_decide(
+        approval=approval, actor=w.members["approver"].user, decision="reject", comment="本年度不外包开发"
+    )
+    # then the order is cancelled, the budget released and the engagement withdrawn, audited once
+    request.refresh_from_db()
+    line.refresh_from_db()
+    assert (request.order.status, request.status, line.committed) == (
+        "已取消",
+        Status.WITHDRAWN,
+        Decimal("0.00"),
+    )
+    assert list(request.events.filter(kind="order_cancelled").values_list("note", flat=True)) == [
+        f"订单 {request.order.number} 未获本单位审批通过，已取消；外包服务不再进行。"
+    ]
+
+
+def test_below_the_rule_the_engagement_commits_its_budget_line_at_once():
+    # given a unit whose approval rule starts above the engagement's ¥100,000
+    from shop.buyers.models import ApprovalRule
+
+    w = outsourcing_world()
+    line = _with_budget(w)
+    ApprovalRule.objects.filter(unit=w.unit).update(min_amount=Decimal("500000.00"))
+    request, proposal = _proposed(w)
+    # when the 经办人 accepts the proposal on the line
+    services.proposal_accept(actor=w.handler, proposal=proposal, budget_line_id=line.pk, today=BEFORE)
+    # then the order is in service at once and the line holds the whole engagement
+    request.refresh_from_db()
+    line.refresh_from_db()
+    assert (request.order.status, line.committed) == ("履约中", Decimal("100000.00"))

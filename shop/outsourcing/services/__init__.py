@@ -23,7 +23,7 @@ from .months import (
     report_reject,
     report_submit,
 )
-from .proposals import ProfileInput, ProposalInput, proposal_accept, proposal_submit
+from .proposals import ProfileInput, ProposalInput, order_cancelled, proposal_accept, proposal_submit
 from .requests import RequestInput, outsourcing_request_submit, outsourcing_request_withdraw
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "month_payable_open",
     "next_month_to_report",
     "notice_days",
+    "order_cancelled",
     "outsourcing_request_submit",
     "outsourcing_request_withdraw",
     "proposal_accept",

@@ -206,14 +206,20 @@ def proposal_submit(*, actor, request: OutsourcingRequest, data: ProposalInput) 
 SETTLEMENT_NOTE = "人才外包按月结算：每月工作量经采购人验收后，当月服务费按合同约定的付款期限支付。"
 
 
-def proposal_accept(*, actor, proposal: Proposal, today: date | None = None) -> OutsourcingRequest:
+def proposal_accept(
+    *, actor, proposal: Proposal, budget_line_id=None, today: date | None = None
+) -> OutsourcingRequest:
     """The buyer accepts ``proposal``'s profiles: the request becomes an engagement 服务中, the
     other proposals are not chosen, and an order follows with one stage per month (paid after
-    each month's acceptance); its contract draft is created when the order commits."""
+    each month's acceptance); its contract draft is created when the order commits. The unit's
+    rules apply as to any purchase: the 经办人 names one of its budget lines (when it has any),
+    which must carry the whole engagement, and an amount reaching an approval rule places the
+    order in 待审批 until the unit approves it (refused: the order is cancelled and the
+    engagement withdrawn, ``order_cancelled``)."""
     from shop.buyers.models import INVOICE_FIELDS
     from shop.payments.models import OrderOrigin, Settlement
     from shop.payments.orders import OrderLineSpec, order_place
-    from shop.payments.services import ORDER_IN_FULFILMENT
+    from shop.payments.services import ORDER_IN_FULFILMENT, direct_order_plan
 
     request = proposal.request
     _require_buyer_act(actor, request)
@@ -248,9 +254,18 @@ def proposal_accept(*, actor, proposal: Proposal, today: date | None = None) -> 
         # 直购 limit; above it the purchase goes through 网上询价 or 反向竞价
         from shop.sourcing.selectors import direct_limit_problem
 
-        problem = direct_limit_problem(unit=unit, total=monthly * locked.months)
+        total = monthly * locked.months
+        problem = direct_limit_problem(unit=unit, total=total)
         if problem:
             raise Conflict(problem)
+        base = proposal.rates.first().line.level
+        base = base.parent or base
+        plan = direct_order_plan(
+            user=actor,
+            total=total,
+            category_ids=list(base.categories.values_list("pk", flat=True)),
+            budget_line_id=budget_line_id,
+        )
         order = order_place(
             user=locked.buyer,
             lines=specs,
@@ -259,11 +274,13 @@ def proposal_accept(*, actor, proposal: Proposal, today: date | None = None) -> 
             stages=stages,
             invoice={f: getattr(unit, f, "") for f in INVOICE_FIELDS} if unit is not None else None,
             unit=unit,
-            status=ORDER_IN_FULFILMENT,
+            budget_line=plan.budget_line,
+            status=plan.status or ORDER_IN_FULFILMENT,
         )
         OrderOrigin.objects.filter(order=order).update(
             settlement=Settlement.AFTER_ACCEPTANCE, settlement_reason=SETTLEMENT_NOTE
         )
+        _unit_controls(order=order, plan=plan, actor=actor)
         proposal.status = ProposalStatus.ACCEPTED
         proposal.save(update_fields=["status", "updated_at"])
         declined = list(locked.proposals.exclude(pk=proposal.pk).filter(status=ProposalStatus.SUBMITTED))
@@ -303,3 +320,65 @@ def proposal_accept(*, actor, proposal: Proposal, today: date | None = None) -> 
                 key=f"outsourcing:{locked.pk}:declined",
             )
     return locked
+
+
+def _unit_controls(*, order, plan, actor) -> None:
+    """The unit's approval (an amount reaching one of its rules: the order waits in 待审批) or,
+    without one, the budget line's commitment of the whole engagement."""
+    from shop.buyers.services import approval_submit, budget_commit
+    from shop.payments.approvals import order_snapshot, order_title
+
+    if plan.unit_id is None:
+        return
+    order = type(order).objects.select_related("origin").get(pk=order.pk)
+    if plan.rule is not None:
+        approval_submit(
+            unit_id=plan.unit_id,
+            actor=actor,
+            kind="order",
+            subject_id=order.pk,
+            subject_number=order.number,
+            title=order_title(order),
+            amount=order.total_incl_tax,
+            snapshot=order_snapshot(order),
+            rule=plan.rule,
+            budget_line=plan.budget_line,
+            order=order,
+        )
+    elif plan.budget_line is not None:
+        budget_commit(
+            line=plan.budget_line,
+            amount=order.total_incl_tax,
+            kind="order",
+            number=order.number,
+            title=order_title(order),
+            actor=actor,
+            order=order,
+        )
+
+
+def order_cancelled(*, order_id: int) -> None:
+    """The engagement's order was cancelled before any month was accepted (the unit's approval
+    refused or withdrew it): the engagement is withdrawn, audited, the vendor told."""
+    with transaction.atomic():
+        locked = OutsourcingRequest.objects.select_for_update().filter(order_id=order_id).first()
+        if locked is None or locked.status != Status.IN_SERVICE:
+            return
+        if locked.reports.filter(status="accepted").exists():
+            return
+        locked = _move(
+            locked,
+            Status.WITHDRAWN,
+            kind="order_cancelled",
+            actor=None,
+            note=_("订单 %(order)s 未获本单位审批通过，已取消；外包服务不再进行。")
+            % {"order": locked.order.number},
+        )
+        if locked.accepted_proposal_id:
+            tell(
+                users=_vendor_users({locked.accepted_proposal.partner_id}),
+                subject=_("人才外包需求 %(n)s 已取消") % {"n": locked.number},
+                body=_("采购单位的内部审批未通过，订单已取消，外包服务不再进行。"),
+                path=f"/dashboard/outsourcing/{locked.number}/",
+                key=f"outsourcing:{locked.pk}:order-cancelled",
+            )

@@ -55,6 +55,32 @@ class Command(BaseCommand):
             f"（经办人：/outsourcing/{existing.number}/，供应商：/dashboard/outsourcing/{existing.number}/）"
         )
 
+    def budget_line_id(self, user):
+        """The demo unit's first budget line of this year (the 经办人 names one)."""
+        from django.utils import timezone
+
+        from shop.buyers.models import BudgetLine
+
+        member = UnitMember.objects.filter(user=user, is_active=True).first()
+        line = (
+            BudgetLine.objects.filter(unit_id=member.unit_id, year=timezone.localdate().year)
+            .order_by("pk")
+            .first()
+        )
+        return line.pk if line else None
+
+    def approve(self, request):
+        """The engagement reaches the unit's approval rule: the demo 审批人 approves it."""
+        from shop.buyers.models import ApprovalRequest
+        from shop.buyers.services import approval_decide
+
+        approval = ApprovalRequest.objects.filter(kind="order", subject_id=request.order_id).first()
+        approver = UnitMember.objects.filter(user__username="unit-approver", is_active=True).first()
+        if approval is not None and approver is not None and approval.status == "pending":
+            approval_decide(
+                approval=approval, actor=approver.user, decision="approve", comment="同意（演示）"
+            )
+
     def engagement(self, user, vendor, product):
         by_name = {level.level_name: level for level in levels(product=product)}
         missing = [name for name in PEOPLE if name not in by_name]
@@ -95,7 +121,10 @@ class Command(BaseCommand):
                     note="三人均可在开始日到岗（演示）",
                 ),
             )
-            request = services.proposal_accept(actor=user, proposal=proposal)
+            request = services.proposal_accept(
+                actor=user, proposal=proposal, budget_line_id=self.budget_line_id(user)
+            )
+            self.approve(request)
             # the demo shows a service under way: it began 40 days ago, so month 1 is over
             started = today - timedelta(days=STARTED_DAYS_AGO)
             OutsourcingRequest.objects.filter(pk=request.pk).update(start_date=started)
