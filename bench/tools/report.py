@@ -122,30 +122,38 @@ def main(out: Path) -> int:
 
     search100k = read(out / "search100k.tsv")
     if search100k:
-        print("\n| search at 100,000 products | visitor | req/s | p50 | p99 |")
+        print("\n| search and facets at 100,000 products | visitor | req/s | p50 | p99 |")
         print("|---|---|--:|--:|--:|")
         for _site, page, visitor, _status, rps, p50, p99, _bad, _err, *_single in search100k:
             print(
                 f"| {page} | {visitor} | {fmt_rps(float(rps) if rps else None)} | {fmt_ms(ms(p50))} | {fmt_ms(ms(p99))} |"
             )
 
-    # Targets (issue: fast at scale) ---------------------------------------------------------
+    # Targets: pages close to the framework's ceiling, search and facets fast at scale -----------
     print("\nTargets:")
     checks = []
+    if ceiling["ours"] and ceiling["peer"]:
+        checks.append(
+            (
+                "our /hello/ ≥ 95% of stock Oscar's /hello/",
+                ceiling["ours"] / ceiling["peer"],
+                0.95,
+                None,
+                None,
+            )
+        )
     for page, visitor, o, share in findings:
         p99 = o.get("p99")
-        if page in ("catalogue", "category", "product"):
-            if visitor == "anonymous":
-                checks.append((f"{page} anonymous ≥ 25% of ceiling, p99 < 50 ms", share, 0.25, p99, 50))
-            else:
-                checks.append((f"{page} logged-in ≥ 5% of ceiling", share, 0.05, None, None))
-        elif page == "home":
-            if visitor == "buyer":
-                checks.append((f"{page} logged-in ≥ 5% of ceiling", share, 0.05, None, None))
-        elif page.startswith("search"):
-            checks.append((f"{page} {visitor} ≥ 10% of ceiling, p99 < 100 ms", share, 0.10, p99, 100))
+        if page.endswith("(uncached)"):
+            continue
+        if visitor == "anonymous" and page in ("home", "category", "product"):
+            checks.append(
+                (f"{page} anonymous (cached) ≥ 70% of the /hello/ ceiling", share, 0.70, None, None)
+            )
+        elif visitor == "buyer":
+            checks.append((f"{page} logged-in ≥ 50% of the /hello/ ceiling", share, 0.50, None, None))
     for _s, page, visitor, _st, _rps, _p50, p99, _b, _e, *_single in search100k:
-        checks.append((f"{page} {visitor} at 100k: p99 < 100 ms", None, None, ms(p99), 100))
+        checks.append((f"{page} {visitor} at 100,000 products: p99 ≤ 50 ms", None, None, ms(p99), 50.0001))
     for action, count, errors, _r, _p50, p99 in quote:
         if "submit" in action:
             measured = float(p99) if int(count) and not int(errors) else None
@@ -156,7 +164,8 @@ def main(out: Path) -> int:
         )
         got = []
         if need is not None:
-            got.append("–" if share is None else f"{share:.0%} of ceiling")
+            where = "of stock Oscar's" if "stock Oscar" in label else "of ceiling"
+            got.append("–" if share is None else f"{share:.0%} {where}")
         if limit is not None:
             got.append(f"p99 {fmt_ms(p99)}")
         print(f"  {'met   ' if ok else 'MISSED'} {label}: {', '.join(got)}")

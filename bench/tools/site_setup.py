@@ -35,6 +35,8 @@ pages = {
     "home": "/",
     "catalogue": reverse("catalogue:index"),
     "category": category.get_absolute_url(),
+    # the category filtered by a price range (a facet link; stock Oscar ignores the parameter)
+    "category 筛选": category.get_absolute_url() + "?price=10000-50000",
     "product": product.get_absolute_url(),
     "search 会议一体机": f"{search}?q={quote('会议一体机')}",
     "search 麒麟": f"{search}?q={quote('麒麟')}",
