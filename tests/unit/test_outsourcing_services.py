@@ -581,3 +581,39 @@ def test_below_the_rule_the_engagement_commits_its_budget_line_at_once():
     request.refresh_from_db()
     line.refresh_from_db()
     assert (request.order.status, line.committed) == ("履约中", Decimal("100000.00"))
+
+
+def test_the_accept_form_asks_for_the_budget_line_and_the_page_places_the_order_on_it():
+    # given a unit with budget lines and a proposal for its 经办人
+    from django.test import Client
+    from django.urls import reverse
+
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    w = outsourcing_world()
+    line = _with_budget(w)
+    request = services.outsourcing_request_submit(
+        actor=w.handler,
+        product=w.product,
+        data=request_input(w, start_date=timezone.localdate() + timedelta(days=30)),
+    )
+    proposal = services.proposal_submit(actor=w.vendor, request=request, data=proposal_input(request))
+    client = Client()
+    client.force_login(w.handler)
+    detail = reverse("outsourcing:detail", args=[request.number])
+    # then the form offers the unit's lines with what is available
+    page = client.get(detail).content.decode()
+    assert f'<select class="form-control" name="budget_line" id="budget-line-{proposal.pk}" required>' in page
+    assert f'<option value="{line.pk}">{line.year} 政务云运维（可用 ¥300,000.00）</option>' in page
+    # when it is posted without a line, then it is refused in Chinese and nothing is placed
+    accept = reverse("outsourcing:accept", args=[request.number, proposal.pk])
+    refused = client.post(accept, {})
+    assert refused.status_code == 400 and "请选择本次采购使用的预算。" in refused.content.decode()
+    request.refresh_from_db()
+    assert request.order_id is None
+    # when it is posted with the line, then the order waits for approval on that line
+    assert client.post(accept, {"budget_line": str(line.pk)}).status_code == 302
+    request.refresh_from_db()
+    assert (request.order.status, request.order.origin.budget_line_id) == ("待审批", line.pk)
