@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "shop.core.middleware.DatabaseUnavailableMiddleware",  # plain 503 page when the DB is down
+    "shop.storefront.middleware.EarlyAnonymousPageMiddleware",  # a stored page for a cookieless visitor
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -548,6 +549,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- storefront ---------------------------------------------------------------------------
 # Anonymous pages and shared fragments live this long at most (writes invalidate at once).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
+# a stored page answers a cookieless visitor above the session, auth and messages middleware
+STOREFRONT_EARLY_PAGES = env.bool("STOREFRONT_EARLY_PAGES", default=True)
 # Search pages cached at most (the newest ones; each about 12 kB): made-up searches cannot fill Redis.
 STOREFRONT_SEARCH_CACHE_PAGES = env.int("STOREFRONT_SEARCH_CACHE_PAGES", default=500)
 # Load the Chinese word segmenter at start-up rather than on the first search: "auto" in web

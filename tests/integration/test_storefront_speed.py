@@ -277,3 +277,26 @@ def test_made_up_query_parameters_are_served_from_the_fragments_but_never_stored
     assert len(ctx.captured_queries) == 0
     assert text_of(second) == text_of(client.get(url))
     assert client.get(url + "&nocache=1")["X-Storefront-Cache"] == "not-stored"
+
+
+def test_a_stored_page_answers_a_cookieless_visitor_above_sessions_and_auth(client, catalogue, settings):
+    # given a product page stored by a first visit
+    url = Product.objects.get(upc="XH-DISP").get_absolute_url()
+    client.get(url)
+    # when a cookieless visitor asks for it
+    fresh = Client()
+    response = fresh.get(url)
+    # then it is answered before the session and authentication middleware ran, with the
+    # headers they and the locale, CSRF and frame middleware would have given it
+    assert response["X-Storefront-Cache"] == "hit"
+    assert not hasattr(response.wsgi_request, "session") and not hasattr(response.wsgi_request, "user")
+    assert (response["Content-Language"], response["X-Frame-Options"]) == ("zh-hans", "DENY")
+    assert {"Cookie", "Accept-Language"} <= {v.strip() for v in response["Vary"].split(",")}
+    assert "csrftoken" in fresh.cookies and "Content-Security-Policy" in response
+    # when the early answer is switched off, then the same page comes through the whole stack
+    settings.STOREFRONT_EARLY_PAGES = False
+    late = Client().get(url)
+    assert late["X-Storefront-Cache"] == "hit" and hasattr(late.wsgi_request, "session")
+    assert late.content.decode().count("csrfmiddlewaretoken") == response.content.decode().count(
+        "csrfmiddlewaretoken"
+    )

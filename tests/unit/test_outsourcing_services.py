@@ -585,11 +585,10 @@ def test_below_the_rule_the_engagement_commits_its_budget_line_at_once():
 
 def test_the_accept_form_asks_for_the_budget_line_and_the_page_places_the_order_on_it():
     # given a unit with budget lines and a proposal for its 经办人
-    from django.test import Client
-    from django.urls import reverse
-
     from datetime import timedelta
 
+    from django.test import Client
+    from django.urls import reverse
     from django.utils import timezone
 
     w = outsourcing_world()

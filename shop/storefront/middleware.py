@@ -1,0 +1,48 @@
+"""A stored storefront page for a cookieless visitor, served before the rest of the stack.
+
+The page cache (``cache.py``) keeps one copy of each storefront page as a visitor without a
+session sees it. Such a visitor has no session, user, basket or messages to load, so once the
+copy exists it is answered here, above the session, locale, CSRF, authentication, messages,
+basket and flat-page middleware, doing what those would have done to this response: the
+language the locale middleware would pick (the key and Content-Language), a fresh CSRF token
+in the page with the CSRF cookie (the CSRF middleware's own request and response steps),
+``X-Frame-Options`` and ``Vary``. A miss, any other visitor or any other request goes down the
+whole stack as before; so does everything when ``STOREFRONT_EARLY_PAGES`` is off."""
+
+from django.conf import settings
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from . import cache as page_cache
+
+
+class EarlyAnonymousPageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+
+    def __call__(self, request):
+        if getattr(settings, "STOREFRONT_EARLY_PAGES", True) and page_cache.request_is_cacheable(request):
+            response = self._stored(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _stored(self, request):
+        if not page_cache._storable(request):
+            return None
+        language = translation.get_language_from_request(request)
+        with translation.override(language), page_cache.one_version_per_request():
+            try:
+                entry = page_cache.cache.get(f"{page_cache._page_key(request)}:anonymous")
+            except Exception:  # the cache is down: the stack renders the page as usual
+                return None
+            if entry is None:
+                return None
+            self.csrf.process_request(request)
+            response = page_cache._page_response(request, entry["html"], entry["content_type"], "hit")
+        response.setdefault("Content-Language", language)
+        response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))
+        patch_vary_headers(response, ["Cookie", "Accept-Language"])
+        return self.csrf.process_response(request, response)
