@@ -14,6 +14,7 @@
 #   QUOTE=1      the quote steps (add to quote list, submit) with 8 concurrent buyers
 #   BENCH_SEARCH_100K=1              also import 100,000 products and time search and a facet on them
 #   PEER_SRC=../shared/bench/oscar-stock   the stock-Oscar peer (beside the repository)
+#   PEER=0       measure our store alone (no stock-Oscar peer: no "× stock" column, no /hello/ ratio)
 #
 # Everything runs on 127.0.0.1 and is stopped on exit; results go to var/bench/out/.
 set -euo pipefail
@@ -28,6 +29,7 @@ PAGES=${PAGES:-}
 VISITORS=${VISITORS:-anonymous buyer}
 QUOTE=${QUOTE:-1}
 BENCH_SEARCH_100K=${BENCH_SEARCH_100K:-0}
+PEER=${PEER:-1}
 mkdir -p "$OUT"
 rm -f "$OUT"/*.tsv "$OUT"/*.json "$OUT"/*.md "$OUT"/*.txt
 
@@ -70,7 +72,7 @@ ours xh env BENCH_OUT="$OUT/setup-ours.json" "$PY" manage.py shell <bench/tools/
 
 # --- the stock-Oscar peer: its own venv, database and Whoosh index ----------------------------
 PEER_VENV=$B/peer-venv
-if [ ! -x "$PEER_VENV/bin/gunicorn" ]; then
+if [ "$PEER" = 1 ] && [ ! -x "$PEER_VENV/bin/gunicorn" ]; then
   log "peer: creating its virtualenv (django-oscar 4.2.1, as its README says)"
   "$("$PY" -c 'import sys;print(sys._base_executable)')" -m venv "$PEER_VENV"
   "$PEER_VENV/bin/pip" install -q django-oscar==4.2.1 gunicorn 'psycopg[binary]' whitenoise sorl-thumbnail whoosh
@@ -82,7 +84,9 @@ peer() {
     PEER_STATIC="$B/peer-static" PEER_SQLITE="$B/peer.sqlite3" "$@"
 }
 PEER_MARK="$B/peer-loaded"
-if [ "$(cat "$PEER_MARK" 2>/dev/null)" != "$N" ] || ! psql_ -d peer -c "select 1" >/dev/null 2>&1; then
+if [ "$PEER" != 1 ]; then
+  log "peer: skipped (PEER=0)"
+elif [ "$(cat "$PEER_MARK" 2>/dev/null)" != "$N" ] || ! psql_ -d peer -c "select 1" >/dev/null 2>&1; then
   log "peer: migrate, load_jsonl $N products, rebuild_index (Whoosh)"
   rm -f "$PEER_MARK"; rm -rf "$B/peer-whoosh"
   createdb_fresh peer
@@ -94,27 +98,30 @@ if [ "$(cat "$PEER_MARK" 2>/dev/null)" != "$N" ] || ! psql_ -d peer -c "select 1
 else
   log "peer: reusing its database and index with $N products (delete $PEER_MARK to reload)"
 fi
-peer BENCH_OUT="$OUT/setup-peer.json" "$PEER_VENV/bin/python" manage.py shell <bench/tools/site_setup.py >/dev/null
+[ "$PEER" = 1 ] && peer BENCH_OUT="$OUT/setup-peer.json" "$PEER_VENV/bin/python" manage.py shell <bench/tools/site_setup.py >/dev/null
 
 # --- query counts (before serving, so they do not compete for CPU) ----------------------------
 log "SQL queries per page"
 ours xh env BENCH_SETUP="$OUT/setup-ours.json" BENCH_OUT="$OUT/queries-ours.tsv" \
   "$PY" manage.py shell <bench/tools/query_counts.py >/dev/null
-peer BENCH_SETUP="$OUT/setup-peer.json" BENCH_OUT="$OUT/queries-peer.tsv" \
-  "$PEER_VENV/bin/python" manage.py shell <"$ROOT/bench/tools/query_counts.py" >/dev/null
+if [ "$PEER" = 1 ]; then
+  peer BENCH_SETUP="$OUT/setup-peer.json" BENCH_OUT="$OUT/queries-peer.tsv" \
+    "$PEER_VENV/bin/python" manage.py shell <"$ROOT/bench/tools/query_counts.py" >/dev/null
+fi
 
 # --- serve both: gunicorn, 2 sync workers each, loopback ------------------------------------
 OURS_PORT=$(free_port); PEER_PORT=$(free_port)
 bg ours xh "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$OURS_PORT" --log-level warning >"$B/gunicorn-ours.log" 2>&1
-bg peer "$PEER_VENV/bin/gunicorn" stock.wsgi -w 2 -b "127.0.0.1:$PEER_PORT" --log-level warning >"$B/gunicorn-peer.log" 2>&1
+[ "$PEER" = 1 ] && bg peer "$PEER_VENV/bin/gunicorn" stock.wsgi -w 2 -b "127.0.0.1:$PEER_PORT" --log-level warning >"$B/gunicorn-peer.log" 2>&1
 wait_http "http://127.0.0.1:$OURS_PORT/hello/"
-wait_http "http://127.0.0.1:$PEER_PORT/hello/"
+[ "$PEER" = 1 ] && wait_http "http://127.0.0.1:$PEER_PORT/hello/"
 declare -A BASE=([ours]="http://127.0.0.1:$OURS_PORT" [peer]="http://127.0.0.1:$PEER_PORT")
 log "serving: ours ${BASE[ours]}, stock Oscar ${BASE[peer]}"
 
 page_path() { "$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["pages"][sys.argv[2]])' "$OUT/setup-$1.json" "$2"; }
 cookie() { "$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["session_cookie"])' "$OUT/setup-$1.json"; }
-declare -A COOKIE=([ours]="$(cookie ours)" [peer]="$(cookie peer)")
+declare -A COOKIE=([ours]="$(cookie ours)")
+[ "$PEER" = 1 ] && COOKIE[peer]="$(cookie peer)"
 
 # Wait until a server has worked off requests wrk left queued (the peer's slow pages).
 wait_idle() {
@@ -155,12 +162,12 @@ measure() {
 ALL_PAGES=$("$PY" -c 'import json,sys;print("\n".join(json.load(open(sys.argv[1]))["pages"]))' "$OUT/setup-ours.json")
 log "wrk: $DUR s per page and site, $CONN connections, alternating sites"
 measure ours hello anonymous /hello/
-measure peer hello anonymous /hello/
+[ "$PEER" = 1 ] && measure peer hello anonymous /hello/
 i=0
 for visitor in $VISITORS; do
   while IFS= read -r page; do
     if [ -n "$PAGES" ] && ! grep -qw -- "${page%% *}" <<<"$PAGES"; then continue; fi
-    if [ $((i % 2)) = 0 ]; then order=(ours peer); else order=(peer ours); fi
+    if [ "$PEER" != 1 ]; then order=(ours); elif [ $((i % 2)) = 0 ]; then order=(ours peer); else order=(peer ours); fi
     for site in "${order[@]}"; do measure "$site" "$page" "$visitor" "$(page_path "$site" "$page")"; done
     # Our pages come from a page cache; the peer has none. Search once more with a new URL per
     # request, so every request runs the query (compared with the peer's same search).
