@@ -62,38 +62,3 @@ def test_order_place_rejects_stages_that_do_not_add_up_and_writes_nothing():
             stages=[("定金", Decimal("1000")), ("尾款", Decimal("1000"))],
         )
     assert Order.objects.count() == 0
-
-
-def test_an_order_with_a_free_text_line_counts_its_catalogue_lines_in_oscars_analytics(caplog):
-    from oscar.apps.analytics.models import ProductRecord, UserRecord
-
-    from tests.factories.accounts import PartnerFactory
-
-    # given a buyer, a catalogue line of 2 and a free-text line of the same seller (a 询价 award)
-    buyer = UserFactory()
-    catalogue = _spec(qty=2)
-    free_text = OrderLineSpec(
-        product=None,
-        stockrecord=None,
-        quantity=4,
-        unit_price_incl_tax=Decimal("600.00"),
-        tax_rate=Decimal("0.13"),
-        title="移动支架",
-    )
-    # when the order is placed
-    order = order_place(
-        user=buyer,
-        lines=[catalogue, free_text],
-        source="sourcing",
-        reference="WX202612050001",
-        seller=PartnerFactory(),
-    )
-    # then the catalogue product counts 2 purchases, the buyer one order of 2 lines, no warning
-    assert list(ProductRecord.objects.values_list("product_id", "num_purchases")) == [
-        (catalogue.product.pk, 2)
-    ]
-    assert list(UserRecord.objects.values_list("user_id", "num_orders", "num_order_lines")) == [
-        (buyer.pk, 1, 2)
-    ]
-    assert order.lines.count() == 2
-    assert not [r for r in caplog.records if r.levelname == "WARNING"]
