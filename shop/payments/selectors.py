@@ -207,6 +207,30 @@ def order_sellers(order) -> list:
     return [partners.get(i) if i else None for i in ids]
 
 
+def order_parties(order) -> dict:
+    """Who is in the order, by name: the buyer (its unit, else the buyer's own name), who
+    placed it, the seller(s), and where it is delivered (None for a service without address)."""
+    origin = getattr(order, "origin", None)
+    unit = origin.unit if origin is not None and origin.unit_id else None
+    user = order.user
+    placed_by = (user.get_full_name() or user.email or user.get_username()) if user else ""
+    address = order.shipping_address
+    return {
+        "buyer": unit.org_name if unit is not None else placed_by,
+        "placed_by": placed_by,
+        "sellers": [p.name for p in order_sellers(order) if p is not None],
+        "address": (
+            {
+                "name": address.first_name,
+                "phone": str(address.phone_number or ""),
+                "text": " ".join(x for x in (address.state, address.line4, address.line1) if x),
+            }
+            if address is not None
+            else None
+        ),
+    }
+
+
 def order_is_mall_sale(order) -> bool:
     """Every line is sold by the mall itself (自营)."""
     sellers = order_sellers(order)

@@ -79,6 +79,7 @@ def order_page_context(request, order, **overrides) -> dict:
         "lines": list(order.lines.select_related("product", "partner")),
         "tax_rows": selectors.tax_split(order.lines.select_related("product")),
         "payees": selectors.payee_account(order),
+        "parties": selectors.order_parties(order),
         "term_days": services.order_term_days(order),
         "today": timezone.localdate(),
         "reference": selectors.payment_reference(stage) if stage else "",

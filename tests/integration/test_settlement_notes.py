@@ -145,3 +145,19 @@ def test_an_award_to_a_vendor_without_stock_records_follows_that_vendors_settlem
     assert event.winner_id == winner.pk
     assert set(order.lines.values_list("partner_id", "partner_name")) == {(winner.pk, winner.name)}
     assert (order.status, order.origin.settlement) == ("履约中", "after_acceptance")
+
+
+def test_the_order_page_names_every_party_and_the_delivery_address(client):
+    # given a government unit's awarded 询价 (delivered to the place the 询价 named)
+    world = sourcing_world(org_type="party_gov")
+    event = _opened(world)
+    sourcing.award_confirm(event=event, actor=world.handler)
+    event.refresh_from_db()
+    winner = world.vendors[0][0]
+    client.force_login(world.members["finance"].user)
+    # when the unit's 财务 opens the order
+    page = client.get(reverse("payments:order-detail", args=[event.order.number])).content.decode()
+    # then the buyer unit, the seller and the delivery address are there, by name
+    assert f'<dd class="col-sm-4" id="order-buyer">{world.unit.org_name}（' in page
+    assert f'<dd class="col-sm-4" id="order-sellers">{winner.name}</dd>' in page
+    assert "长沙市岳麓区麓山南路 1 号" in page.split('id="order-address">')[1].split("</dd>")[0]
