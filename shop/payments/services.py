@@ -1076,10 +1076,6 @@ def order_direct_finalise(*, order, invoice: dict | None = None, plan: DirectOrd
     the budget) or commits its budget line at once. A line that cannot carry the amount any
     more (another order took it meanwhile: the line's row lock orders them) raises Conflict and
     the caller's transaction undoes the whole order."""
-    from shop.buyers.services import approval_submit, budget_commit
-
-    from .approvals import order_snapshot, order_title
-
     plan = plan or DirectOrderPlan()
     with transaction.atomic():
         settlement, reason = direct_settlement(unit_id=plan.unit_id, partners=selectors.order_sellers(order))
@@ -1103,36 +1099,47 @@ def order_direct_finalise(*, order, invoice: dict | None = None, plan: DirectOrd
                 order=order, **{f: invoice.get(f, "") or "" for f in INVOICE_FIELDS}
             )
         _audit(actor=order.user, kind="order_placed", order=order, to_status=order.status, note="直接购买")
-        if plan.unit_id is None:
-            return
-        order = Order.objects.select_related("origin").get(pk=order.pk)
-        title = order_title(order)
-        if plan.rule is not None:
-            if order.status != ORDER_AWAITING_APPROVAL:  # pragma: no cover - a caller's mistake
-                raise IllegalTransition(_("需审批的订单应以“待审批”状态提交。"))
-            approval_submit(
-                unit_id=plan.unit_id,
-                actor=order.user,
-                kind="order",
-                subject_id=order.pk,
-                subject_number=order.number,
-                title=title,
-                amount=q2(order.total_incl_tax),
-                snapshot=order_snapshot(order),
-                rule=plan.rule,
-                budget_line=plan.budget_line,
-                order=order,
-            )
-        elif plan.budget_line is not None:
-            budget_commit(
-                line=plan.budget_line,
-                amount=q2(order.total_incl_tax),
-                kind="order",
-                number=order.number,
-                title=title,
-                actor=order.user,
-                order=order,
-            )
+        order_unit_controls(order=order, plan=plan, actor=order.user)
+
+
+def order_unit_controls(*, order, plan: DirectOrderPlan, actor) -> None:
+    """The buying unit's rules for a placed order: submitted for the unit's approval when an
+    approval rule applies (the order must wait in 待审批; the approval commits the budget), else
+    its budget line (if any) committed at once. Nothing for a buyer without a unit."""
+    from shop.buyers.services import approval_submit, budget_commit
+
+    from .approvals import order_snapshot, order_title
+
+    if plan.unit_id is None:
+        return
+    order = Order.objects.select_related("origin").get(pk=order.pk)
+    title = order_title(order)
+    if plan.rule is not None:
+        if order.status != ORDER_AWAITING_APPROVAL:  # pragma: no cover - a caller's mistake
+            raise IllegalTransition(_("需审批的订单应以“待审批”状态提交。"))
+        approval_submit(
+            unit_id=plan.unit_id,
+            actor=actor,
+            kind="order",
+            subject_id=order.pk,
+            subject_number=order.number,
+            title=title,
+            amount=q2(order.total_incl_tax),
+            snapshot=order_snapshot(order),
+            rule=plan.rule,
+            budget_line=plan.budget_line,
+            order=order,
+        )
+    elif plan.budget_line is not None:
+        budget_commit(
+            line=plan.budget_line,
+            amount=q2(order.total_incl_tax),
+            kind="order",
+            number=order.number,
+            title=title,
+            actor=actor,
+            order=order,
+        )
 
 
 def order_cancel_unapproved(*, order, actor=None, reason: str) -> None:

@@ -219,7 +219,7 @@ def proposal_accept(
     from shop.buyers.models import INVOICE_FIELDS
     from shop.payments.models import OrderOrigin, Settlement
     from shop.payments.orders import OrderLineSpec, order_place
-    from shop.payments.services import ORDER_IN_FULFILMENT, direct_order_plan
+    from shop.payments.services import ORDER_IN_FULFILMENT, direct_order_plan, order_unit_controls
 
     request = proposal.request
     _require_buyer_act(actor, request)
@@ -280,7 +280,7 @@ def proposal_accept(
         OrderOrigin.objects.filter(order=order).update(
             settlement=Settlement.AFTER_ACCEPTANCE, settlement_reason=SETTLEMENT_NOTE
         )
-        _unit_controls(order=order, plan=plan, actor=actor)
+        order_unit_controls(order=order, plan=plan, actor=actor)
         proposal.status = ProposalStatus.ACCEPTED
         proposal.save(update_fields=["status", "updated_at"])
         declined = list(locked.proposals.exclude(pk=proposal.pk).filter(status=ProposalStatus.SUBMITTED))
@@ -320,41 +320,6 @@ def proposal_accept(
                 key=f"outsourcing:{locked.pk}:declined",
             )
     return locked
-
-
-def _unit_controls(*, order, plan, actor) -> None:
-    """The unit's approval (an amount reaching one of its rules: the order waits in 待审批) or,
-    without one, the budget line's commitment of the whole engagement."""
-    from shop.buyers.services import approval_submit, budget_commit
-    from shop.payments.approvals import order_snapshot, order_title
-
-    if plan.unit_id is None:
-        return
-    order = type(order).objects.select_related("origin").get(pk=order.pk)
-    if plan.rule is not None:
-        approval_submit(
-            unit_id=plan.unit_id,
-            actor=actor,
-            kind="order",
-            subject_id=order.pk,
-            subject_number=order.number,
-            title=order_title(order),
-            amount=order.total_incl_tax,
-            snapshot=order_snapshot(order),
-            rule=plan.rule,
-            budget_line=plan.budget_line,
-            order=order,
-        )
-    elif plan.budget_line is not None:
-        budget_commit(
-            line=plan.budget_line,
-            amount=order.total_incl_tax,
-            kind="order",
-            number=order.number,
-            title=order_title(order),
-            actor=actor,
-            order=order,
-        )
 
 
 def order_cancelled(*, order_id: int) -> None:
