@@ -42,6 +42,8 @@ def test_dashboard_pages_set_themselves_up_without_inline_scripts(page, live_ser
     # the product class form: a text attribute's option-group field is hidden by product_attributes
     page.goto(reverse("dashboard:catalogue-class-update", kwargs={"pk": product_class.pk}))
     page.wait_for_selector("select[name$='-type']", state="attached")
+    # its drop-downs become select2's searchable ones
+    page.wait_for_selector(".select2-container", state="attached")
     first_type = page.locator("select[name$='-type']").first
     group = page.locator("#" + first_type.get_attribute("id").replace("type", "option_group"))
     assert group.evaluate("el => el.parentNode.parentNode.style.display") == "none"
@@ -65,6 +67,18 @@ def test_dashboard_pages_set_themselves_up_without_inline_scripts(page, live_ser
     ):
         page.goto(url)
         page.wait_for_selector("h1")
+    # the home page loads neither select2 nor the input masks; Oscar's calls to them do nothing
+    page.goto(reverse("dashboard:index"))
+    page.wait_for_selector("h1")
+    assert (
+        page.evaluate(
+            "() => document.querySelectorAll('script[src*=select2], script[src*=inputmask]').length"
+        )
+        == 0
+    )
+    assert page.evaluate(
+        "() => typeof window.jQuery.fn.select2 === 'function' && !window.jQuery.fn.select2.defaults"
+    )
 
     assert refused == []
     assert page.js_errors == []

@@ -3,13 +3,17 @@
    layout's tab-by-hash. */
 (function () {
   "use strict";
-  // Oscar's dashboard.js attaches TinyMCE to the text areas of every page; the editor's scripts
-  // load only on pages with a rich-text form (templates/oscar/dashboard/layout.html), elsewhere
-  // the call does nothing.
-  if (window.jQuery && !window.jQuery.fn.tinymce) {
-    window.jQuery.fn.tinymce = function () {
-      return this;
-    };
+  // Oscar's dashboard.js calls TinyMCE, the input masks, select2 and jquery-sortable on every
+  // page; their scripts load only on pages that use them (templates/oscar/dashboard/layout.html,
+  // shop.apps.dashboard.widgets), elsewhere the call does nothing.
+  if (window.jQuery) {
+    ["tinymce", "inputmask", "select2", "sortable"].forEach(function (plugin) {
+      if (!window.jQuery.fn[plugin]) {
+        window.jQuery.fn[plugin] = function () {
+          return this;
+        };
+      }
+    });
   }
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-close-window]");
