@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test install-bench lock lint bench load-test screenshots clean
+.PHONY: run test install install-test install-bench lock lint bench load-test screenshots image-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench: install-bench
 ## make load-test: the 5-minute locust scenario (bench/load/).
 load-test: install-bench
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash bench/load/run.sh
+
+## make image-check: build the application image (deploy/Dockerfile) and run its web, worker and
+## setup roles against the real parts (tests/image/). Needs Docker, or root to install it.
+image-check: install-test
+	@PATH="$(CURDIR)/$(BIN):$$PATH" bash deploy/image-check.sh
 
 ## make screenshots: PNGs of the main pages per role (desktop and phone) from the running store
 ## (start make run in another terminal first), written under var/screenshots/.
