@@ -13,6 +13,7 @@ from tests.factories.payments import placed_order
 
 pytestmark = pytest.mark.django_db
 
+Order = get_model("order", "Order")
 OrderStatusChange = get_model("order", "OrderStatusChange")
 PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventType = get_model("order", "PaymentEventType")
@@ -70,8 +71,8 @@ def test_operator_cannot_mark_orders_paid_from_the_order_list(client, order):
     assert OrderStatusChange.objects.filter(order=order).count() == 0
     # and the list offers no payment status for batch changes
     statuses = client.get(reverse("dashboard:order-list")).context["order_statuses"]
-    # (履约中 is listed; a hand change into or out of it is refused: see test_payments_settlement)
-    assert statuses == ["履约中", "待付款", "处理中", "已发货", "已完成", "已取消"]
+    # nor 履约中, which only 履约验收 leaves (a hand change into it is refused: test_payments_settlement)
+    assert statuses == ["待付款", "处理中", "已发货", "已完成", "已取消"]
 
 
 def test_the_order_page_does_not_offer_payment_statuses(client, order):
@@ -80,6 +81,17 @@ def test_the_order_page_does_not_offer_payment_statuses(client, order):
     # when the page is shown
     response = client.get(reverse("dashboard:order-detail", kwargs={"number": order.number}))
     # then only 已取消 is offered by hand
+    form = response.context["order_status_form"]
+    assert [value for value, _label in form.fields["new_status"].choices] == ["已取消"]
+
+
+def test_the_page_of_an_order_in_fulfilment_offers_only_cancelling(client, order):
+    # given an order paid after acceptance, waiting for its 履约验收
+    Order.objects.filter(pk=order.pk).update(status="履约中")
+    client.force_login(OperatorFactory())
+    # when an operator opens its page
+    response = client.get(reverse("dashboard:order-detail", kwargs={"number": order.number}))
+    # then 已取消 is the only status offered (待付款 follows the acceptance)
     form = response.context["order_status_form"]
     assert [value for value, _label in form.fields["new_status"].choices] == ["已取消"]
 

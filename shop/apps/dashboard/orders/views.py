@@ -18,8 +18,8 @@ from oscar.core.loading import get_class, get_model
 
 from shop.core.access import is_operator, user_partner_ids
 from shop.core.exceptions import DomainError
-from shop.payments.selectors import ORDER_AWAITING_APPROVAL, PAYMENT_ORDER_STATUSES
-from shop.payments.services import order_status_change
+from shop.payments.selectors import ORDER_AWAITING_APPROVAL, ORDER_IN_FULFILMENT, PAYMENT_ORDER_STATUSES
+from shop.payments.services import ORDER_CANCELLED, order_status_change
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -28,8 +28,9 @@ Transaction = get_model("payment", "Transaction")
 OrderNoteForm = get_class("dashboard.orders.forms", "OrderNoteForm")
 
 # Statuses no hand sets: 部分付款 / 已付款 follow recorded payments, 待审批 is where a unit's
-# order starts (the unit's approval moves it on).
-NOT_BY_HAND = (*PAYMENT_ORDER_STATUSES, ORDER_AWAITING_APPROVAL)
+# order starts (the unit's approval moves it on), 履约中 is where an order paid after acceptance
+# waits for its 履约验收 (which opens the payable; only cancelling leaves it by hand).
+NOT_BY_HAND = (*PAYMENT_ORDER_STATUSES, ORDER_AWAITING_APPROVAL, ORDER_IN_FULFILMENT)
 
 # Payments are recorded per stage in 收款与发票 (/dashboard/payments/), where they are checked
 # and audited; Oscar's free-form payment events (any amount, no stage) are not offered.
@@ -201,6 +202,9 @@ class OrderDetailView(oscar_views.OrderDetailView):
         # 部分付款 / 已付款 follow recorded payments only; they are not offered by hand
         field = form.fields["new_status"]
         field.choices = [c for c in field.choices if c[0] not in NOT_BY_HAND]
+        if self.object.status == ORDER_IN_FULFILMENT:
+            # only cancelling; 履约验收 moves it on to 待付款
+            field.choices = [c for c in field.choices if c[0] == ORDER_CANCELLED]
         return form
 
     def change_order_status(self, request, order):
