@@ -253,12 +253,24 @@ class Facet:
     clear_url: str = ""  # the page without this group's value (when one is selected)
 
 
+def _with_variants(ids: QuerySet) -> QuerySet:
+    """The given products and their visible variants, as one subquery (a UNION). Written as
+    ``product_id IN ids OR (a visible variant whose parent is IN ids)`` the condition spans the
+    join to the product, so PostgreSQL scanned every attribute value (or stock record) of the
+    catalogue and tested each: 7 s at 1,000,000 products; a single ``IN`` is joined from the
+    selection's side."""
+    variants = Product.objects.filter(
+        is_public=True, review_status=ReviewStatus.APPROVED, parent_id__in=ids
+    ).order_by()
+    return ids.union(variants.values("pk"), all=True)
+
+
 def _attribute_rows(ids: QuerySet) -> QuerySet:
     """Attribute values of the given products and of their visible variants, one row per
     (code, value) with the number of distinct products (a parent counts once)."""
     return (
         ProductAttributeValue.objects.filter(
-            Q(product_id__in=ids) | Q(_LISTED_CHILD, product__parent_id__in=ids),
+            product_id__in=_with_variants(ids),
             attribute__type__in=SPEC_TYPES,
         )
         .annotate(
@@ -325,7 +337,7 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
 
     # seller: one query over the stock records
     seller_rows = (
-        StockRecord.objects.filter(Q(product_id__in=ids) | Q(_LISTED_CHILD, product__parent_id__in=ids))
+        StockRecord.objects.filter(product_id__in=_with_variants(ids))
         .annotate(base=Coalesce("product__parent_id", "product_id"))
         .values("partner_id", "partner__name")
         .annotate(n=Count("base", distinct=True))
