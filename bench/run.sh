@@ -12,7 +12,10 @@
 #   PAGES="home catalogue product"   only these pages (names as in the table; hello always runs)
 #   VISITORS="anonymous buyer"       which visitors
 #   QUOTE=1      the quote steps (add to quote list, submit) with 8 concurrent buyers
-#   BENCH_SEARCH_100K=1              also import 100,000 products and time search and a facet on them
+#   BENCH_SCALE=1000000              also import that many products (and 100,000 for comparison),
+#                                    recording each import's time and peak memory, and time search
+#                                    and a filtered category on the largest, cached, uncached and cold
+#   BENCH_SEARCH_100K=1              the same as BENCH_SCALE=100000
 #   PEER_SRC=../shared/bench/oscar-stock   the stock-Oscar peer (beside the repository)
 #   PEER=0       measure our store alone (no stock-Oscar peer: no "× stock" column, no /hello/ ratio)
 #
@@ -29,6 +32,8 @@ PAGES=${PAGES:-}
 VISITORS=${VISITORS:-anonymous buyer}
 QUOTE=${QUOTE:-1}
 BENCH_SEARCH_100K=${BENCH_SEARCH_100K:-0}
+BENCH_SCALE=${BENCH_SCALE:-0}
+[ "$BENCH_SCALE" = 0 ] && [ "$BENCH_SEARCH_100K" = 1 ] && BENCH_SCALE=100000
 PEER=${PEER:-1}
 mkdir -p "$OUT"
 rm -f "$OUT"/*.tsv "$OUT"/*.json "$OUT"/*.md "$OUT"/*.txt
@@ -185,37 +190,75 @@ else
   log "quote steps skipped (no quotes:submit URL, or QUOTE=0)"
 fi
 
-# --- search and a filtered category at 100,000 products ----------------------------------
-if [ "$BENCH_SEARCH_100K" = 1 ]; then
-  CAT100=$B/cat100000.jsonl
-  [ -s "$CAT100" ] || "$PY" "$PEER_SRC/gen_catalogue.py" 100000 >"$CAT100"
-  log "100,000 products: import into SQLite (timing) and PostgreSQL"
-  rm -f "$B/import100k.sqlite3"
-  env DJANGO_SETTINGS_MODULE=shop.settings.dev DATABASE_URL="sqlite:///$B/import100k.sqlite3" \
-    REDIS_URL="redis+socket://$B/redis.sock" REDIS_CACHE_URL="redis+socket://$B/redis-cache.sock" VAR_DIR="$B/var" "$PY" manage.py migrate --noinput -v 0
-  env DJANGO_SETTINGS_MODULE=shop.settings.dev DATABASE_URL="sqlite:///$B/import100k.sqlite3" \
-    REDIS_URL="redis+socket://$B/redis.sock" REDIS_CACHE_URL="redis+socket://$B/redis-cache.sock" VAR_DIR="$B/var" "$PY" manage.py import_products "$CAT100" --no-progress \
-    | sed 's/^/  SQLite: /' | tee "$OUT/import100k-sqlite.txt"
-  rm -f "$B/import100k.sqlite3"
-  createdb_fresh xh100k
-  ours xh100k "$PY" manage.py migrate --noinput -v 0
-  ours xh100k "$PY" manage.py import_products "$CAT100" --no-progress | sed 's/^/  PostgreSQL: /' \
-    | tee "$OUT/import100k-pg.txt"
-  ours xh100k env BENCH_OUT="$OUT/setup-100k.json" "$PY" manage.py shell <bench/tools/site_setup.py >/dev/null
-  P100=$(free_port)
-  bg ours xh100k "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$P100" --log-level warning >"$B/gunicorn-100k.log" 2>&1
-  wait_http "http://127.0.0.1:$P100/hello/"
-  BASE[big]="http://127.0.0.1:$P100"
-  COOKIE[big]=$("$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["session_cookie"])' "$OUT/setup-100k.json")
+# --- search and a filtered category at BENCH_SCALE products ---------------------------------
+# Each size up to BENCH_SCALE (100,000 and BENCH_SCALE) is imported into its own PostgreSQL
+# database, timed, with the import's peak memory; SQLite only up to 100,000 (slower, and a
+# file-based store is not what holds a million products). The largest is then served and
+# measured.
+SQLITE_MAX=100000
+if [ "$BENCH_SCALE" -gt 0 ]; then
+  SIZES=$(printf '%s\n' 100000 "$BENCH_SCALE" | awk -v m="$BENCH_SCALE" '$1 <= m' | sort -nu)
+  TIME=(); [ -x /usr/bin/time ] && TIME=(/usr/bin/time -f 'wall %e s, peak RSS %M KB' -o "$OUT/time.txt")
+  # import_one STORE SIZE RUNNER...: import cat$SIZE.jsonl through RUNNER (ours DB, or sq), append
+  # a line to imports.tsv (store, products, seconds, peak MB, the command's summary)
+  import_one() {
+    local store=$1 size=$2 t0 t1 out wall rss
+    shift 2
+    rm -f "$OUT/time.txt"
+    t0=$(date +%s.%N)
+    out=$("$@" "${TIME[@]}" "$PY" manage.py import_products "$B/cat$size.jsonl" --no-progress \
+      2>"$OUT/import-err.txt") || { cat "$OUT/import-err.txt"; return 1; }
+    t1=$(date +%s.%N)
+    sed "s/^/  $store $size: /" <<<"$out"
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+    rss=$(awk '/peak RSS/ {printf "%.0f", $6 / 1024}' "$OUT/time.txt" 2>/dev/null)
+    [ -n "$rss" ] || rss=$(sed -n 's/.*进程内存峰值 \([0-9]*\) MB.*/\1/p' <<<"$out")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$store" "$size" "$wall" "$rss" "$(grep 导入完成 <<<"$out")" >>"$OUT/imports.tsv"
+  }
+  for size in $SIZES; do
+    CATN=$B/cat$size.jsonl
+    [ -s "$CATN" ] || "$PY" "$PEER_SRC/gen_catalogue.py" "$size" >"$CATN"
+    if [ "$size" -le "$SQLITE_MAX" ]; then
+      log "$size products: import into SQLite (timing)"
+      rm -f "$B/import-scale.sqlite3"
+      sq() {
+        env DJANGO_SETTINGS_MODULE=shop.settings.dev DATABASE_URL="sqlite:///$B/import-scale.sqlite3" \
+          REDIS_URL="$REDIS_URL" REDIS_CACHE_URL="$REDIS_CACHE_URL" VAR_DIR="$B/var" "$@"
+      }
+      sq "$PY" manage.py migrate --noinput -v 0
+      import_one SQLite "$size" sq
+      rm -f "$B/import-scale.sqlite3"
+    else
+      log "$size products: SQLite import skipped (above $SQLITE_MAX products; PostgreSQL only)"
+      printf 'SQLite\t%s\tskipped\t\t\n' "$size" >>"$OUT/imports.tsv"
+    fi
+    log "$size products: import into PostgreSQL"
+    createdb_fresh "xh$size"
+    ours "xh$size" "$PY" manage.py migrate --noinput -v 0
+    import_one PostgreSQL "$size" ours "xh$size"
+    # keep only the database measured below
+    [ "$size" = "$BENCH_SCALE" ] || psql_ -d postgres -c "DROP DATABASE IF EXISTS xh$size"
+  done
+  DBN="xh$BENCH_SCALE"
+  ours "$DBN" env BENCH_OUT="$OUT/setup-scale.json" "$PY" manage.py shell <bench/tools/site_setup.py >/dev/null
+  log "$BENCH_SCALE products: cold pages (nothing cached), one at a time"
+  ours "$DBN" env BENCH_SETUP="$OUT/setup-scale.json" BENCH_OUT="$OUT/cold.tsv" \
+    "$PY" manage.py shell <bench/tools/cold.py
+  PN=$(free_port)
+  bg ours "$DBN" "$PY" -m gunicorn shop.wsgi -w 2 -b "127.0.0.1:$PN" --log-level warning >"$B/gunicorn-scale.log" 2>&1
+  wait_http "http://127.0.0.1:$PN/hello/"
+  BASE[big]="http://127.0.0.1:$PN"
+  COOKIE[big]=$("$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["session_cookie"])' "$OUT/setup-scale.json")
   mv "$OUT/wrk.tsv" "$OUT/wrk-main.tsv"
   for visitor in $VISITORS; do
     while IFS= read -r page; do
       case "$page" in search* | *筛选) ;; *) continue ;; esac
-      measure big "$page" "$visitor" "$(page_path 100k "$page")"
-      measure big "$page (uncached)" "$visitor" "$(page_path 100k "$page")"
-    done <<<"$("$PY" -c 'import json,sys;print("\n".join(json.load(open(sys.argv[1]))["pages"]))' "$OUT/setup-100k.json")"
+      measure big "$page" "$visitor" "$(page_path scale "$page")"
+      measure big "$page (uncached)" "$visitor" "$(page_path scale "$page")"
+    done <<<"$("$PY" -c 'import json,sys;print("\n".join(json.load(open(sys.argv[1]))["pages"]))' "$OUT/setup-scale.json")"
   done
-  mv "$OUT/wrk.tsv" "$OUT/search100k.tsv"; mv "$OUT/wrk-main.tsv" "$OUT/wrk.tsv"
+  mv "$OUT/wrk.tsv" "$OUT/scale.tsv"; mv "$OUT/wrk-main.tsv" "$OUT/wrk.tsv"
+  echo "$BENCH_SCALE" >"$OUT/scale.txt"
 fi
 
 # --- the table ---------------------------------------------------------------------------------

@@ -207,3 +207,94 @@ def test_a_missing_file_or_unknown_format_is_a_clear_error(tmp_path):
     other.write_text("upc,title\n", encoding="utf-8")
     with pytest.raises(CommandError, match="不支持的文件格式"):
         run_import(str(other))
+
+
+def test_a_upc_repeated_in_a_later_batch_is_refused_naming_its_first_line(tmp_path):
+    # given a file written in batches of two, whose fifth line repeats the first line's UPC
+    path = write_jsonl(
+        tmp_path / "products.jsonl",
+        [row(1), row(2), row(3), row(4), row(1, title="又一个"), "{bad", row(6)],
+    )
+
+    # when it is imported
+    out, err = StringIO(), StringIO()
+    call_command("import_products", path, "--no-progress", "--batch-size", "2", stdout=out, stderr=err)
+
+    # then the repeat is skipped with the line it repeats, errors in line order, the rest imported
+    assert err.getvalue().splitlines() == [
+        "第 5 行：商品编码 XH-T0001 与第 1 行重复，已跳过",
+        "第 6 行：JSON 格式错误（第 2 列：Expecting property name enclosed in double quotes）",
+    ]
+    assert sorted(Product.objects.values_list("upc", flat=True)) == [
+        "XH-T0001",
+        "XH-T0002",
+        "XH-T0003",
+        "XH-T0004",
+        "XH-T0006",
+    ]
+    assert Product.objects.get(upc="XH-T0001").title == "华为会议一体机标准版 86寸 型号T0001"
+    assert "新增 5 件，更新 0 件，未变 0 件，错误 2 行" in out.getvalue()
+    assert "进程内存峰值" in out.getvalue()
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_as_written(tmp_path):
+    # given a product whose title and description hold characters COPY text escapes
+    description = "第一行\t制表\\反斜杠\n第二行\r\n结束"
+    path = write_jsonl(tmp_path / "p.jsonl", [row(1, title="型号 A\\B", description=description)])
+
+    # when it is imported, then the database holds exactly that text
+    run_import(path)
+    product = Product.objects.get(upc="XH-T0001")
+    assert product.title == "型号 A\\B"
+    assert product.description == description.strip()
+
+
+def _schema(cursor) -> tuple[list, list]:
+    tables = ["catalogue_product", "catalogue_productcategory", "catalogue_productattributevalue"]
+    tables.append("partner_stockrecord")
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1", [tables]
+    )
+    # a partial index's condition reads back with its casts written another way, same meaning
+    indexes = [(name, definition.split(" WHERE ")[0], " WHERE " in definition) for name, definition in cursor]
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY 1",
+        [tables],
+    )
+    return indexes, cursor.fetchall()
+
+
+def test_a_large_import_into_a_small_catalogue_builds_indexes_and_keys_after_writing(tmp_path, monkeypatch):
+    from django.db import connection
+
+    from shop.apps.catalogue import importing
+
+    # given an empty catalogue and a file counted as large (the threshold lowered to three rows)
+    monkeypatch.setattr(importing, "DEFER_INDEXES_FROM", 3)
+    with connection.cursor() as cursor:
+        before = _schema(cursor)
+    new = row(3, title="麒麟信创终端 飞腾D2000 型号T0003", category=["信创终端"], product_class="信创终端")
+    path = write_jsonl(tmp_path / "big.jsonl", [row(1), row(2), new])
+
+    # when it is imported
+    out, _ = run_import(path)
+
+    # then the indexes and foreign keys were set aside and are back exactly as they were
+    deferred = (
+        len(before[0]) - sum(1 for _, d, _ in before[0] if d.startswith("CREATE UNIQUE")) + len(before[1])
+    )
+    assert f"大批量导入：{deferred} 个索引与外键在写入后重建" in out
+    with connection.cursor() as cursor:
+        assert _schema(cursor) == before
+    # and the products are written and found by the indexed search
+    assert "新增 3 件，更新 0 件，未变 0 件，错误 0 行" in out
+    assert StockRecord.objects.count() == 3
+    assert ProductAttributeValue.objects.count() == 6
+    body = Client().get(f"{reverse('search:search')}?q={quote('麒麟')}").content.decode()
+    assert "麒麟信创终端 飞腾D2000 型号T0003" in body
+
+    # when the same file is imported into the catalogue it filled, then the indexes stay
+    out, _ = run_import(path)
+    assert "大批量导入" not in out
+    assert "新增 0 件，更新 0 件，未变 3 件，错误 0 行" in out

@@ -16,12 +16,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+try:
+    from psycopg.types.json import Jsonb
+except ImportError:  # an install without PostgreSQL's driver
+    Jsonb = ()
 from oscar.core.loading import get_model
 from oscar.core.utils import slugify
 
@@ -250,6 +257,48 @@ def _find_or_create(model, name: str, code_field: str):
     )
 
 
+def _repeated(upc: str, first_line: int) -> str:
+    return f"商品编码 {upc} 与第 {first_line} 行重复，已跳过"
+
+
+class SeenUpcs:
+    """The UPCs an import has written so far and their lines, in a temporary table of the
+    import's connection (dropped at the end), so a file of any length takes the same memory."""
+
+    _count = 0
+
+    def __init__(self):
+        SeenUpcs._count += 1
+        self.table = connection.ops.quote_name(f"xh_import_seen_{SeenUpcs._count}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {self.table} (upc varchar(64) PRIMARY KEY, line integer)")
+
+    def taken(self, upcs: list[str]) -> dict[str, int]:
+        """The line of each of ``upcs`` already seen."""
+        found: dict[str, int] = {}
+        with connection.cursor() as cursor:
+            for start in range(0, len(upcs), 500):
+                part = upcs[start : start + 500]
+                marks = ", ".join(["%s"] * len(part))
+                cursor.execute(f"SELECT upc, line FROM {self.table} WHERE upc IN ({marks})", part)
+                found.update(cursor.fetchall())
+        return found
+
+    def add(self, pairs: list[tuple[str, int]]) -> None:
+        if not pairs:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {self.table} (upc, line) FROM STDIN") as copy:
+                    copy.write("".join(f"{_copy_value(upc)}\t{line}\n" for upc, line in pairs))
+            else:
+                cursor.executemany(f"INSERT INTO {self.table} (upc, line) VALUES (%s, %s)", pairs)
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
 class ProductImporter:
     """Write validated rows in batches. Reusable across batches: lookups are cached."""
 
@@ -260,7 +309,6 @@ class ProductImporter:
         self._attributes: dict[tuple[int, str], object] = {}
         self._categories: dict[tuple[str, ...], object] = {}
         self._partners: dict[str, object] = {}
-        self._seen_upcs: dict[str, int] = {}
 
     # Lookups, created on first use ----------------------------------------------------------
 
@@ -324,25 +372,43 @@ class ProductImporter:
         *,
         on_progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
+        """Write the good rows in batches; errors are reported in line order. A UPC repeated
+        in the file is refused from its second line on: the UPCs taken so far are kept in a
+        temporary table, not in memory, so memory stays flat whatever the file's length."""
+        seen = SeenUpcs()
         batch: list[ImportRow] = []
-        for line, row, error in items:
-            if error:
-                self.add_error(line, error)
-            elif row.upc in self._seen_upcs:
-                self.add_error(line, f"商品编码 {row.upc} 与第 {self._seen_upcs[row.upc]} 行重复，已跳过")
-            else:
-                self._seen_upcs[row.upc] = line
-                batch.append(row)
-            if len(batch) >= self.batch_size:
-                self.write_batch(batch)
-                if on_progress:
-                    on_progress(len(batch))
-                batch = []
-        if batch:
-            self.write_batch(batch)
-            if on_progress:
-                on_progress(len(batch))
+        in_batch: dict[str, int] = {}
+        try:
+            for line, row, error in items:
+                if error:
+                    self.add_error(line, error)
+                elif row.upc in in_batch:
+                    self.add_error(line, _repeated(row.upc, in_batch[row.upc]))
+                else:
+                    in_batch[row.upc] = line
+                    batch.append(row)
+                    if len(batch) >= self.batch_size:
+                        self._flush(batch, seen, on_progress)
+                        batch, in_batch = [], {}
+            if batch:
+                self._flush(batch, seen, on_progress)
+        finally:
+            seen.drop()
+        self.report.errors.sort(key=lambda error: error[0])
         return self.report
+
+    def _flush(self, batch: list[ImportRow], seen: SeenUpcs, on_progress) -> None:
+        earlier = seen.taken([row.upc for row in batch])
+        fresh = []
+        for row in batch:
+            if row.upc in earlier:
+                self.add_error(row.line, _repeated(row.upc, earlier[row.upc]))
+            else:
+                fresh.append(row)
+        seen.add([(row.upc, row.line) for row in fresh])
+        self.write_batch(fresh)
+        if on_progress:
+            on_progress(len(batch))
 
     def write_batch(self, rows: list[ImportRow]) -> None:
         rows = self._resolve(rows)
@@ -438,9 +504,7 @@ class ProductImporter:
                 continue
             record = current.get((product.pk, row.partner_id))
             if record is None:
-                new.append(
-                    (product.pk, row.partner_id, row.upc, "CNY", row.price, row.num_in_stock, now, now)
-                )
+                new.append((product.pk, row.partner_id, row.upc, row.price, row.num_in_stock))
             elif record.price != row.price or record.num_in_stock != row.num_in_stock:
                 record.price = row.price
                 record.num_in_stock = row.num_in_stock
@@ -448,17 +512,9 @@ class ProductImporter:
                 changed.append(record)
         insert_many(
             StockRecord,
-            (
-                "product_id",
-                "partner_id",
-                "partner_sku",
-                "price_currency",
-                "price",
-                "num_in_stock",
-                "date_created",
-                "date_updated",
-            ),
+            ("product_id", "partner_id", "partner_sku", "price", "num_in_stock"),
             new,
+            constants={"price_currency": "CNY", "date_created": now, "date_updated": now},
         )
         if changed:
             StockRecord.objects.bulk_update(
@@ -574,7 +630,9 @@ def insert_many(
 
 def _copy_rows(cursor, opts, columns, converters, rows, fixed_values, *, returning: bool) -> list[int]:
     """PostgreSQL: ``COPY … FROM STDIN`` (no SQL to parse per row); new ids are drawn from the
-    table's sequence first, so they are known in row order."""
+    table's sequence first, so they are known in row order. Rows are written as COPY text, one
+    string per statement, when every value is a plain type (text, numbers, booleans, dates);
+    psycopg's per-row ``write_row`` otherwise."""
     qn = connection.ops.quote_name
     ids: list[int] = []
     if returning:
@@ -585,10 +643,52 @@ def _copy_rows(cursor, opts, columns, converters, rows, fixed_values, *, returni
         ids = [row[0] for row in cursor.fetchall()]
         columns = [qn(opts.pk.column), *columns]
     with cursor.cursor.copy(f"COPY {qn(opts.db_table)} ({', '.join(columns)}) FROM STDIN") as copy:
+        try:
+            copy.write(_copy_text(converters, rows, fixed_values, ids if returning else None))
+            return ids
+        except _NotPlain:
+            pass
         for n, row in enumerate(rows):
             values = [v if c is None else c(v) for c, v in zip(converters, row, strict=True)]
             copy.write_row([ids[n], *values, *fixed_values] if returning else [*values, *fixed_values])
     return ids
+
+
+class _NotPlain(Exception):
+    """A value COPY text cannot be written for here (the row writer takes it)."""
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, int | Decimal | float):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Jsonb):  # a JSONField's value as Django adapts it
+        return json.dumps(value.obj).translate(_COPY_ESCAPES)
+    raise _NotPlain
+
+
+def _copy_text(converters, rows, fixed_values, ids) -> str:
+    fixed = "".join("\t" + _copy_value(v) for v in fixed_values)
+    out = []
+    for n, row in enumerate(rows):
+        values = [_copy_value(v if c is None else c(v)) for c, v in zip(converters, row, strict=True)]
+        if ids is not None:
+            values.insert(0, str(ids[n]))
+        out.append("\t".join(values) + fixed + "\n")
+    return "".join(out)
 
 
 class NewProduct:
@@ -689,6 +789,75 @@ def import_catalogue_yaml(path: Path) -> str:
                         (directory / fixture.name).symlink_to(fixture.resolve())
             catalogue = catalogue_read(path=directory)
     return catalogue_load(catalogue=catalogue).summary()
+
+
+# A JSON-lines file of at least this many rows, into a catalogue at most a quarter its size,
+# is written with the tables' secondary indexes built afterwards (PostgreSQL).
+DEFER_INDEXES_FROM = 50_000
+
+
+def should_defer_indexes(*, rows: int) -> bool:
+    return (
+        connection.vendor == "postgresql"
+        and rows >= DEFER_INDEXES_FROM
+        and Product.objects.count() * 4 <= rows
+    )
+
+
+@contextmanager
+def indexes_built_after(*, defer: bool) -> Iterator[int]:
+    """With ``defer`` (PostgreSQL): drop the secondary (non-unique) indexes and the foreign keys
+    of the written tables, let the import write, then build the indexes again and add the
+    foreign keys back from their own definitions (each key checked by one query over the
+    table), all in one transaction. Building the trigram and character GIN indexes once over
+    a million rows takes a minute; keeping them up to date row by row, and checking each
+    row's keys one by one, took most of the import. Unique indexes (UPC, primary keys) stay,
+    so the import's lookups and guarantees are unchanged. Readers of these tables wait until
+    the import commits, and an interrupted import leaves nothing (neither the indexes nor
+    half a catalogue). Yields how many indexes and keys were deferred."""
+    if not defer:
+        yield 0
+        return
+    qn = connection.ops.quote_name
+    tables = list(ANALYZED_TABLES)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT ic.relname, pg_get_indexdef(ix.indexrelid)
+                FROM pg_index ix
+                JOIN pg_class ic ON ic.oid = ix.indexrelid
+                JOIN pg_class tc ON tc.oid = ix.indrelid
+                WHERE tc.relname = ANY(%s) AND tc.relnamespace = current_schema()::regnamespace
+                  AND NOT ix.indisunique AND NOT ix.indisprimary
+                ORDER BY ic.relname
+                """,
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                """
+                SELECT tc.relname, co.conname, pg_get_constraintdef(co.oid)
+                FROM pg_constraint co
+                JOIN pg_class tc ON tc.oid = co.conrelid
+                WHERE co.contype = 'f' AND tc.relname = ANY(%s)
+                  AND tc.relnamespace = current_schema()::regnamespace
+                ORDER BY tc.relname, co.conname
+                """,
+                [tables],
+            )
+            keys = cursor.fetchall()
+            for table, name, _definition in keys:
+                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+            for name, _definition in indexes:
+                cursor.execute(f"DROP INDEX {qn(name)}")
+        yield len(indexes) + len(keys)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in keys:
+                cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
 
 
 ANALYZED_TABLES = (
