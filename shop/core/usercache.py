@@ -1,0 +1,165 @@
+"""The signed-in user of a GET or HEAD, read from the cache instead of the database.
+
+Every request of a signed-in visitor loads their user row (the session names the user and the
+backend; Django's ``AuthenticationMiddleware`` asks that backend). ``AuthenticationMiddleware``
+here does exactly what Django's does — the same session, backend, ``is_active`` and session
+hash checks, the same flush of a session whose hash no longer matches — except where the row
+comes from on GET and HEAD requests, which change nothing: the ``default`` cache, one round
+trip, instead of a query.
+
+The cached row is valid for one **generation** of its user: every save or delete of the user
+(a password change, deactivation, new e-mail, also the ``last_login`` of a login) gives the
+user a new generation, right away and again after the transaction commits, and a row counts
+only when it was stored under the generation that is current. So the request after a change
+sees the new row (a changed password ends the other sessions on their next page, as before),
+and a request that read the row before a commit can never store it past that commit.
+``USER_CACHE_SECONDS`` (600) bounds how long a change made around the ORM (raw SQL,
+``QuerySet.update`` on users, which the code never does) could go unseen.
+
+POST, PUT, PATCH and DELETE always read the row from the database: whatever they decide or
+save is decided on the current row. If the cache is unreachable the row comes from the
+database.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, load_backend
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+
+SCHEMA = 1  # bump when the stored row changes shape
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def _seconds() -> int:
+    return getattr(settings, "USER_CACHE_SECONDS", 600)
+
+
+def gen_key(user_id) -> str:
+    return f"auth:user-gen:{user_id}"
+
+
+def row_key(user_id) -> str:
+    return f"auth:user:{SCHEMA}:{user_id}"
+
+
+def _new_generation() -> str:
+    return f"{time.time_ns():x}-{uuid.uuid4().hex[:8]}"
+
+
+def _renew(user_id) -> None:
+    cache.set(gen_key(user_id), _new_generation(), _seconds() * 2)
+
+
+def user_changed(user_id) -> None:
+    """The user row of ``user_id`` changed: cached copies stop counting, now and after commit."""
+    if user_id is None:
+        return
+    _renew(user_id)
+    transaction.on_commit(lambda: _renew(user_id))
+
+
+def _user_saved_or_deleted(sender, instance, **kwargs) -> None:
+    user_changed(instance.pk)
+
+
+def connect_receivers() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save
+
+    User = get_user_model()
+    post_save.connect(_user_saved_or_deleted, sender=User, dispatch_uid="xh-usercache-save")
+    post_delete.connect(_user_saved_or_deleted, sender=User, dispatch_uid="xh-usercache-delete")
+
+
+def _can_authenticate(backend, user) -> bool:
+    check = getattr(backend, "user_can_authenticate", None)
+    return check(user) if check is not None else True
+
+
+def backend_user(backend, backend_path: str, user_id):
+    """``backend.get_user(user_id)``, answered from the cache while the row's generation is
+    current (the backend's ``user_can_authenticate`` is checked on the cached row too)."""
+    from django.contrib.auth import get_user_model
+
+    gkey, rkey = gen_key(user_id), row_key(user_id)
+    found = cache.get_many([gkey, rkey])  # the cache wrapper turns a Redis error into a miss
+    generation, stored = found.get(gkey), found.get(rkey)
+    if (
+        generation is not None
+        and stored is not None
+        and stored[0] == generation
+        and stored[1] == backend_path
+    ):
+        db, names, values = stored[2], stored[3], stored[4]
+        user = get_user_model().from_db(db, names, values)
+        return user if _can_authenticate(backend, user) else None
+    if generation is None:
+        generation = _new_generation()
+        if not cache.add(gkey, generation, _seconds() * 2):
+            generation = cache.get(gkey, generation)
+    user = backend.get_user(user_id)
+    if user is not None and type(user) is get_user_model():
+        names = [f.attname for f in user._meta.concrete_fields]
+        values = [getattr(user, name) for name in names]
+        cache.set(rkey, (generation, backend_path, user._state.db, names, values), _seconds())
+    return user
+
+
+def get_user(request):
+    """``django.contrib.auth.get_user`` with the row of a GET/HEAD from ``backend_user``."""
+    if request.method not in SAFE_METHODS:
+        return auth.get_user(request)
+    from django.contrib.auth.models import AnonymousUser
+
+    user = None
+    try:
+        user_id = auth._get_user_session_key(request)
+        backend_path = request.session[BACKEND_SESSION_KEY]
+    except KeyError:
+        pass
+    else:
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            backend = load_backend(backend_path)
+            user = backend_user(backend, backend_path, user_id)
+            # Verify the session (as django.contrib.auth.get_user does)
+            if hasattr(user, "get_session_auth_hash"):
+                session_hash = request.session.get(HASH_SESSION_KEY)
+                if not session_hash:
+                    session_hash_verified = False
+                else:
+                    session_auth_hash = user.get_session_auth_hash()
+                    session_hash_verified = constant_time_compare(session_hash, session_auth_hash)
+                if not session_hash_verified:
+                    if session_hash and any(
+                        constant_time_compare(session_hash, fallback_auth_hash)
+                        for fallback_auth_hash in user.get_session_auth_fallback_hash()
+                    ):
+                        request.session.cycle_key()
+                        request.session[HASH_SESSION_KEY] = session_auth_hash
+                    else:
+                        request.session.flush()
+                        user = None
+    return user or AnonymousUser()
+
+
+def _lazy_user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = get_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with the signed-in user of a GET/HEAD read through ``backend_user``."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _lazy_user(request))
