@@ -19,6 +19,11 @@ and a request that read the row before a commit can never store it past that com
 POST, PUT, PATCH and DELETE always read the row from the database: whatever they decide or
 save is decided on the current row. If the cache is unreachable the row comes from the
 database.
+
+Other apps may ask for more keys in the same round trip (``prefetch_with_user``): the
+storefront fetches the page, the catalogue version and the user's header with the row, so a
+warm buyer page costs two cache reads (the session, then this one). The values are kept on the
+request for that request only (``prefetched``).
 """
 
 from __future__ import annotations
@@ -85,13 +90,37 @@ def _can_authenticate(backend, user) -> bool:
     return check(user) if check is not None else True
 
 
-def backend_user(backend, backend_path: str, user_id):
+_prefetchers: list = []
+_PREFETCHED = "_xh_prefetched"
+
+
+def prefetch_with_user(keys_for) -> None:
+    """Register ``keys_for(request, user_id) -> list[str]``: cache keys read together with the
+    row of a GET's signed-in user (the session's user id, before the session is verified:
+    consumers must key what they use by the verified user)."""
+    if keys_for not in _prefetchers:
+        _prefetchers.append(keys_for)
+
+
+def prefetched(request, keys) -> dict | None:
+    """The values of ``keys`` read with the user's row in this request (missing keys absent
+    from the result), or None when any of them was not read then."""
+    fetched = getattr(request, _PREFETCHED, None)
+    if fetched is None or not fetched[0].issuperset(keys):
+        return None
+    return {key: fetched[1][key] for key in keys if key in fetched[1]}
+
+
+def backend_user(backend, backend_path: str, user_id, request=None):
     """``backend.get_user(user_id)``, answered from the cache while the row's generation is
     current (the backend's ``user_can_authenticate`` is checked on the cached row too)."""
     from django.contrib.auth import get_user_model
 
     gkey, rkey = gen_key(user_id), row_key(user_id)
-    found = cache.get_many([gkey, rkey])  # the cache wrapper turns a Redis error into a miss
+    extra = [key for keys_for in _prefetchers for key in keys_for(request, user_id)] if request else []
+    found = cache.get_many([gkey, rkey, *extra])  # the cache wrapper turns a Redis error into a miss
+    if extra:
+        setattr(request, _PREFETCHED, (frozenset(extra), {k: found[k] for k in extra if k in found}))
     generation, stored = found.get(gkey), found.get(rkey)
     if (
         generation is not None
@@ -129,7 +158,7 @@ def get_user(request):
     else:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
             backend = load_backend(backend_path)
-            user = backend_user(backend, backend_path, user_id)
+            user = backend_user(backend, backend_path, user_id, request)
             # Verify the session (as django.contrib.auth.get_user does)
             if hasattr(user, "get_session_auth_hash"):
                 session_hash = request.session.get(HASH_SESSION_KEY)

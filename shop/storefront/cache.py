@@ -201,12 +201,17 @@ def _page_key(request: HttpRequest) -> str:
     return f"sf:page:{translation.get_language()}:{digest}"
 
 
-def read_page(key: str | None, extra_keys=()) -> tuple[dict | None, dict]:
+def read_page(key: str | None, extra_keys=(), request: HttpRequest | None = None) -> tuple[dict | None, dict]:
     """The entry stored under ``key`` if it was rendered under the current catalogue version
     (read in the same ``get_many``, and kept as the request's version), and the values of
-    ``extra_keys`` fetched with it."""
-    keys = ([key] if key is not None else []) + list(extra_keys)
-    found = cache.get_many([*keys, VERSION_KEY])
+    ``extra_keys`` fetched with it — or read with the signed-in user's row earlier in this
+    request (``prefetch_keys``), which saves the round trip."""
+    from shop.core.usercache import prefetched
+
+    keys = [*([key] if key is not None else []), *extra_keys, VERSION_KEY]
+    found = prefetched(request, keys) if request is not None else None
+    if found is None:
+        found = cache.get_many(keys)
     version = found.pop(VERSION_KEY, None)
     if getattr(_request, "active", False) and _request.version is None and version is not None:
         _request.version = int(version)
@@ -214,6 +219,20 @@ def read_page(key: str | None, extra_keys=()) -> tuple[dict | None, dict]:
     if entry is not None and (version is None or entry.get("version") != catalogue_version()):
         entry = None
     return entry, found
+
+
+def prefetch_keys(request: HttpRequest, user_id) -> list[str]:
+    """What a storefront GET of a signed-in buyer reads (``read_page``): the shared page, the
+    catalogue version and the buyer's header, fetched with the user's row in one round trip
+    (``shop.core.usercache.prefetch_with_user``)."""
+    from .middleware import leads_to_storefront_page
+    from .personal import user_keys
+
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    if not leads_to_storefront_page(urlconf, request.path_info):
+        return []
+    page = [f"{_page_key(request)}:shell"] if _storable(request) else []
+    return [*page, *user_keys(user_id), VERSION_KEY]
 
 
 def _strip_tokens(html: str, request: HttpRequest) -> str:
@@ -333,7 +352,9 @@ def _serve(view_func, request, *args, **kwargs):
     variant = "anonymous" if visitor is None else "shell"
     key = f"{base}:{variant}"
     # the catalogue version, the page and the header in one round trip
-    entry, found = read_page(key if storable else None, visitor.header_keys if visitor is not None else ())
+    entry, found = read_page(
+        key if storable else None, visitor.header_keys if visitor is not None else (), request=request
+    )
     if visitor is not None:
         visitor.prime(found)
     state = "hit"
