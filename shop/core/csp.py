@@ -33,14 +33,22 @@ setting_changed.connect(_forget, dispatch_uid="xh-csp-built-policy")
 _EXEMPT_DEBUG_CODES = (http_client.INTERNAL_SERVER_ERROR, http_client.NOT_FOUND)
 
 
+_OWN_POLICY_ATTRS = {
+    False: ("_csp_config", "_csp_update", "_csp_replace"),
+    True: ("_csp_config_ro", "_csp_update_ro", "_csp_replace_ro"),
+}
+
+
 class CSPMiddleware(BaseCSPMiddleware):
     def policy(self, request, response, report_only: bool) -> str:
-        parts = self.get_policy_parts(request=request, response=response, report_only=report_only)
-        if parts.config is None and parts.update is None and parts.replace is None and parts.nonce is None:
+        if getattr(request, "_csp_nonce", None) is None and all(
+            getattr(response, attr, None) is None for attr in _OWN_POLICY_ATTRS[report_only]
+        ):
             policy = _built.get(report_only)
             if policy is None:
                 policy = _built[report_only] = build_policy(report_only=report_only)
             return policy
+        parts = self.get_policy_parts(request=request, response=response, report_only=report_only)
         return build_policy(
             config=parts.config,
             update=parts.update,

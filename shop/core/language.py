@@ -18,11 +18,22 @@ def _prefixes_used(request) -> bool:
     return is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]
 
 
+def _language(request) -> str:
+    """``translation.get_language_from_request(request, check_path=False)``; with neither the
+    language cookie nor ``Accept-Language`` that is the supported variant of LANGUAGE_CODE."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES or request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return translation.get_language_from_request(request, check_path=False)
+    try:
+        return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
     def process_request(self, request):
         if _prefixes_used(request):
             return super().process_request(request)
-        translation.activate(translation.get_language_from_request(request, check_path=False))
+        translation.activate(_language(request))
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request, response):

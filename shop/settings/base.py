@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "shop.core.usercache.AuthenticationMiddleware",  # Django's; a GET's user row from the cache
     "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
     "shop.core.errors.DomainErrorMiddleware",  # an uncaught DomainError: its status, in Chinese
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "shop.core.messages.MessageMiddleware",  # Django's; the storage made when first used
     "shop.core.submissions.SubmissionOnceMiddleware",  # a form's one-time token: a repeat shows the first result
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",

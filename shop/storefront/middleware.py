@@ -39,7 +39,13 @@ class EarlyAnonymousPageMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        if getattr(settings, "STOREFRONT_EARLY_PAGES", True) and page_cache.request_is_cacheable(request):
+        if (
+            getattr(settings, "STOREFRONT_EARLY_PAGES", True)
+            and leads_to_storefront_page(
+                getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
+            )
+            and page_cache.request_is_cacheable(request)
+        ):
             response = self._stored(request)
             if response is not None:
                 return response
@@ -47,10 +53,6 @@ class EarlyAnonymousPageMiddleware:
 
     def _stored(self, request):
         if not page_cache._storable(request):
-            return None
-        if not leads_to_storefront_page(
-            getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
-        ):
             return None
         language = translation.get_language_from_request(request)
         with translation.override(language), page_cache.one_version_per_request():

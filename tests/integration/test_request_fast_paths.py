@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, empty
 
 from shop.core import usercache
 from shop.core.csp import CSPMiddleware
@@ -281,3 +282,27 @@ def test_a_stored_page_answered_early_still_carries_the_security_headers(client)
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- messages and the basket strategy: built only when used ----------------------------------------
+# (a message added by a POST and shown once on the next page: test_storefront_personal.py)
+
+
+def test_a_request_that_uses_no_message_stores_none_and_sets_no_cookie(client):
+    response = client.get(PLAIN)
+    assert "messages" not in response.cookies
+    assert "Cookie" not in response.get("Vary", "")  # neither the session nor the user was read
+
+
+def test_the_strategy_reads_the_user_only_when_asked_and_gets_the_signed_in_one():
+    from shop.apps.partner.strategy import Selector
+
+    user = UserFactory()
+    request = request_with_session(signed_in(user))
+    request.user = SimpleLazyObject(lambda: usercache.get_user(request))
+    strategy = Selector().strategy(request=request)
+    assert request.user._wrapped is empty  # not loaded by making the strategy
+    assert strategy.user.pk == user.pk
+    anonymous = RequestFactory().get("/")
+    anonymous.user = AnonymousUser()
+    assert Selector().strategy(request=anonymous).user is None
