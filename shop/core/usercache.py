@@ -16,6 +16,13 @@ and a request that read the row before a commit can never store it past that com
 ``USER_CACHE_SECONDS`` (600) bounds how long a change made around the ORM (raw SQL,
 ``QuerySet.update`` on users, which the code never does) could go unseen.
 
+The password hash never goes to the cache: the row is stored without it, together with the
+session hashes Django derives from it (the HMAC the session itself already holds, for the
+current secret key and its fallbacks), and a cached user has its password deferred — code that
+reads ``user.password`` loads it from the database, and a save writes only the loaded fields.
+The key names the secret key's fingerprint, so a new secret key never meets rows hashed with
+the old one.
+
 POST, PUT, PATCH and DELETE always read the row from the database: whatever they decide or
 save is decided on the current row. If the cache is unreachable the row comes from the
 database.
@@ -28,8 +35,10 @@ request for that request only (``prefetched``).
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib import auth
@@ -40,7 +49,8 @@ from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-SCHEMA = 1  # bump when the stored row changes shape
+SCHEMA = 2  # bump when the stored row changes shape
+SECRET_FIELDS = ("password",)  # never stored in the cache
 SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -52,8 +62,21 @@ def gen_key(user_id) -> str:
     return f"auth:user-gen:{user_id}"
 
 
+@lru_cache(maxsize=4)
+def _secret_tag(secret: str) -> str:
+    return hashlib.sha256(b"xh-usercache:" + secret.encode()).hexdigest()[:12]
+
+
 def row_key(user_id) -> str:
-    return f"auth:user:{SCHEMA}:{user_id}"
+    return f"auth:user:{SCHEMA}:{_secret_tag(settings.SECRET_KEY)}:{user_id}"
+
+
+def _with_session_hashes(user, session_hash: str, fallbacks: list[str]):
+    """``user`` answering Django's session checks from the stored hashes (its password is
+    deferred, so computing them would read the database)."""
+    user.get_session_auth_hash = lambda: session_hash
+    user.get_session_auth_fallback_hash = lambda: iter(fallbacks)
+    return user
 
 
 def _new_generation() -> str:
@@ -128,8 +151,8 @@ def backend_user(backend, backend_path: str, user_id, request=None):
         and stored[0] == generation
         and stored[1] == backend_path
     ):
-        db, names, values = stored[2], stored[3], stored[4]
-        user = get_user_model().from_db(db, names, values)
+        db, names, values, session_hash, fallbacks = stored[2:7]
+        user = _with_session_hashes(get_user_model().from_db(db, names, values), session_hash, fallbacks)
         return user if _can_authenticate(backend, user) else None
     if generation is None:
         generation = _new_generation()
@@ -137,9 +160,10 @@ def backend_user(backend, backend_path: str, user_id, request=None):
             generation = cache.get(gkey, generation)
     user = backend.get_user(user_id)
     if user is not None and type(user) is get_user_model():
-        names = [f.attname for f in user._meta.concrete_fields]
+        names = [f.attname for f in user._meta.concrete_fields if f.attname not in SECRET_FIELDS]
         values = [getattr(user, name) for name in names]
-        cache.set(rkey, (generation, backend_path, user._state.db, names, values), _seconds())
+        hashes = (user.get_session_auth_hash(), list(user.get_session_auth_fallback_hash()))
+        cache.set(rkey, (generation, backend_path, user._state.db, names, values, *hashes), _seconds())
     return user
 
 

@@ -63,8 +63,12 @@ def test_a_get_reads_the_signed_in_user_from_the_cache_and_a_post_from_the_datab
 
     with CaptureQueriesContext(connection) as ctx:
         got = usercache.get_user(request_with_session(client))
-    assert got.pk == user.pk and got.email == user.email and got.password == user.password
+    assert got.pk == user.pk and got.email == user.email
     assert user_queries(ctx) == []
+    # the password hash was never stored: reading it loads it from the database
+    with CaptureQueriesContext(connection) as ctx:
+        assert got.password == user.password
+    assert len(user_queries(ctx)) == 1
 
     with CaptureQueriesContext(connection) as ctx:
         got = usercache.get_user(request_with_session(client, "post"))
@@ -122,15 +126,49 @@ def test_a_row_read_before_a_change_never_counts_after_it():
     backend = load_backend(backend_path)
     stale_generation = usercache.cache.get(usercache.gen_key(user.pk))
     usercache.user_changed(user.pk)  # the other request's save
-    names = [f.attname for f in user._meta.concrete_fields]
+    names = [f.attname for f in user._meta.concrete_fields if f.attname != "password"]
     usercache.cache.set(
         usercache.row_key(user.pk),
-        (stale_generation, backend_path, "default", names, [getattr(user, n) for n in names]),
+        (
+            stale_generation,
+            backend_path,
+            "default",
+            names,
+            [getattr(user, n) for n in names],
+            user.get_session_auth_hash(),
+            [],
+        ),
     )
     type(user).objects.filter(pk=user.pk).update(first_name="新名")
 
     got = usercache.backend_user(backend, backend_path, user.pk)
     assert got.first_name == "新名"
+
+
+def test_the_cache_holds_no_password_hash_and_a_cached_user_saves_only_what_it_loaded():
+    # given a buyer whose row a GET stored in the cache
+    user = UserFactory(first_name="旧名")
+    client = signed_in(user)
+    usercache.get_user(request_with_session(client))
+    stored = usercache.cache.get(usercache.row_key(user.pk))
+    # then the stored row has no password field and no value equal to the hash
+    assert "password" not in stored[3]
+    assert user.password not in [str(v) for v in stored[4]]
+    # when the next GET's user is changed and saved
+    got = usercache.get_user(request_with_session(client))
+    got.first_name = "新名"
+    got.save()
+    # then the password is what it was: the buyer still signs in with it
+    user.refresh_from_db()
+    assert user.first_name == "新名"
+    assert user.check_password("pass-12345")
+
+
+def test_a_new_secret_key_never_reads_rows_stored_under_the_old_one(settings):
+    user = UserFactory()
+    old_key = usercache.row_key(user.pk)
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert usercache.row_key(user.pk) != old_key
 
 
 def test_two_buyers_each_see_their_own_account_on_the_same_page():
