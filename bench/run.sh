@@ -122,6 +122,11 @@ wait_http "http://127.0.0.1:$OURS_PORT/hello/"
 [ "$PEER" = 1 ] && wait_http "http://127.0.0.1:$PEER_PORT/hello/"
 declare -A BASE=([ours]="http://127.0.0.1:$OURS_PORT" [peer]="http://127.0.0.1:$PEER_PORT")
 log "serving: ours ${BASE[ours]}, stock Oscar ${BASE[peer]}"
+# One answer proves one worker is up, not both: a worker still starting (ours loads the word
+# segmenter as it starts) would stall the first page measured. 2 s of /hello/ on each site,
+# not counted, so every worker serves before the first figure.
+wrk -t2 -c"$CONN" -d2s "${BASE[ours]}/hello/" >/dev/null 2>&1 || true
+[ "$PEER" = 1 ] && { wrk -t2 -c"$CONN" -d2s "${BASE[peer]}/hello/" >/dev/null 2>&1 || true; }
 
 page_path() { "$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["pages"][sys.argv[2]])' "$OUT/setup-$1.json" "$2"; }
 cookie() { "$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["session_cookie"])' "$OUT/setup-$1.json"; }

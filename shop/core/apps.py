@@ -26,6 +26,9 @@ class CoreConfig(AppConfig):
         from . import outage
 
         outage.install()
+        from . import usercache
+
+        usercache.connect_receivers()
         nav = settings.OSCAR_DASHBOARD_NAVIGATION
         if not any(item.get("url_name") == "dashboard:core-tasks" for item in nav):
             nav.append(

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -40,13 +40,16 @@ def current() -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 32 hex digits, 128 random bits
 
 
 def _from_trusted_proxy(request) -> str | None:
+    given = request.META.get("HTTP_X_REQUEST_ID")
+    if not given:
+        return None
     from .ratelimit import is_trusted_proxy
 
-    given = request.META.get("HTTP_X_REQUEST_ID", "").strip()
+    given = given.strip()
     if not given or not _VALID.fullmatch(given):
         return None
     if not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):

@@ -104,17 +104,17 @@ MIDDLEWARE = [
     "shop.core.requestid.RequestIdMiddleware",  # X-Request-ID, and the id in every log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "shop.core.csp.CSPMiddleware",  # django-csp's, the policy built once instead of per response
     "shop.core.middleware.DatabaseUnavailableMiddleware",  # plain 503 page when the DB is down
     "shop.storefront.middleware.EarlyAnonymousPageMiddleware",  # a stored page for a cookieless visitor
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "shop.core.language.LocaleMiddleware",  # Django's, without the URL-prefix work (no i18n_patterns)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shop.core.usercache.AuthenticationMiddleware",  # Django's; a GET's user row from the cache
     "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
     "shop.core.errors.DomainErrorMiddleware",  # an uncaught DomainError: its status, in Chinese
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "shop.core.messages.MessageMiddleware",  # Django's; the storage made when first used
     "shop.core.submissions.SubmissionOnceMiddleware",  # a form's one-time token: a repeat shows the first result
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",

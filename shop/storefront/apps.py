@@ -17,6 +17,12 @@ class StorefrontConfig(AppConfig):
 
         connect_receivers()
 
+        from shop.core.usercache import prefetch_with_user
+
+        from .cache import prefetch_keys
+
+        prefetch_with_user(prefetch_keys)  # a buyer's page, version and header with the user's row
+
         import sys
 
         from .warmup import warm_search_wanted

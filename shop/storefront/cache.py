@@ -193,8 +193,46 @@ def _store_page(entries: dict, request: HttpRequest) -> None:
 
 
 def _page_key(request: HttpRequest) -> str:
+    """The page's key without the catalogue version: each entry carries the version it was
+    rendered under and counts only while that version is current (``read_page``), so the
+    version and the page come in one round trip. An entry stored late by a render that began
+    before a catalogue change is simply a miss."""
     digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    return f"sf:page:{catalogue_version()}:{translation.get_language()}:{digest}"
+    return f"sf:page:{translation.get_language()}:{digest}"
+
+
+def read_page(key: str | None, extra_keys=(), request: HttpRequest | None = None) -> tuple[dict | None, dict]:
+    """The entry stored under ``key`` if it was rendered under the current catalogue version
+    (read in the same ``get_many``, and kept as the request's version), and the values of
+    ``extra_keys`` fetched with it — or read with the signed-in user's row earlier in this
+    request (``prefetch_keys``), which saves the round trip."""
+    from shop.core.usercache import prefetched
+
+    keys = [*([key] if key is not None else []), *extra_keys, VERSION_KEY]
+    found = prefetched(request, keys) if request is not None else None
+    if found is None:
+        found = cache.get_many(keys)
+    version = found.pop(VERSION_KEY, None)
+    if getattr(_request, "active", False) and _request.version is None and version is not None:
+        _request.version = int(version)
+    entry = found.pop(key, None) if key is not None else None
+    if entry is not None and (version is None or entry.get("version") != catalogue_version()):
+        entry = None
+    return entry, found
+
+
+def prefetch_keys(request: HttpRequest, user_id) -> list[str]:
+    """What a storefront GET of a signed-in buyer reads (``read_page``): the shared page, the
+    catalogue version and the buyer's header, fetched with the user's row in one round trip
+    (``shop.core.usercache.prefetch_with_user``)."""
+    from .middleware import leads_to_storefront_page
+    from .personal import user_keys
+
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    if not leads_to_storefront_page(urlconf, request.path_info):
+        return []
+    page = [f"{_page_key(request)}:shell"] if _storable(request) else []
+    return [*page, *user_keys(user_id), VERSION_KEY]
 
 
 def _strip_tokens(html: str, request: HttpRequest) -> str:
@@ -263,9 +301,14 @@ def _render_shared(view_func, request, *args, **kwargs):
         return response, None
     shell = _strip_tokens(response.content.decode(response.charset), request)
     content_type = response["Content-Type"]
+    version = catalogue_version()  # the request's: the one its fragments were read under
     entries = {
-        "shell": {"html": shell, "content_type": content_type},
-        "anonymous": {"html": fill_regions(shell, Visitor()), "content_type": content_type},
+        "shell": {"html": shell, "content_type": content_type, "version": version},
+        "anonymous": {
+            "html": fill_regions(shell, Visitor()),
+            "content_type": content_type,
+            "version": version,
+        },
     }
     return response, entries
 
@@ -287,7 +330,13 @@ def anonymous_page_cache(view_func):
         with one_version_per_request():
             return _serve(view_func, request, *args, **kwargs)
 
+    wrapped.xh_page_cache = True  # copied onto a class view's dispatch by method_decorator
     return wrapped
+
+
+def is_page_view(func) -> bool:
+    """Whether ``func`` (a view, or a class view's ``dispatch``) serves pages from this cache."""
+    return getattr(func, "xh_page_cache", False) is True
 
 
 def _serve(view_func, request, *args, **kwargs):
@@ -302,11 +351,12 @@ def _serve(view_func, request, *args, **kwargs):
     visitor = visitor_for(request) if kind == "personal" else None
     variant = "anonymous" if visitor is None else "shell"
     key = f"{base}:{variant}"
-    keys = ([key] if storable else []) + (visitor.header_keys if visitor is not None else [])
-    found = cache.get_many(keys) if keys else {}  # the page and the header in one round trip
+    # the catalogue version, the page and the header in one round trip
+    entry, found = read_page(
+        key if storable else None, visitor.header_keys if visitor is not None else (), request=request
+    )
     if visitor is not None:
         visitor.prime(found)
-    entry = found.get(key)
     state = "hit"
     if entry is None:
         response, entries = _render_shared(view_func, request, *args, **kwargs)

@@ -7,14 +7,30 @@ basket and flat-page middleware, doing what those would have done to this respon
 language the locale middleware would pick (the key and Content-Language), a fresh CSRF token
 in the page with the CSRF cookie (the CSRF middleware's own request and response steps),
 ``X-Frame-Options`` and ``Vary``. A miss, any other visitor or any other request goes down the
-whole stack as before; so does everything when ``STOREFRONT_EARLY_PAGES`` is off."""
+whole stack as before; so does everything when ``STOREFRONT_EARLY_PAGES`` is off. Only paths
+that lead to a storefront page (a view under ``anonymous_page_cache``; the answer is kept per
+path) look in the cache at all: any other request costs no cache round trip here."""
+
+from functools import lru_cache
 
 from django.conf import settings
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import Resolver404, get_resolver
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from . import cache as page_cache
+
+
+@lru_cache(maxsize=4096)
+def leads_to_storefront_page(urlconf: str, path: str) -> bool:
+    """Whether ``path`` resolves to a view that serves stored pages (``anonymous_page_cache``)."""
+    try:
+        match = get_resolver(urlconf).resolve(path)
+    except Resolver404:
+        return False
+    view = getattr(match.func, "view_class", None)
+    return page_cache.is_page_view(view.dispatch if view is not None else match.func)
 
 
 class EarlyAnonymousPageMiddleware:
@@ -23,7 +39,13 @@ class EarlyAnonymousPageMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        if getattr(settings, "STOREFRONT_EARLY_PAGES", True) and page_cache.request_is_cacheable(request):
+        if (
+            getattr(settings, "STOREFRONT_EARLY_PAGES", True)
+            and leads_to_storefront_page(
+                getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
+            )
+            and page_cache.request_is_cacheable(request)
+        ):
             response = self._stored(request)
             if response is not None:
                 return response
@@ -35,7 +57,7 @@ class EarlyAnonymousPageMiddleware:
         language = translation.get_language_from_request(request)
         with translation.override(language), page_cache.one_version_per_request():
             try:
-                entry = page_cache.cache.get(f"{page_cache._page_key(request)}:anonymous")
+                entry, _ = page_cache.read_page(f"{page_cache._page_key(request)}:anonymous")
             except Exception:  # the cache is down: the stack renders the page as usual
                 return None
             if entry is None:

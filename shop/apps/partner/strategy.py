@@ -120,6 +120,9 @@ def _is_visible(product) -> bool:
     return product_is_visible(product)
 
 
+_UNREAD = object()
+
+
 class Selector(CoreSelector):
     def strategy(self, request=None, user=None, **kwargs):
         return ChinaTaxInclusive(request)
@@ -129,9 +132,25 @@ class ChinaTaxInclusive(Structured):
     """Lowest-priced stock record, tax-inclusive CNY prices with the product's own tax rate."""
 
     def __init__(self, request=None):
-        super().__init__(request)
+        # Oscar's Base.__init__ reads ``request.user`` at once; the basket middleware makes a
+        # strategy for every request, so that loaded the session and the signed-in user even
+        # for requests that show no price. ``user`` is the same value, read when first asked.
+        self.request = request
+        self._user = _UNREAD
         self._track_stock_by_class: dict[int, bool] | None = None
         self._class_by_parent: dict[int, int | None] = {}
+
+    @property
+    def user(self):
+        """The signed-in user of the request, None for a visitor (as Oscar's Base sets it)."""
+        if self._user is _UNREAD:
+            request = self.request
+            self._user = request.user if request and request.user.is_authenticated else None
+        return self._user
+
+    @user.setter
+    def user(self, value):
+        self._user = value
 
     # stock record ----------------------------------------------------------------------
     def select_stockrecord(self, product):

@@ -1,0 +1,23 @@
+"""Django's ``MessageMiddleware`` with the message storage made when first used.
+
+Django's builds the storage (the cookie and the session backends, the cookie signer) for every
+request, and stores nothing when a request neither read nor added a message (``update``
+returns at once). ``MessageMiddleware`` here gives the request the same storage lazily, so a
+request that never touches messages (most API calls, health checks, stored pages served
+early) does not build it; any use (``messages.add_message``, ``get_messages``, the context
+processor, templates) builds it as before, and such a request is stored as before."""
+
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
+from django.utils.functional import SimpleLazyObject, empty
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response  # never built: nothing read or added, nothing to store
+        return super().process_response(request, response)

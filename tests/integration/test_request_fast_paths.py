@@ -1,0 +1,346 @@
+"""The cheaper paths every request takes (real Redis and database): the signed-in user of a GET
+from the cache (shop/core/usercache.py), the CSP header built once (shop/core/csp.py), the
+language without URL-prefix work (shop/core/language.py), and no page-cache lookup for paths
+that are no storefront page (shop/storefront/middleware.py). Each still does exactly what the
+slow path did."""
+
+import re
+from urllib.parse import unquote
+
+import pytest
+from csp.constants import HEADER, NONCE, SELF
+from csp.decorators import csp_update
+from csp.utils import build_policy
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, empty
+
+from shop.core import usercache
+from shop.core.csp import CSPMiddleware
+from shop.storefront.middleware import leads_to_storefront_page
+from tests.factories.accounts import UserFactory
+from tests.factories.catalogue import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNED_IN = 'id="logout_link"'
+SIGNED_OUT = 'id="login_link"'
+
+
+def user_queries(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if 'FROM "auth_user"' in q["sql"]]
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def request_with_session(client, method="get"):
+    """A request carrying ``client``'s session, as SessionMiddleware would give it."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    request = getattr(RequestFactory(), method)("/")
+    engine = import_module(settings.SESSION_ENGINE)
+    request.session = engine.SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    return request
+
+
+# --- the signed-in user of a GET from the cache -------------------------------------------------
+
+
+def test_a_get_reads_the_signed_in_user_from_the_cache_and_a_post_from_the_database():
+    user = UserFactory()
+    client = signed_in(user)
+    usercache.get_user(request_with_session(client))  # the first GET stores the row
+
+    with CaptureQueriesContext(connection) as ctx:
+        got = usercache.get_user(request_with_session(client))
+    assert got.pk == user.pk and got.email == user.email
+    assert user_queries(ctx) == []
+    # the password hash was never stored: reading it loads it from the database
+    with CaptureQueriesContext(connection) as ctx:
+        assert got.password == user.password
+    assert len(user_queries(ctx)) == 1
+
+    with CaptureQueriesContext(connection) as ctx:
+        got = usercache.get_user(request_with_session(client, "post"))
+    assert got.pk == user.pk
+    assert len(user_queries(ctx)) == 1
+
+
+def test_any_save_of_the_user_makes_the_next_get_read_the_database():
+    user = UserFactory(first_name="旧名")
+    client = signed_in(user)
+    usercache.get_user(request_with_session(client))
+
+    user.first_name = "新名"
+    user.save()
+    with CaptureQueriesContext(connection) as ctx:
+        got = usercache.get_user(request_with_session(client))
+    assert got.first_name == "新名"
+    assert len(user_queries(ctx)) == 1
+
+
+def test_a_changed_password_ends_the_other_sessions_on_their_next_page():
+    user = UserFactory()
+    client = signed_in(user)
+    assert SIGNED_IN in client.get("/").content.decode()
+
+    user.set_password("a-new-password-9")
+    user.save()
+
+    response = client.get("/")
+    assert response.status_code == 200
+    assert SIGNED_OUT in response.content.decode() and SIGNED_IN not in response.content.decode()
+    assert isinstance(usercache.get_user(request_with_session(client)), AnonymousUser)
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_page():
+    user = UserFactory()
+    client = signed_in(user)
+    assert SIGNED_IN in client.get("/").content.decode()
+
+    user.is_active = False
+    user.save()
+
+    html = client.get("/").content.decode()
+    assert SIGNED_OUT in html and SIGNED_IN not in html
+
+
+def test_a_row_read_before_a_change_never_counts_after_it():
+    """A request that loaded the row, then a save by another request, then the first request
+    storing its (old) row: the row was stored under the old generation, so it is not used."""
+    user = UserFactory(first_name="旧名")
+    client = signed_in(user)
+    backend_path = request_with_session(client).session["_auth_user_backend"]
+    from django.contrib.auth import load_backend
+
+    backend = load_backend(backend_path)
+    stale_generation = usercache.cache.get(usercache.gen_key(user.pk))
+    usercache.user_changed(user.pk)  # the other request's save
+    names = [f.attname for f in user._meta.concrete_fields if f.attname != "password"]
+    usercache.cache.set(
+        usercache.row_key(user.pk),
+        (
+            stale_generation,
+            backend_path,
+            "default",
+            names,
+            [getattr(user, n) for n in names],
+            user.get_session_auth_hash(),
+            [],
+        ),
+    )
+    type(user).objects.filter(pk=user.pk).update(first_name="新名")
+
+    got = usercache.backend_user(backend, backend_path, user.pk)
+    assert got.first_name == "新名"
+
+
+def test_the_cache_holds_no_password_hash_and_a_cached_user_saves_only_what_it_loaded():
+    # given a buyer whose row a GET stored in the cache
+    user = UserFactory(first_name="旧名")
+    client = signed_in(user)
+    usercache.get_user(request_with_session(client))
+    stored = usercache.cache.get(usercache.row_key(user.pk))
+    # then the stored row has no password field and no value equal to the hash
+    assert "password" not in stored[3]
+    assert user.password not in [str(v) for v in stored[4]]
+    # when the next GET's user is changed and saved
+    got = usercache.get_user(request_with_session(client))
+    got.first_name = "新名"
+    got.save()
+    # then the password is what it was: the buyer still signs in with it
+    user.refresh_from_db()
+    assert user.first_name == "新名"
+    assert user.check_password("pass-12345")
+
+
+def test_a_new_secret_key_never_reads_rows_stored_under_the_old_one(settings):
+    user = UserFactory()
+    old_key = usercache.row_key(user.pk)
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
+    assert usercache.row_key(user.pk) != old_key
+
+
+def test_two_buyers_each_see_their_own_account_on_the_same_page():
+    first, second = UserFactory(first_name="甲"), UserFactory(first_name="乙")
+    a, b = signed_in(first), signed_in(second)
+    for _ in range(2):
+        assert usercache.get_user(request_with_session(a)).pk == first.pk
+        assert usercache.get_user(request_with_session(b)).pk == second.pk
+
+
+def test_a_warm_buyer_page_costs_no_query():
+    ProductFactory(title="智慧灯杆")
+    client = signed_in(UserFactory())
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/")
+    assert response["X-Storefront-Cache"] == "hit"
+    assert ctx.captured_queries == []
+
+
+def test_a_buyers_page_version_and_header_are_read_with_the_user_in_one_round_trip():
+    from shop.storefront.cache import VERSION_KEY, _page_key
+    from shop.storefront.personal import user_keys
+
+    ProductFactory(title="智慧灯杆")
+    user = UserFactory()
+    client = signed_in(user)
+    client.get("/")  # stores the shared page and the buyer's header
+
+    request = request_with_session(client)
+    assert usercache.get_user(request).pk == user.pk
+    page_key = f"{_page_key(request)}:shell"
+    got = usercache.prefetched(request, [page_key, *user_keys(user.pk), VERSION_KEY])
+    assert got[page_key]["html"].count("<!--xh:personal:") >= 1  # the shell, regions as markers
+    assert got[page_key]["version"] == got[VERSION_KEY]
+    assert got[user_keys(user.pk)[2]][0][1] == got[user_keys(user.pk)[1]]  # the header, current
+
+
+def test_nothing_is_read_ahead_for_a_page_that_is_no_storefront_page():
+    client = signed_in(UserFactory())
+    request = request_with_session(client)
+    request.path_info = request.path = reverse("customer:summary")
+    usercache.get_user(request)
+    assert usercache.prefetched(request, []) is None
+
+
+def test_a_signed_in_post_with_a_bad_csrf_token_is_still_refused():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    client.get("/")
+    response = client.post(reverse("customer:logout"), {"csrfmiddlewaretoken": "x" * 64})
+    assert response.status_code == 403
+    assert SIGNED_IN in client.get("/").content.decode()  # still signed in
+
+
+# --- the CSP header, built once ----------------------------------------------------------------
+
+
+PLAIN = "/health/live"  # a page of no storefront, no template
+
+
+def test_every_response_gets_the_policy_of_the_settings(client):
+    expected = build_policy()
+    for _ in range(2):
+        response = client.get(PLAIN)
+        assert response[HEADER] == expected
+    assert "default-src 'self'" in expected and "frame-ancestors 'none'" in expected
+
+
+def test_a_view_with_its_own_policy_gets_its_own_header():
+    @csp_update({"img-src": "https://img.example.com"})
+    def with_own_policy(request):
+        return HttpResponse("own")
+
+    def plain(request):
+        return HttpResponse("plain")
+
+    request = RequestFactory().get("/own/")
+    own = CSPMiddleware(with_own_policy)(request)
+    assert "https://img.example.com" in own[HEADER]
+    assert own[HEADER] != build_policy()
+    assert CSPMiddleware(plain)(RequestFactory().get("/plain/"))[HEADER] == build_policy()
+
+
+def test_a_request_with_a_nonce_gets_the_policy_built_with_it(settings):
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF], "script-src": [SELF, NONCE]}}
+
+    def uses_nonce(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    middleware = CSPMiddleware(uses_nonce)
+    request = RequestFactory().get("/")
+    middleware.process_request(request)
+    response = middleware.process_response(request, uses_nonce(request))
+    nonce = response.content.decode()
+    assert response[HEADER] == build_policy(nonce=nonce)
+    assert f"'nonce-{nonce}'" in response[HEADER]
+    plain = RequestFactory().get("/")
+    middleware.process_request(plain)
+    without = middleware.process_response(plain, HttpResponse("x"))[HEADER]
+    assert without == build_policy() and "nonce" not in without
+    assert sorted(without.split("; ")) == ["default-src 'self'", "script-src 'self'"]
+
+
+def test_a_changed_policy_setting_takes_effect(client, settings):
+    client.get(PLAIN)
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get(PLAIN)[HEADER] == "default-src 'none'"
+
+
+def test_storefront_pages_and_the_stored_copies_carry_the_csp_header(client):
+    ProductFactory(title="智慧灯杆")
+    first, second = client.get("/"), client.get("/")
+    assert second["X-Storefront-Cache"] == "hit"
+    assert first[HEADER] == second[HEADER] == build_policy()
+
+
+# --- the language -------------------------------------------------------------------------------
+
+
+def test_the_language_comes_from_the_cookie_or_accept_language_and_is_announced(client):
+    chinese = client.get(PLAIN)
+    assert chinese["Content-Language"] == "zh-hans"
+    assert "Accept-Language" in chinese["Vary"]
+    english = client.get(PLAIN, HTTP_ACCEPT_LANGUAGE="en")
+    assert english["Content-Language"] == "en"
+    client.cookies["django_language"] = "en"
+    assert client.get(PLAIN)["Content-Language"] == "en"
+
+
+# --- the early page middleware looks only where a page can be stored ----------------------------
+
+
+def test_only_storefront_pages_are_looked_up_in_the_page_cache(settings):
+    product = ProductFactory(title="智慧灯杆")
+    urlconf = settings.ROOT_URLCONF
+    for url in ("/", reverse("catalogue:index"), product.get_absolute_url(), reverse("search:search")):
+        assert leads_to_storefront_page(urlconf, unquote(url)), url  # path_info is decoded
+    for url in (reverse("customer:login"), reverse("basket:summary"), "/health/live", "/no-such-page/"):
+        assert not leads_to_storefront_page(urlconf, url), url
+
+
+def test_a_stored_page_answered_early_still_carries_the_security_headers(client):
+    ProductFactory(title="智慧灯杆")
+    client.get("/")
+    response = client.get("/")
+    assert response["X-Storefront-Cache"] == "hit"
+    assert response[HEADER] == build_policy()
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- messages and the basket strategy: built only when used ----------------------------------------
+# (a message added by a POST and shown once on the next page: test_storefront_personal.py)
+
+
+def test_a_request_that_uses_no_message_stores_none_and_sets_no_cookie(client):
+    response = client.get(PLAIN)
+    assert "messages" not in response.cookies
+    assert "Cookie" not in response.get("Vary", "")  # neither the session nor the user was read
+
+
+def test_the_strategy_reads_the_user_only_when_asked_and_gets_the_signed_in_one():
+    from shop.apps.partner.strategy import Selector
+
+    user = UserFactory()
+    request = request_with_session(signed_in(user))
+    request.user = SimpleLazyObject(lambda: usercache.get_user(request))
+    strategy = Selector().strategy(request=request)
+    assert request.user._wrapped is empty  # not loaded by making the strategy
+    assert strategy.user.pk == user.pk
+    anonymous = RequestFactory().get("/")
+    anonymous.user = AnonymousUser()
+    assert Selector().strategy(request=anonymous).user is None
