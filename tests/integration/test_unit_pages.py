@@ -456,23 +456,24 @@ def test_unit_pages_query_counts_do_not_grow_with_rows(paper, n, django_assert_n
     line = approval.budget_line
     client = client_for(m["admin"])
     client.get("/buyers/unit/")  # the header is cached
-    # then each page costs the same whatever n: the session's user, the request's savepoint
-    # and release, the membership (with its unit), then the page's own reads:
+    # then each page costs the same whatever n: the request's savepoint and release, the
+    # membership (with its unit), then the page's own reads (the session's user comes from the
+    # cache on a GET: shop/core/usercache.py):
     # workbench: member count, invitations, events, approvals to decide, orders to pay,
     #   quotes, OEM orders and sourcing awards to accept, this year's lines
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert client.get("/buyers/unit/").status_code == 200
     # budgets: the lines (with their categories)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get("/buyers/unit/budgets/").status_code == 200
     # one line: the line, its commitments (with approvals), its events
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(f"/buyers/unit/budgets/{line.pk}/").status_code == 200
     # approvals: the tab's rows (with submitters and lines)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get("/buyers/unit/approvals/?tab=all").status_code == 200
     # one approval: the approval, its decisions (with approvers), its events
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(f"/buyers/unit/approvals/{approval.number}/").status_code == 200
 
 
