@@ -1,6 +1,10 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.dev")
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # as django.core.wsgi.get_wsgi_application does
+
+from shop.core.handlers import MatchKeepingWSGIHandler  # noqa: E402
+
+application = MatchKeepingWSGIHandler()

@@ -307,10 +307,14 @@ def page(browser, live_server):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (the Redis started for the run)."""
+    """Each test starts with an empty cache (the Redis started for the run) and no page copies
+    in this process (shop.storefront.cache.LocalPages)."""
     from django.core.cache import cache
 
+    from shop.storefront.cache import local_pages
+
     cache.clear()
+    local_pages.clear()
     yield
 
 

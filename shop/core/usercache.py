@@ -29,7 +29,9 @@ database.
 
 Other apps may ask for more keys in the same round trip (``prefetch_with_user``): the
 storefront fetches the page, the catalogue version and the user's header with the row, so a
-warm buyer page costs two cache reads (the session, then this one). The values are kept on the
+warm buyer page costs two cache reads (the session, then this one), and one once this process
+has seen the session: the session's own entry is then read in the same round trip, with the
+row of the user it named last time (``_read_with_session``). The values are kept on the
 request for that request only (``prefetched``).
 """
 
@@ -134,16 +136,26 @@ def prefetched(request, keys) -> dict | None:
     return {key: fetched[1][key] for key in keys if key in fetched[1]}
 
 
-def backend_user(backend, backend_path: str, user_id, request=None):
+def _read_user(request, user_id, also=()) -> dict:
+    """One round trip: the generation and row of ``user_id``, the keys other apps asked for
+    (kept on the request, ``prefetched``) and ``also``."""
+    gkey, rkey = gen_key(user_id), row_key(user_id)
+    extra = [key for keys_for in _prefetchers for key in keys_for(request, user_id)] if request else []
+    found = cache.get_many([*also, gkey, rkey, *extra])  # the cache wrapper turns a Redis error into a miss
+    if extra:
+        setattr(request, _PREFETCHED, (frozenset(extra), {k: found[k] for k in extra if k in found}))
+    return found
+
+
+def backend_user(backend, backend_path: str, user_id, request=None, found: dict | None = None):
     """``backend.get_user(user_id)``, answered from the cache while the row's generation is
-    current (the backend's ``user_can_authenticate`` is checked on the cached row too)."""
+    current (the backend's ``user_can_authenticate`` is checked on the cached row too).
+    ``found``: what ``_read_user`` read for this user earlier in the request."""
     from django.contrib.auth import get_user_model
 
     gkey, rkey = gen_key(user_id), row_key(user_id)
-    extra = [key for keys_for in _prefetchers for key in keys_for(request, user_id)] if request else []
-    found = cache.get_many([gkey, rkey, *extra])  # the cache wrapper turns a Redis error into a miss
-    if extra:
-        setattr(request, _PREFETCHED, (frozenset(extra), {k: found[k] for k in extra if k in found}))
+    if found is None:
+        found = _read_user(request, user_id)
     generation, stored = found.get(gkey), found.get(rkey)
     if (
         generation is not None
@@ -174,15 +186,19 @@ def get_user(request):
     from django.contrib.auth.models import AnonymousUser
 
     user = None
+    session_key, read_ahead = _read_with_session(request)
     try:
         user_id = auth._get_user_session_key(request)
         backend_path = request.session[BACKEND_SESSION_KEY]
     except KeyError:
-        pass
+        user_id = None
     else:
+        if session_key is not None:
+            _session_users.remember(session_key, user_id)
         if backend_path in settings.AUTHENTICATION_BACKENDS:
             backend = load_backend(backend_path)
-            user = backend_user(backend, backend_path, user_id, request)
+            found = read_ahead[1] if read_ahead is not None and read_ahead[0] == user_id else None
+            user = backend_user(backend, backend_path, user_id, request, found)
             # Verify the session (as django.contrib.auth.get_user does)
             if hasattr(user, "get_session_auth_hash"):
                 session_hash = request.session.get(HASH_SESSION_KEY)
@@ -201,7 +217,47 @@ def get_user(request):
                     else:
                         request.session.flush()
                         user = None
+    if read_ahead is not None and read_ahead[0] != user_id and hasattr(request, _PREFETCHED):
+        delattr(request, _PREFETCHED)  # read for the user the session named before: not this one
     return user or AnonymousUser()
+
+
+class _SessionUsers:
+    """Which user each recently seen session named, in this process: a guess of whose row to
+    read together with the session (a bounded map; forgotten whole when full)."""
+
+    def __init__(self, size: int = 20_000):
+        self.size, self.users = size, {}
+
+    def remember(self, session_key: str, user_id) -> None:
+        if self.users.get(session_key) != user_id:
+            if len(self.users) >= self.size:
+                self.users.clear()
+            self.users[session_key] = user_id
+
+    def guess(self, session_key: str):
+        return self.users.get(session_key)
+
+
+_session_users = _SessionUsers()
+
+
+def _read_with_session(request) -> tuple[str | None, tuple | None]:
+    """For a session seen before in this process: its cache entry, read in one round trip with
+    the row (and read-ahead keys) of the user it named then. The session store is handed what
+    was read (``shop.core.sessions``), so the session is still this request's fresh read, and
+    the row counts only if the session still names that user. Returns the session key and
+    (the guessed user id, what was read), or None when nothing was read ahead."""
+    session = getattr(request, "session", None)
+    session_key = getattr(session, "session_key", None)
+    if session_key is None or not hasattr(session, "preload") or session.loaded:
+        return session_key, None
+    user_id = _session_users.guess(session_key)
+    if user_id is None:
+        return session_key, None
+    found = _read_user(request, user_id, also=[session.cache_key])
+    session.preload(found.pop(session.cache_key, None))
+    return session_key, (user_id, found)
 
 
 def _lazy_user(request):

@@ -202,7 +202,7 @@ CACHES = {
 # django-redis logs each ignored error here; shop.core.cache.OutageLogFilter keeps one per outage
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "shop.cache"
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "shop.core.sessions"  # cached_db, whose cache read can share a round trip
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -557,6 +557,9 @@ AUTH_PASSWORD_VALIDATORS = [
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=600)
 # a stored page answers a cookieless visitor above the session, auth and messages middleware
 STOREFRONT_EARLY_PAGES = env.bool("STOREFRONT_EARLY_PAGES", default=True)
+# Stored pages each web process also keeps in memory (validated by the catalogue version on
+# every request, like the Redis copy; about 35 kB each): 0 turns the copies off.
+STOREFRONT_LOCAL_PAGES = env.int("STOREFRONT_LOCAL_PAGES", default=200)
 # Search pages cached at most (the newest ones; each about 12 kB): made-up searches cannot fill Redis.
 STOREFRONT_SEARCH_CACHE_PAGES = env.int("STOREFRONT_SEARCH_CACHE_PAGES", default=500)
 # Load the Chinese word segmenter at start-up rather than on the first search: "auto" in web

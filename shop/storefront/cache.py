@@ -19,6 +19,9 @@ Design
   products) and a buyer still carrying an anonymous basket cookie (Oscar merges it when the
   page loads the basket) get the page rendered in full. A render that added a message or
   wrote to the session is served but not stored.
+- **Copies in the web process** (``LocalPages``): the entries a process served last, used
+  under the same rule as the Redis entry (its catalogue version current, its expiry not
+  passed), so a request reads only the version from Redis, not the page.
 - **Fragments** (category navigation, product listings, the product body): shared, non-personal
   HTML reused across pages and by full renders. Nothing user-specific (basket, messages,
   CSRF, account links, forms) goes into a fragment.
@@ -28,24 +31,27 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
-from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from shop.core.cache import set_bounded
+from shop.core.csrf import get_token
 
 VERSION_KEY = "sf:catalogue-version"
 CSRF_PLACEHOLDER = "__xh_csrf_token__"
+_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 _INPUT_RE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
@@ -61,25 +67,27 @@ def page_seconds() -> int:
 # --- the catalogue version -----------------------------------------------------------------
 
 
-_request = Local()  # per request (thread or task): the version, read once
+# per request (thread or task): [the version once read] while one_version_per_request is on
+_request_version: ContextVar[list | None] = ContextVar("xh_catalogue_version", default=None)
 
 
 @contextmanager
 def one_version_per_request():
     """Read the catalogue version once for the whole page instead of once per fragment."""
-    _request.active, _request.version = True, None
+    token = _request_version.set([None])
     try:
         yield
     finally:
-        _request.active, _request.version = False, None
+        _request_version.reset(token)
 
 
 def catalogue_version() -> int:
-    if not getattr(_request, "active", False):
+    box = _request_version.get()
+    if box is None:
         return _read_version()
-    if _request.version is None:
-        _request.version = _read_version()
-    return _request.version
+    if box[0] is None:
+        box[0] = _read_version()
+    return box[0]
 
 
 def _read_version() -> int:
@@ -132,6 +140,7 @@ def cached_fragment(name: str, parts: tuple, render: Callable[[], str]) -> str:
 
 SHELL_ATTR = "_xh_render_shared"
 _REGION_RE = re.compile(r"<!--xh:personal:([a-z_]+)-->")
+_REGION_RE_BYTES = re.compile(_REGION_RE.pattern.encode())
 
 
 def region_marker(name: str) -> str:
@@ -176,48 +185,127 @@ def _storable(request: HttpRequest) -> bool:
     return set(request.GET) <= PAGE_PARAMETERS
 
 
-def _store_page(entries: dict, request: HttpRequest) -> None:
-    """Store a page's entries. Search pages are as many as the words anyone types, so they go
-    into a bounded group (the newest ``STOREFRONT_SEARCH_CACHE_PAGES`` pages): distinct
-    searches can never fill the cache."""
+def _store_page(entries: dict, request: HttpRequest, seconds: int) -> None:
+    """Store a page's entries for ``seconds``. Search pages are as many as the words anyone
+    types, so they go into a bounded group (the newest ``STOREFRONT_SEARCH_CACHE_PAGES``
+    pages): distinct searches can never fill the cache."""
     if "q" in request.GET:
         limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
-        set_bounded(entries, page_seconds(), group="search-pages", limit=limit)
+        set_bounded(entries, seconds, group="search-pages", limit=limit)
     elif any(key in request.GET for key in _FILTER_PARAMETERS):
         # filtered category pages: canonical URLs only (the view redirects the rest), but any
         # value may be typed, so they are bounded like searches
         limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
-        set_bounded(entries, page_seconds(), group="filter-pages", limit=limit)
+        set_bounded(entries, seconds, group="filter-pages", limit=limit)
     else:
-        cache.set_many(entries, page_seconds())
+        cache.set_many(entries, seconds)
+    for key, entry in entries.items():
+        local_pages.put(key, entry)
 
 
-def _page_key(request: HttpRequest) -> str:
+class LocalPages:
+    """This process's copies of the stored pages it served last (``STOREFRONT_LOCAL_PAGES``,
+    least recently used out first), so that a page is not fetched from Redis on every request.
+
+    A copy is the same entry as the one in Redis, with its catalogue version and the time the
+    Redis entry expires (``expires``), and it is used under the same rule: only while its
+    version is the current one — read from Redis on every request, in the round trip that
+    would have fetched the page — and never after the Redis entry's expiry. So a catalogue
+    change or a suspension's start or end reaches a copy exactly when it reaches Redis."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.pages: OrderedDict[str, dict] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def has(self, key: str) -> bool:
+        return key in self.pages
+
+    def get(self, key: str, version: int | None) -> dict | None:
+        with self.lock:
+            entry = self.pages.get(key)
+            if (
+                entry is None
+                or version is None
+                or entry["version"] != version
+                or entry["expires"] <= time.time()
+            ):
+                return None
+            self.pages.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.pages[key] = entry
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+
+local_pages = LocalPages(getattr(settings, "STOREFRONT_LOCAL_PAGES", 200))
+
+
+PAGE_SCHEMA = 2  # bump when a stored page entry changes shape
+
+
+def _page_key(request: HttpRequest, language: str | None = None) -> str:
     """The page's key without the catalogue version: each entry carries the version it was
     rendered under and counts only while that version is current (``read_page``), so the
     version and the page come in one round trip. An entry stored late by a render that began
-    before a catalogue change is simply a miss."""
+    before a catalogue change is simply a miss. ``language``: the active one if not given."""
+    language = language or translation.get_language()
+    known = getattr(request, "_xh_page_key", None)  # (language, key): asked twice per buyer page
+    if known is not None and known[0] == language:
+        return known[1]
     digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    return f"sf:page:{translation.get_language()}:{digest}"
+    key = f"sf:page:{PAGE_SCHEMA}:{language}:{digest}"
+    request._xh_page_key = (language, key)
+    return key
+
+
+def _fetched_key(key: str | None) -> list[str]:
+    """The page's key if it is to be read from Redis: not when this process holds a copy,
+    which only the catalogue version (read anyway) decides on (``LocalPages``)."""
+    return [] if key is None or local_pages.has(key) else [key]
 
 
 def read_page(key: str | None, extra_keys=(), request: HttpRequest | None = None) -> tuple[dict | None, dict]:
     """The entry stored under ``key`` if it was rendered under the current catalogue version
-    (read in the same ``get_many``, and kept as the request's version), and the values of
-    ``extra_keys`` fetched with it — or read with the signed-in user's row earlier in this
-    request (``prefetch_keys``), which saves the round trip."""
+    (read in the same ``get_many``, and kept as the request's version; or this process's copy
+    of it), and the values of ``extra_keys`` fetched with it — or read with the signed-in
+    user's row earlier in this request (``prefetch_keys``), which saves the round trip."""
     from shop.core.usercache import prefetched
 
-    keys = [*([key] if key is not None else []), *extra_keys, VERSION_KEY]
+    page = _fetched_key(key)
+    keys = [*page, *extra_keys, VERSION_KEY]
     found = prefetched(request, keys) if request is not None else None
     if found is None:
         found = cache.get_many(keys)
     version = found.pop(VERSION_KEY, None)
-    if getattr(_request, "active", False) and _request.version is None and version is not None:
-        _request.version = int(version)
-    entry = found.pop(key, None) if key is not None else None
-    if entry is not None and (version is None or entry.get("version") != catalogue_version()):
-        entry = None
+    if version is not None:
+        version = int(version)
+        box = _request_version.get()
+        if box is not None:  # the request's version: the one read first
+            version = box[0] = version if box[0] is None else box[0]
+    if key is None:
+        return None, found
+    from_redis = bool(page)
+    if page:
+        entry = found.pop(key, None)
+    else:  # this process's copy, or else (its version is gone) the entry in Redis
+        entry = local_pages.get(key, version)
+        if entry is None and version is not None:
+            entry, from_redis = cache.get(key), True
+    if entry is None or version is None or entry.get("version") != version:
+        return None, found
+    if from_redis:
+        local_pages.put(key, entry)
     return entry, found
 
 
@@ -231,7 +319,7 @@ def prefetch_keys(request: HttpRequest, user_id) -> list[str]:
     urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
     if not leads_to_storefront_page(urlconf, request.path_info):
         return []
-    page = [f"{_page_key(request)}:shell"] if _storable(request) else []
+    page = _fetched_key(f"{_page_key(request)}:shell") if _storable(request) else []
     return [*page, *user_keys(user_id), VERSION_KEY]
 
 
@@ -266,6 +354,13 @@ def fill_regions(html: str, visitor) -> str:
     return _REGION_RE.sub(lambda m: render_region(m.group(1), visitor), html)
 
 
+def fill_body(body: bytes, visitor) -> bytes:
+    """``fill_regions`` on a stored page's UTF-8 body."""
+    from .personal import render_region
+
+    return _REGION_RE_BYTES.sub(lambda m: render_region(m.group(1).decode(), visitor).encode(), body)
+
+
 def _rendered(response):
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
@@ -277,7 +372,8 @@ def _render_shared(view_func, request, *args, **kwargs):
     left as markers. Returns the response and the cache entry, or no entry when the page is
     not shareable (not a plain HTML 200, or rendering wrote a message or to the session).
     Two entries: the shell (markers) and the copy for cookieless visitors (regions filled),
-    stored apart so that each visitor fetches only the one it needs."""
+    stored apart so that each visitor fetches only the one it needs. The HTML is stored
+    encoded (``body``, UTF-8), as it is sent: serving it encodes nothing."""
     from django.contrib.auth.models import AnonymousUser
 
     from .personal import Visitor
@@ -303,9 +399,9 @@ def _render_shared(view_func, request, *args, **kwargs):
     content_type = response["Content-Type"]
     version = catalogue_version()  # the request's: the one its fragments were read under
     entries = {
-        "shell": {"html": shell, "content_type": content_type, "version": version},
+        "shell": {"body": shell.encode(), "content_type": content_type, "version": version},
         "anonymous": {
-            "html": fill_regions(shell, Visitor()),
+            "body": fill_regions(shell, Visitor()).encode(),
             "content_type": content_type,
             "version": version,
         },
@@ -313,10 +409,10 @@ def _render_shared(view_func, request, *args, **kwargs):
     return response, entries
 
 
-def _page_response(request: HttpRequest, html: str, content_type: str, state: str) -> HttpResponse:
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    response = HttpResponse(html, content_type=content_type)
+def _page_response(request: HttpRequest, body: bytes, content_type: str, state: str) -> HttpResponse:
+    if _CSRF_PLACEHOLDER_BYTES in body:
+        body = body.replace(_CSRF_PLACEHOLDER_BYTES, get_token(request).encode())
+    response = HttpResponse(body, content_type=content_type)
     response["X-Storefront-Cache"] = state
     return response
 
@@ -368,10 +464,13 @@ def _serve(view_func, request, *args, **kwargs):
             patch_vary_headers(response, ["Cookie"])
             return response
         if storable:
-            _store_page({f"{base}:{name}": e for name, e in entries.items()}, request)
+            seconds = page_seconds()
+            for e in entries.values():  # when the Redis entry expires (the copies: LocalPages)
+                e["expires"] = time.time() + seconds
+            _store_page({f"{base}:{name}": e for name, e in entries.items()}, request, seconds)
         entry, state = entries[variant], "miss" if storable else "not-stored"
-    html = entry["html"] if visitor is None else fill_regions(entry["html"], visitor)
-    response = _page_response(request, html, entry["content_type"], state)
+    body = entry["body"] if visitor is None else fill_body(entry["body"], visitor)
+    response = _page_response(request, body, entry["content_type"], state)
     if visitor is not None:
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])

@@ -55,15 +55,14 @@ class EarlyAnonymousPageMiddleware:
         if not page_cache._storable(request):
             return None
         language = translation.get_language_from_request(request)
-        with translation.override(language), page_cache.one_version_per_request():
-            try:
-                entry, _ = page_cache.read_page(f"{page_cache._page_key(request)}:anonymous")
-            except Exception:  # the cache is down: the stack renders the page as usual
-                return None
-            if entry is None:
-                return None
-            self.csrf.process_request(request)
-            response = page_cache._page_response(request, entry["html"], entry["content_type"], "hit")
+        try:
+            entry, _ = page_cache.read_page(f"{page_cache._page_key(request, language)}:anonymous")
+        except Exception:  # the cache is down: the stack renders the page as usual
+            return None
+        if entry is None:
+            return None
+        self.csrf.process_request(request)
+        response = page_cache._page_response(request, entry["body"], entry["content_type"], "hit")
         response.setdefault("Content-Language", language)
         response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))
         patch_vary_headers(response, ["Cookie", "Accept-Language"])

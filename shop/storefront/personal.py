@@ -370,11 +370,22 @@ class Visitor:
     @property
     def header(self) -> UserHeader | None:
         """The cached header of a signed-in user, unless a basket cookie is still to merge."""
-        if not self.user.is_authenticated:
-            return None
-        if self.request is not None and self.request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN):
+        if not self._has_header:
             return None
         return header_for_user(self.user)
+
+    @cached_property
+    def _has_header(self) -> bool:
+        if not self.user.is_authenticated:
+            return False
+        return self.request is None or not self.request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN)
+
+    @cached_property
+    def csrf_token(self) -> str:
+        """One CSRF token for all the regions' forms of this request."""
+        from shop.core.csrf import get_token
+
+        return get_token(self.request)
 
     @cached_property
     def counts(self) -> PersonalCounts:
@@ -386,7 +397,9 @@ class Visitor:
 
     @cached_property
     def messages(self):
-        if self.request is None:
+        from shop.core.messages import may_have_messages
+
+        if self.request is None or not may_have_messages(self.request):
             return []
         from django.contrib.messages import get_messages
 
@@ -431,6 +444,4 @@ def _with_csrf_token(html: str, visitor: Visitor) -> str:
 
     if visitor.request is None or CSRF_PLACEHOLDER not in html:
         return html
-    from django.middleware.csrf import get_token
-
-    return html.replace(CSRF_PLACEHOLDER, get_token(visitor.request))
+    return html.replace(CSRF_PLACEHOLDER, visitor.csrf_token)

@@ -5,6 +5,7 @@ that are no storefront page (shop/storefront/middleware.py). Each still does exa
 slow path did."""
 
 import re
+import secrets
 from urllib.parse import unquote
 
 import pytest
@@ -190,21 +191,40 @@ def test_a_warm_buyer_page_costs_no_query():
 
 
 def test_a_buyers_page_version_and_header_are_read_with_the_user_in_one_round_trip():
-    from shop.storefront.cache import VERSION_KEY, _page_key
+    from shop.storefront.cache import VERSION_KEY, _page_key, local_pages
     from shop.storefront.personal import user_keys
 
     ProductFactory(title="智慧灯杆")
     user = UserFactory()
     client = signed_in(user)
     client.get("/")  # stores the shared page and the buyer's header
+    local_pages.clear()  # given a web process that holds no copy of the page
 
     request = request_with_session(client)
     assert usercache.get_user(request).pk == user.pk
     page_key = f"{_page_key(request)}:shell"
     got = usercache.prefetched(request, [page_key, *user_keys(user.pk), VERSION_KEY])
-    assert got[page_key]["html"].count("<!--xh:personal:") >= 1  # the shell, regions as markers
+    assert got[page_key]["body"].count(b"<!--xh:personal:") >= 1  # the shell, regions as markers
     assert got[page_key]["version"] == got[VERSION_KEY]
     assert got[user_keys(user.pk)[2]][0][1] == got[user_keys(user.pk)[1]]  # the header, current
+
+
+def test_a_process_holding_the_page_reads_only_the_version_and_header_with_the_user():
+    from shop.storefront.cache import VERSION_KEY, _page_key, local_pages
+    from shop.storefront.personal import user_keys
+
+    ProductFactory(title="智慧灯杆")
+    user = UserFactory()
+    client = signed_in(user)
+    client.get("/")  # stores the page: in Redis and as this process's copy
+
+    request = request_with_session(client)
+    usercache.get_user(request)
+    page_key = f"{_page_key(request)}:shell"
+    assert local_pages.has(page_key)
+    assert usercache.prefetched(request, [page_key]) is None  # the page was not fetched
+    got = usercache.prefetched(request, [*user_keys(user.pk), VERSION_KEY])
+    assert set(got) == {*user_keys(user.pk), VERSION_KEY}
 
 
 def test_nothing_is_read_ahead_for_a_page_that_is_no_storefront_page():
@@ -344,3 +364,284 @@ def test_the_strategy_reads_the_user_only_when_asked_and_gets_the_signed_in_one(
     anonymous = RequestFactory().get("/")
     anonymous.user = AnonymousUser()
     assert Selector().strategy(request=anonymous).user is None
+
+
+# --- one round trip for a warm buyer page: the session read with the user's row ---------------
+
+
+@pytest.fixture
+def cache_commands(monkeypatch):
+    """The Redis commands the cache sends, by name, from here on."""
+    from shop.core.cache import CacheRedis
+
+    sent: list[str] = []
+    original = CacheRedis.execute_command
+
+    def counting(self, *args, **options):
+        sent.append(str(args[0]).upper())
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(CacheRedis, "execute_command", counting)
+    return sent
+
+
+def test_a_warm_buyer_page_costs_one_cache_round_trip(cache_commands):
+    # given a buyer whose session this process has seen, and the page stored
+    ProductFactory(title="智慧灯杆")
+    client = signed_in(UserFactory(first_name="甲"))
+    client.get("/")
+    client.get("/")
+    cache_commands.clear()
+    # when the buyer opens the page again
+    response = client.get("/")
+    # then one MGET read the session, the user's row, the header and the catalogue version
+    assert response["X-Storefront-Cache"] == "hit"
+    assert SIGNED_IN in response.content.decode()
+    assert cache_commands == ["MGET"]
+
+
+def test_a_session_seen_before_that_now_names_another_user_gives_that_user():
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    first, second = UserFactory(first_name="甲"), UserFactory(first_name="乙")
+    client = signed_in(first)
+    assert usercache.get_user(request_with_session(client)).pk == first.pk  # remembered: first
+    # given the same session now naming the second user
+    request = request_with_session(client)
+    request.session[SESSION_KEY] = str(second.pk)
+    request.session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    request.session[HASH_SESSION_KEY] = second.get_session_auth_hash()
+    request.session.save()
+    # when the next request reads its user
+    request = request_with_session(client)
+    user = usercache.get_user(request)
+    # then it is the second user, and nothing read for the first is left on the request
+    assert user.pk == second.pk
+    assert usercache.prefetched(request, [usercache.row_key(first.pk)]) is None
+
+
+def test_a_signed_out_session_seen_before_is_anonymous():
+    client = signed_in(UserFactory())
+    stale = request_with_session(client)
+    assert usercache.get_user(request_with_session(client)).is_authenticated
+    client.logout()  # deletes the session from the cache and the database
+    # when a request still carries the old session key
+    request = RequestFactory().get("/")
+    from importlib import import_module
+
+    from django.conf import settings
+
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(stale.session.session_key)
+    # then it is anonymous
+    assert usercache.get_user(request).is_authenticated is False
+
+
+def test_the_session_store_uses_a_preloaded_read_once():
+    from shop.core.sessions import SessionStore
+
+    client = signed_in(UserFactory())
+    key = client.cookies["sessionid"].value
+    store = SessionStore(key)
+    store.preload({"given": "值"})
+    assert store["given"] == "值"  # the preloaded data, not a read
+    assert store.loaded
+    fresh = SessionStore(key)
+    fresh.preload(None)  # not in the cache: the store reads as Django's does
+    assert "_auth_user_id" in fresh.load()
+
+
+# --- CSRF tokens drawn in one read ------------------------------------------------------------
+
+
+def test_csrf_characters_map_bytes_below_248_and_drop_the_rest(monkeypatch):
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+
+    from shop.core import csrf
+
+    monkeypatch.setattr(
+        csrf.os, "urandom", lambda n: bytes(range(256))[:n] if n <= 256 else bytes(range(256))
+    )
+    assert csrf.random_chars(62) == CSRF_ALLOWED_CHARS
+    draws = iter([bytes([247, 248, 255, 0]), bytes([61, 62] + [1] * 10)])
+    monkeypatch.setattr(csrf.os, "urandom", lambda n: next(draws))
+    assert csrf.random_chars(4) == CSRF_ALLOWED_CHARS[247 % 62] + "a" + CSRF_ALLOWED_CHARS[61] + "a"
+
+
+def test_a_csrf_token_made_here_passes_djangos_check_and_a_wrong_one_does_not():
+    from django.middleware.csrf import CsrfViewMiddleware, _unmask_cipher_token
+
+    from shop.core import csrf
+
+    get = RequestFactory().get("/")
+    token = csrf.get_token(get)
+    secret = get.META["CSRF_COOKIE"]
+    assert get.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert len(token) == 64 and _unmask_cipher_token(token) == secret
+    again = csrf.get_token(get)
+    assert again != token and _unmask_cipher_token(again) == secret  # the same secret, a new mask
+
+    def view(request):
+        return HttpResponse("ok")
+
+    def post(token_sent):
+        request = RequestFactory().post("/", {"csrfmiddlewaretoken": token_sent})
+        request.COOKIES["csrftoken"] = secret
+        middleware = CsrfViewMiddleware(view)
+        middleware.process_request(request)
+        return middleware.process_view(request, view, (), {})
+
+    assert post(token) is None  # accepted
+    assert post(token[:32] + token[32:][::-1]).status_code == 403
+
+
+# --- this process's copies of stored pages ----------------------------------------------------
+
+
+def test_a_catalogue_change_reaches_a_page_copy_at_once(client):
+    from shop.storefront.cache import local_pages
+
+    product = ProductFactory(title="智慧灯杆")
+    url = product.get_absolute_url()
+    assert client.get(url)["X-Storefront-Cache"] == "miss"
+    assert client.get(url)["X-Storefront-Cache"] == "hit"
+    assert any(key.endswith(":anonymous") for key in local_pages.pages)
+    # when the product changes
+    product.title = "智慧灯杆二代"
+    product.save()
+    # then the next page is rendered anew from the database
+    response = client.get(url)
+    assert response["X-Storefront-Cache"] == "miss"
+    assert "智慧灯杆二代" in response.content.decode()
+
+
+def test_a_page_copy_counts_only_under_its_version_and_before_its_expiry(monkeypatch):
+    from shop.storefront.cache import LocalPages
+
+    pages = LocalPages(size=2)
+    now = 1_000_000.0
+    monkeypatch.setattr("shop.storefront.cache.time.time", lambda: now)
+    pages.put("a", {"version": 7, "expires": now + 60, "body": b"A"})
+    assert pages.get("a", 7)["body"] == b"A"
+    assert pages.get("a", 8) is None  # another catalogue version
+    assert pages.get("a", None) is None  # the version could not be read
+    now += 60
+    assert pages.get("a", 7) is None  # the Redis entry has expired by now
+
+
+def test_page_copies_are_bounded_least_recently_used_out_first():
+    from shop.storefront.cache import LocalPages
+
+    pages = LocalPages(size=2)
+    for key in "abc":
+        pages.put(key, {"version": 1, "expires": float("inf"), "body": key.encode()})
+    assert list(pages.pages) == ["b", "c"]
+    pages.get("b", 1)
+    pages.put("d", {"version": 1, "expires": float("inf"), "body": b"d"})
+    assert list(pages.pages) == ["b", "d"]
+    assert LocalPages(size=0).put("a", {}) is None and not LocalPages(size=0).pages
+
+
+def test_a_page_whose_copy_is_stale_is_read_from_redis(client):
+    from shop.storefront.cache import local_pages
+
+    url = ProductFactory(title="智慧灯杆").get_absolute_url()
+    client.get(url)
+    (key,) = [k for k in local_pages.pages if k.endswith(":anonymous")]
+    local_pages.pages[key] = {**local_pages.pages[key], "version": -1, "body": b"old"}
+    # when the copy is of another version, the entry in Redis answers and becomes the copy
+    response = client.get(url)
+    assert response["X-Storefront-Cache"] == "hit"
+    assert "智慧灯杆" in response.content.decode()
+    assert local_pages.pages[key]["version"] != -1
+
+
+# --- the URL match kept per path ----------------------------------------------------------------
+
+
+def test_the_handler_keeps_a_paths_match_and_gives_each_request_its_own_copy():
+    from django.urls import Resolver404, get_resolver
+
+    from shop.core import handlers
+
+    product = ProductFactory(title="智慧灯杆")
+    path = unquote(product.get_absolute_url())
+    handlers._match.cache_clear()
+    first = handlers.resolve(get_resolver(), path)
+    second = handlers.resolve(get_resolver(), path)
+    assert handlers._match.cache_info().hits == 1
+    assert first is not second and first.kwargs is not second.kwargs
+    assert (first.func, first.kwargs, first.url_name) == (second.func, second.kwargs, second.url_name)
+    assert first.kwargs == get_resolver().resolve(path).kwargs
+    first.kwargs["pk"] = "changed"
+    assert handlers.resolve(get_resolver(), path).kwargs["pk"] == str(product.pk)
+    for _ in range(2):
+        with pytest.raises(Resolver404):
+            handlers.resolve(get_resolver(), "/no-such-page/")
+    assert handlers._match.cache_info().currsize == 1  # a path that matches nothing is not kept
+
+
+def test_the_web_servers_application_serves_pages_through_the_kept_match():
+    import io
+    import sys
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from shop.core.handlers import MatchKeepingWSGIHandler
+    from shop.wsgi import application
+
+    assert isinstance(application, MatchKeepingWSGIHandler)
+    ProductFactory(title="智慧灯杆")
+    statuses = []
+    # as Django's test client does: the test's database connection stays open between requests
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    self_closing = (request_started, request_finished)
+    for path in ("/", "/", "/no-such-page/"):
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr, "HTTP_HOST": "testserver",
+        }  # fmt: skip
+        try:
+            body = b"".join(application(environ, lambda status, headers, exc=None: statuses.append(status)))
+        finally:
+            for signal in self_closing:
+                signal.connect(close_old_connections)
+    assert statuses == ["200 OK", "200 OK", "404 Not Found"]
+    assert "页面不存在".encode() in body
+
+
+# --- messages read only when there may be some --------------------------------------------------
+
+
+def test_messages_that_overflow_the_cookie_into_the_session_show_on_a_stored_page_once():
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from shop.core.messages import MessageMiddleware, may_have_messages
+
+    def with_messages(request):
+        MessageMiddleware(lambda r: None).process_request(request)
+        return request
+
+    ProductFactory(title="智慧灯杆")
+    client = signed_in(UserFactory())
+    client.get("/")  # the page stored
+    assert may_have_messages(with_messages(request_with_session(client))) is False
+    # given more messages than the cookie holds: the rest go to the session
+    request = request_with_session(client)
+    storage, response = FallbackStorage(request), HttpResponse()
+    texts = [f"第{i}条提示 {secrets.token_hex(200)}" for i in range(16)]  # not compressible
+    for text in texts:
+        storage.add(constants.INFO, text)
+    storage.update(response)
+    request.session.save()
+    assert "_messages" in request.session  # some overflowed
+    client.cookies["messages"] = response.cookies["messages"].value
+    assert may_have_messages(with_messages(request_with_session(client))) is True
+    # when the buyer opens the stored page, every message shows, once
+    first = client.get("/")
+    assert first["X-Storefront-Cache"] == "hit"
+    assert all(text in first.content.decode() for text in texts)
+    assert "第0条提示" not in client.get("/").content.decode()
