@@ -38,6 +38,21 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { tail -20 var/dockerd.log; exit 1; }
 fi
 
+# The compose file: valid, and with every service of the production shape. Checked with
+# placeholder secrets on a copy of deploy/ (never touching a real deploy/.env).
+if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else
+  command -v docker-compose >/dev/null 2>&1 || as_root_install docker-compose docker-compose
+  COMPOSE=(docker-compose)
+fi
+check_dir=$(mktemp -d)
+cp -r deploy "$check_dir/deploy" && cp deploy/env.example "$check_dir/deploy/.env"
+services=$(POSTGRES_PASSWORD=placeholder DATABASE_DIRECT_URL=postgres://shop:placeholder@postgres:5432/shop \
+  "${COMPOSE[@]}" -f "$check_dir/deploy/compose.yaml" config --services | sort | tr '\n' ' ')
+rm -rf "$check_dir"
+expected="beat nginx pgbouncer postgres redis-broker redis-cache s3 setup web1 web2 worker1 worker2 "
+[ "$services" = "$expected" ] || { echo "compose services: $services (expected $expected)"; exit 1; }
+log "compose file valid (${COMPOSE[*]}): $services"
+
 if [ "$PYTHON_IMAGE" = debootstrap ]; then
   PYTHON_IMAGE=xianghui/python:3.11-bookworm
   if ! docker image inspect "$PYTHON_IMAGE" >/dev/null 2>&1; then
