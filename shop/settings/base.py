@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
     "shop.core.errors.DomainErrorMiddleware",  # an uncaught DomainError: its status, in Chinese
     "shop.core.messages.MessageMiddleware",  # Django's; the storage made when first used
+    "shop.storefront.middleware.EarlyPersonalPageMiddleware",  # a stored page for a signed-in buyer
     "shop.core.submissions.SubmissionOnceMiddleware",  # a form's one-time token: a repeat shows the first result
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",

@@ -469,12 +469,36 @@ def _serve(view_func, request, *args, **kwargs):
                 e["expires"] = time.time() + seconds
             _store_page({f"{base}:{name}": e for name, e in entries.items()}, request, seconds)
         entry, state = entries[variant], "miss" if storable else "not-stored"
+    return _respond(request, entry, visitor, state)
+
+
+def _respond(request: HttpRequest, entry: dict, visitor, state: str) -> HttpResponse:
+    """A stored entry as this visitor's response (``visitor`` None: the cookieless copy)."""
     body = entry["body"] if visitor is None else fill_body(entry["body"], visitor)
     response = _page_response(request, body, entry["content_type"], state)
     if visitor is not None:
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def stored_personal_page(request: HttpRequest) -> HttpResponse | None:
+    """A signed-in buyer's GET of a stored page, answered from the stored shell the way
+    ``_serve`` answers it, or None when it is not that case (the page is rendered as usual):
+    not a signed-in buyer whose header is cached (staff, a basket cookie still to merge,
+    anonymous visitors), a URL with parameters the storefront does not read, or no current
+    entry. The caller has checked that the path leads to a storefront page."""
+    from .personal import visitor_for
+
+    if _visitor_kind(request) != "personal" or not _storable(request) or not request.user.is_authenticated:
+        return None
+    visitor = visitor_for(request)  # signed in, not staff, no basket cookie: its header is cached
+    with one_version_per_request():
+        entry, found = read_page(f"{_page_key(request)}:shell", visitor.header_keys, request=request)
+        if entry is None:
+            return None
+        visitor.prime(found)
+        return _respond(request, entry, visitor, "hit")
 
 
 # Storefront pages: read-only, so no transaction per request (ATOMIC_REQUESTS would open one,

@@ -4,7 +4,8 @@ The page cache (``cache.py``) keeps one copy of each storefront page as a visito
 session sees it. Such a visitor has no session, user, basket or messages to load, so once the
 copy exists it is answered here, above the session, locale, CSRF, authentication, messages,
 basket and flat-page middleware, doing what those would have done to this response: the
-language the locale middleware would pick (the key and Content-Language), a fresh CSRF token
+language the locale middleware would pick (the key and Content-Language), Content-Length (as
+the common middleware sets it: not chunked), a fresh CSRF token
 in the page with the CSRF cookie (the CSRF middleware's own request and response steps),
 ``X-Frame-Options`` and ``Vary``. A miss, any other visitor or any other request goes down the
 whole stack as before; so does everything when ``STOREFRONT_EARLY_PAGES`` is off. Only paths
@@ -14,6 +15,7 @@ path) look in the cache at all: any other request costs no cache round trip here
 from functools import lru_cache
 
 from django.conf import settings
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, get_resolver
 from django.utils import translation
@@ -63,7 +65,41 @@ class EarlyAnonymousPageMiddleware:
             return None
         self.csrf.process_request(request)
         response = page_cache._page_response(request, entry["body"], entry["content_type"], "hit")
+        response["Content-Length"] = str(len(response.content))  # as CommonMiddleware's would
         response.setdefault("Content-Language", language)
         response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))
         patch_vary_headers(response, ["Cookie", "Accept-Language"])
         return self.csrf.process_response(request, response)
+
+
+class EarlyPersonalPageMiddleware:
+    """A stored storefront page for a signed-in buyer, served below the session, locale,
+    common, CSRF, authentication, rate-limit, error and messages middleware (all of which
+    work on it as on any response) and above the rest: the one-time submission check (POSTs
+    only), ``X-Frame-Options`` (set here as that middleware would), Oscar's basket middleware
+    (such a page shows the buyer's cached counts and never loads the basket: a buyer still
+    carrying a basket cookie is not served here), the flat-page fallback (404s only), axes
+    (login attempts only), the URL match and the view. What is served is exactly what the
+    view's ``anonymous_page_cache`` would serve on a hit (``cache.stored_personal_page``):
+    only URLs stored after a 200 under the current catalogue version, so redirects and errors
+    still come from the view. Anything else, a miss or a cache failure goes down the stack."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.xframe = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request):
+        if (
+            getattr(settings, "STOREFRONT_EARLY_PAGES", True)
+            and request.method in ("GET", "HEAD")
+            and leads_to_storefront_page(
+                getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
+            )
+        ):
+            try:
+                response = page_cache.stored_personal_page(request)
+            except Exception:  # the cache is down: the stack renders the page as usual
+                response = None
+            if response is not None:
+                return self.xframe.process_response(request, response)
+        return self.get_response(request)

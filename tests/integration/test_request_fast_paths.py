@@ -340,6 +340,7 @@ def test_a_stored_page_answered_early_still_carries_the_security_headers(client)
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Length"] == str(len(response.content))  # not sent chunked
 
 
 # --- messages and the basket strategy: built only when used ----------------------------------------
@@ -645,3 +646,96 @@ def test_messages_that_overflow_the_cookie_into_the_session_show_on_a_stored_pag
     assert first["X-Storefront-Cache"] == "hit"
     assert all(text in first.content.decode() for text in texts)
     assert "第0条提示" not in client.get("/").content.decode()
+
+
+# --- a signed-in buyer's stored page answered above the basket middleware and the view --------
+
+
+@pytest.fixture
+def views_run(monkeypatch):
+    """How many storefront GETs reached the page view's cache (``cache._serve``)."""
+    from shop.storefront import cache as page_cache
+
+    calls: list[str] = []
+    serve = page_cache._serve
+
+    def counting(view_func, request, *args, **kwargs):
+        calls.append(request.path)
+        return serve(view_func, request, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache, "_serve", counting)
+    return calls
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
+
+
+def test_a_buyers_stored_page_is_answered_early_as_the_view_would_answer_it(views_run, settings):
+    product = ProductFactory(title="智慧灯杆")
+    url = product.get_absolute_url()
+    client = signed_in(UserFactory(first_name="甲"))
+    # given the page stored by the buyer's first visit (through the view)
+    assert client.get(url)["X-Storefront-Cache"] == "miss"
+    assert views_run == [unquote(url)]
+    # when the buyer opens it again, it is answered without the view
+    early = client.get(url)
+    assert views_run == [unquote(url)]
+    assert early["X-Storefront-Cache"] == "hit"
+    # then it is what the view answers with the early path off
+    settings.STOREFRONT_EARLY_PAGES = False
+    late = client.get(url)
+    assert len(views_run) == 2
+    assert _without_tokens(early.content.decode()) == _without_tokens(late.content.decode())
+    for header in ("Content-Type", "X-Frame-Options", "Cache-Control", "Vary", "Content-Language"):
+        assert early[header] == late[header], header
+    assert early["Cache-Control"] == "private" and early["X-Frame-Options"] == "DENY"
+    assert SIGNED_IN in early.content.decode() and "智慧灯杆" in early.content.decode()
+    assert early.cookies["csrftoken"].value  # its forms' token comes with its cookie
+
+
+def test_staff_a_basket_cookie_and_an_anonymous_session_go_through_the_view(views_run, settings):
+    product = ProductFactory(title="智慧灯杆")
+    url = product.get_absolute_url()
+    staff = signed_in(UserFactory(is_staff=True))
+    with_basket_cookie = signed_in(UserFactory())
+    with_basket_cookie.cookies[settings.OSCAR_BASKET_COOKIE_OPEN] = "1:x"
+    anonymous_with_session = Client()
+    session = anonymous_with_session.session
+    session["quotes_list_count"] = 0
+    session.save()
+    anonymous_with_session.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    for client in (staff, with_basket_cookie, anonymous_with_session):
+        client.get(url)
+        views_run.clear()
+        assert client.get(url).status_code == 200
+        assert views_run == [unquote(url)], client
+
+
+def test_a_url_with_parameters_the_storefront_does_not_read_goes_through_the_view(views_run):
+    product = ProductFactory(title="智慧灯杆")
+    url = product.get_absolute_url()
+    client = signed_in(UserFactory())
+    client.get(url)
+    views_run.clear()
+    assert client.get(url, {"utm_source": "x"})["X-Storefront-Cache"] == "not-stored"
+    assert views_run == [unquote(url)]
+
+
+def test_a_message_for_the_buyer_shows_on_the_early_page_once(views_run):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    product = ProductFactory(title="智慧灯杆")
+    url = product.get_absolute_url()
+    client = signed_in(UserFactory())
+    client.get(url)
+    request, response = request_with_session(client), HttpResponse()
+    storage = CookieStorage(request)
+    storage.add(constants.SUCCESS, "已提交询价")
+    storage.update(response)
+    client.cookies["messages"] = response.cookies["messages"].value
+    views_run.clear()
+    first = client.get(url)
+    assert views_run == [] and "已提交询价" in first.content.decode()
+    assert "已提交询价" not in client.get(url).content.decode()
