@@ -35,19 +35,25 @@ def leads_to_storefront_page(urlconf: str, path: str) -> bool:
     return page_cache.is_page_view(view.dispatch if view is not None else match.func)
 
 
+def early_candidate(request) -> bool:
+    """Early pages are on (``STOREFRONT_EARLY_PAGES``) and the request is a GET or HEAD of a
+    path that leads to a storefront page."""
+    return (
+        getattr(settings, "STOREFRONT_EARLY_PAGES", True)
+        and request.method in ("GET", "HEAD")
+        and leads_to_storefront_page(
+            getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
+        )
+    )
+
+
 class EarlyAnonymousPageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        if (
-            getattr(settings, "STOREFRONT_EARLY_PAGES", True)
-            and leads_to_storefront_page(
-                getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
-            )
-            and page_cache.request_is_cacheable(request)
-        ):
+        if early_candidate(request) and page_cache.request_is_cacheable(request):
             response = self._stored(request)
             if response is not None:
                 return response
@@ -89,13 +95,7 @@ class EarlyPersonalPageMiddleware:
         self.xframe = XFrameOptionsMiddleware(get_response)
 
     def __call__(self, request):
-        if (
-            getattr(settings, "STOREFRONT_EARLY_PAGES", True)
-            and request.method in ("GET", "HEAD")
-            and leads_to_storefront_page(
-                getattr(request, "urlconf", None) or settings.ROOT_URLCONF, request.path_info
-            )
-        ):
+        if early_candidate(request):
             try:
                 response = page_cache.stored_personal_page(request)
             except Exception:  # the cache is down: the stack renders the page as usual
