@@ -139,8 +139,7 @@ def cached_fragment(name: str, parts: tuple, render: Callable[[], str]) -> str:
 # --- whole pages: one shared copy, personal regions filled per request --------------------
 
 SHELL_ATTR = "_xh_render_shared"
-_REGION_RE = re.compile(r"<!--xh:personal:([a-z_]+)-->")
-_REGION_RE_BYTES = re.compile(_REGION_RE.pattern.encode())
+_REGION_RE = re.compile(rb"<!--xh:personal:([a-z_]+)-->")
 
 
 def region_marker(name: str) -> str:
@@ -347,18 +346,11 @@ def _personal_state_written(request: HttpRequest) -> bool:
     return bool(session is not None and session.modified)
 
 
-def fill_regions(html: str, visitor) -> str:
-    """The shared page with the visitor's own regions in place of the markers."""
+def fill_regions(body: bytes, visitor, charset: str = "utf-8") -> bytes:
+    """The shared page (encoded) with the visitor's own regions in place of the markers."""
     from .personal import render_region
 
-    return _REGION_RE.sub(lambda m: render_region(m.group(1), visitor), html)
-
-
-def fill_body(body: bytes, visitor) -> bytes:
-    """``fill_regions`` on a stored page's UTF-8 body."""
-    from .personal import render_region
-
-    return _REGION_RE_BYTES.sub(lambda m: render_region(m.group(1).decode(), visitor).encode(), body)
+    return _REGION_RE.sub(lambda m: render_region(m.group(1).decode(), visitor).encode(charset), body)
 
 
 def _rendered(response):
@@ -399,9 +391,9 @@ def _render_shared(view_func, request, *args, **kwargs):
     content_type = response["Content-Type"]
     version = catalogue_version()  # the request's: the one its fragments were read under
     entries = {
-        "shell": {"body": shell.encode(), "content_type": content_type, "version": version},
+        "shell": {"body": (body := shell.encode()), "content_type": content_type, "version": version},
         "anonymous": {
-            "body": fill_regions(shell, Visitor()).encode(),
+            "body": fill_regions(body, Visitor()),
             "content_type": content_type,
             "version": version,
         },
@@ -457,10 +449,8 @@ def _serve(view_func, request, *args, **kwargs):
     if entry is None:
         response, entries = _render_shared(view_func, request, *args, **kwargs)
         if entries is None:  # this visitor's page only: fill it in, store nothing
-            if not response.streaming and _REGION_RE.search(
-                content := response.content.decode(response.charset)
-            ):
-                response.content = fill_regions(content, visitor_for(request))
+            if not response.streaming and _REGION_RE.search(response.content):
+                response.content = fill_regions(response.content, visitor_for(request), response.charset)
             patch_vary_headers(response, ["Cookie"])
             return response
         if storable:
@@ -474,7 +464,7 @@ def _serve(view_func, request, *args, **kwargs):
 
 def _respond(request: HttpRequest, entry: dict, visitor, state: str) -> HttpResponse:
     """A stored entry as this visitor's response (``visitor`` None: the cookieless copy)."""
-    body = entry["body"] if visitor is None else fill_body(entry["body"], visitor)
+    body = entry["body"] if visitor is None else fill_regions(entry["body"], visitor)
     response = _page_response(request, body, entry["content_type"], state)
     if visitor is not None:
         patch_cache_control(response, private=True)
