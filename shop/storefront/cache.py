@@ -184,10 +184,15 @@ def _storable(request: HttpRequest) -> bool:
     return set(request.GET) <= PAGE_PARAMETERS
 
 
-def _store_page(entries: dict, request: HttpRequest, seconds: int) -> None:
-    """Store a page's entries for ``seconds``. Search pages are as many as the words anyone
-    types, so they go into a bounded group (the newest ``STOREFRONT_SEARCH_CACHE_PAGES``
-    pages): distinct searches can never fill the cache."""
+def _store_page(entries: dict, request: HttpRequest) -> None:
+    """Store a page's entries, each with the time it expires (``expires``: the copies,
+    ``LocalPages``, never outlive it). Search pages are as many as the words anyone types, so
+    they go into a bounded group (the newest ``STOREFRONT_SEARCH_CACHE_PAGES`` pages):
+    distinct searches can never fill the cache."""
+    seconds = page_seconds()
+    expires = time.time() + seconds
+    for entry in entries.values():
+        entry["expires"] = expires
     if "q" in request.GET:
         limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
         set_bounded(entries, seconds, group="search-pages", limit=limit)
@@ -454,10 +459,7 @@ def _serve(view_func, request, *args, **kwargs):
             patch_vary_headers(response, ["Cookie"])
             return response
         if storable:
-            seconds = page_seconds()
-            for e in entries.values():  # when the Redis entry expires (the copies: LocalPages)
-                e["expires"] = time.time() + seconds
-            _store_page({f"{base}:{name}": e for name, e in entries.items()}, request, seconds)
+            _store_page({f"{base}:{name}": e for name, e in entries.items()}, request)
         entry, state = entries[variant], "miss" if storable else "not-stored"
     return _respond(request, entry, visitor, state)
 

@@ -370,15 +370,11 @@ class Visitor:
     @property
     def header(self) -> UserHeader | None:
         """The cached header of a signed-in user, unless a basket cookie is still to merge."""
-        if not self._has_header:
+        if not self.user.is_authenticated:
+            return None
+        if self.request is not None and self.request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN):
             return None
         return header_for_user(self.user)
-
-    @cached_property
-    def _has_header(self) -> bool:
-        if not self.user.is_authenticated:
-            return False
-        return self.request is None or not self.request.COOKIES.get(settings.OSCAR_BASKET_COOKIE_OPEN)
 
     @cached_property
     def csrf_token(self) -> str:
