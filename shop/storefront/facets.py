@@ -17,16 +17,10 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    DecimalField,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Length
@@ -185,42 +179,10 @@ def _sold_by(partner_id: int) -> Q:
     return Q(pk__in=records.values("product_id")) | Q(pk__in=of_variant)
 
 
-def with_list_price(queryset: QuerySet) -> QuerySet:
-    """``list_price``: the lowest orderable price of a product (a parent's from its visible,
-    priced variants), None when quote-only. Subqueries per row, so it can be grouped by."""
-    own = (
-        StockRecord.objects.filter(product_id=OuterRef("pk"), price__isnull=False)
-        .order_by()
-        .values("product_id")
-        .annotate(low=Min("price"))
-        .values("low")
-    )
-    child = (
-        StockRecord.objects.filter(
-            product__parent_id=OuterRef("pk"),
-            product__is_public=True,
-            product__review_status=ReviewStatus.APPROVED,
-            product__quote_only=False,
-            price__isnull=False,
-        )
-        .order_by()
-        .values("product__parent_id")
-        .annotate(low=Min("price"))
-        .values("low")
-    )
-    money = DecimalField(max_digits=12, decimal_places=2)
-    return queryset.annotate(
-        list_price=Case(
-            When(quote_only=True, then=Value(None, output_field=money)),
-            default=Coalesce(Subquery(child, output_field=money), Subquery(own, output_field=money)),
-            output_field=money,
-        )
-    )
-
-
 def _in_price_range(queryset: QuerySet, key: str) -> QuerySet:
+    """Products whose stored list price (``shop.apps.catalogue.listprice``) is in the range."""
     low, high = PRICE_KEYS[key]
-    queryset = with_list_price(queryset).filter(list_price__gte=low)
+    queryset = queryset.filter(list_price__gte=low)
     return queryset.filter(list_price__lt=high) if high is not None else queryset
 
 
@@ -325,7 +287,7 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
     The selection is read first, each product with its list price (the price facet counts
     them here); the other facets take its ids."""
     ids = products.order_by().values("pk")
-    priced = list(with_list_price(products.order_by()).values_list("pk", "list_price"))
+    priced = list(products.order_by().values_list("pk", "list_price"))
     members = _members([pk for pk, _price in priced], ids)
 
     def url(f: Filters) -> str:
@@ -376,8 +338,8 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
             facet.values.append(FacetValue(row["partner__name"], row["n"], url(target), chosen))
         facets.append(facet)
 
-    # price ranges: each product's list price read once (the first query), counted per range
-    # here; a grouped CASE in SQL repeats the list-price subqueries once per range and per row
+    # price ranges: each product's stored list price, read with the selection (the first
+    # query), counted per range here
     counts: dict[str, int] = {}
     for _pk, price in priced:
         key = price_range_of(price)
@@ -443,5 +405,4 @@ __all__ = [
     "apply_filters",
     "category_facets",
     "filters_from",
-    "with_list_price",
 ]

@@ -12,20 +12,14 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    DecimalField,
     F,
-    Min,
     Prefetch,
     Q,
     QuerySet,
-    Value,
-    When,
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 from oscar.core.loading import get_model
 
@@ -46,8 +40,9 @@ HOME_PRODUCTS_PER_CATEGORY = 4
 SORTS = {
     "": ("默认排序", ("id",)),
     "new": ("上架时间", ("-date_created", "-id")),
-    "price": ("价格从低到高", (F("sort_price").asc(nulls_last=True), "id")),
-    "-price": ("价格从高到低", (F("sort_price").desc(nulls_last=True), "id")),
+    # the stored list price (shop.apps.catalogue.listprice); quote-only and unpriced last
+    "price": ("价格从低到高", (F("list_price").asc(nulls_last=True), "id")),
+    "-price": ("价格从高到低", (F("list_price").desc(nulls_last=True), "id")),
 }
 
 
@@ -137,25 +132,6 @@ def with_listing_data(queryset: QuerySet) -> QuerySet:
             .prefetch_related(Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk"))),
             to_attr="_prefetched_public_children",
         ),
-    )
-
-
-def with_sort_price(queryset: QuerySet) -> QuerySet:
-    """``sort_price``: the lowest orderable child price of a parent, a standalone's own lowest
-    price, none when quote-only. One grouped join (no subquery per row); only price sorts
-    pay for it, and their pages are cached like every other."""
-    orderable_child = Q(
-        children__is_public=True, children__review_status=ReviewStatus.APPROVED, children__quote_only=False
-    )
-    return queryset.annotate(
-        own_price=Min("stockrecords__price"),
-        child_price=Min("children__stockrecords__price", filter=orderable_child),
-    ).annotate(
-        sort_price=Case(
-            When(quote_only=True, then=Value(None)),
-            default=Coalesce("child_price", "own_price"),
-            output_field=DecimalField(max_digits=12, decimal_places=2),
-        )
     )
 
 
@@ -270,8 +246,7 @@ def product_listing_page(*, category=None, sort: str = "", page: int = 1, filter
 
         products = apply_filters(products, filters)
     sort = clean_sort(sort)
-    listed = with_sort_price(products) if sort in ("price", "-price") else products
-    return ProductPage(with_listing_data(listed).order_by(*SORTS[sort][1]), page, count_queryset=products)
+    return ProductPage(with_listing_data(products).order_by(*SORTS[sort][1]), page, count_queryset=products)
 
 
 # --- categories ----------------------------------------------------------------------------

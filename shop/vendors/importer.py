@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from shop.apps.catalogue.listprice import refresh_list_prices
 from shop.core.tax import DEFAULT_VAT_RATE, VAT_RATES, parse_vat_rate, vat_rate_percent
 
 from . import selectors, services
@@ -448,6 +449,7 @@ def _write_row(values: dict, *, partner_id: int, actor) -> tuple:
         StockRecord.objects.filter(
             product=product, partner_id=partner_id, partner_sku=values["partner_sku"]
         ).update(price=values["price"], num_in_stock=values["num_in_stock"])
+        refresh_list_prices([product.pk])  # update() sends no signals
     services.product_review_submit(product=product, actor=actor, note="批量上架")
     return product, created
 

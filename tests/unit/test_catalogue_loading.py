@@ -286,14 +286,19 @@ def test_reloading_changed_fixture_updates_only_that_row(tmp_path):
         fixtures / "01_meeting_displays.yaml", lambda d: d["products"][0]["children"][1].update(price=16800)
     )
     summary = _load(fixtures)
-    # then only that stock record changed
+    # then only that stock record changed, and that variant's stored list price with it
     after = _snapshot()
     assert StockRecord.objects.get(partner_sku="XH-DISP-86").price == Decimal("16800.00")
-    assert {k: v for k, v in after.items() if k != "stock"} == {
-        k: v for k, v in before.items() if k != "stock"
+    assert {k: v for k, v in after.items() if k not in ("stock", "products")} == {
+        k: v for k, v in before.items() if k not in ("stock", "products")
     }
     changed = [a for a, b in zip(after["stock"], before["stock"], strict=True) if a != b]
     assert len(changed) == 1
+    changed = [a for a, b in zip(after["products"], before["products"], strict=True) if a != b]
+    variant = Product.objects.get(upc="XH-DISP-86")
+    assert [row[0] for row in changed] == [variant.pk]
+    assert variant.list_price == Decimal("16800.00")
+    assert Product.objects.get(upc="XH-DISP").list_price == Decimal("11800.00")  # its lowest variant
     assert "新建 0 条记录，更新 1 条记录" in summary
 
 

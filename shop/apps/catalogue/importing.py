@@ -35,6 +35,8 @@ from oscar.core.utils import slugify
 from shop.core.tax import VAT_RATES, is_vat_rate
 from shop.storefront.cache import catalogue_changed
 
+from .listprice import refresh_list_prices
+
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
 ProductAttribute = get_model("catalogue", "ProductAttribute")
@@ -309,6 +311,11 @@ class ProductImporter:
         self._attributes: dict[tuple[int, str], object] = {}
         self._categories: dict[tuple[str, ...], object] = {}
         self._partners: dict[str, object] = {}
+        # Products already in the catalogue whose stored list price a batch may have changed
+        # (``listprice``). Refreshed at the end of each batch, or, while the indexes are
+        # deferred (``refresh_list_prices_later``), once they are built again.
+        self.refresh_list_prices_later = False
+        self.stale_list_prices: set[int] = set()
 
     # Lookups, created on first use ----------------------------------------------------------
 
@@ -454,13 +461,17 @@ class ProductImporter:
             }
             product = existing.get(row.upc)
             if product is None:
-                product = NewProduct(upc=row.upc, values=values)
+                # its one stock record is the row's: the list price is the row's price
+                quote_only = values.get("quote_only", False)
+                list_price = None if quote_only else row.price
+                product = NewProduct(upc=row.upc, values={**values, "list_price": list_price})
                 new_products.append(product)
             elif any(getattr(product, key) != value for key, value in values.items()):
                 for key, value in values.items():
                     setattr(product, key, value)
                 product.date_updated = now
                 updated_products.append(product)
+                self.stale_list_prices.add(product.pk)
             else:
                 unchanged_products.append(product)
             targets.append((row, product))
@@ -475,9 +486,16 @@ class ProductImporter:
         self._write_categories(targets, known_ids)
         self._write_stock(targets, known_ids, now)
         self._write_attributes(targets, known_ids)
+        if not self.refresh_list_prices_later:
+            self.refresh_stale_list_prices()
         self.report.created += len(new_products)
         self.report.updated += len(updated_products)
         self.report.unchanged += len(unchanged_products)
+
+    def refresh_stale_list_prices(self) -> None:
+        if self.stale_list_prices:
+            refresh_list_prices(sorted(self.stale_list_prices))
+            self.stale_list_prices.clear()
 
     def _write_categories(self, targets, known_ids) -> None:
         wanted = {(product.pk, row.category_id) for row, product in targets}
@@ -505,7 +523,11 @@ class ProductImporter:
             record = current.get((product.pk, row.partner_id))
             if record is None:
                 new.append((product.pk, row.partner_id, row.upc, row.price, row.num_in_stock))
+                if not isinstance(product, NewProduct):
+                    self.stale_list_prices.add(product.pk)
             elif record.price != row.price or record.num_in_stock != row.num_in_stock:
+                if record.price != row.price:
+                    self.stale_list_prices.add(product.pk)
                 record.price = row.price
                 record.num_in_stock = row.num_in_stock
                 record.date_updated = now
@@ -715,6 +737,7 @@ PRODUCT_ROW_FIELDS = (
     "supports_oem",
     "oem_min_quantity",
     "lead_time_days",
+    "list_price",
 )
 
 
@@ -805,7 +828,7 @@ def should_defer_indexes(*, rows: int) -> bool:
 
 
 @contextmanager
-def indexes_built_after(*, defer: bool) -> Iterator[int]:
+def indexes_built_after(*, defer: bool, then: Callable[[], None] | None = None) -> Iterator[int]:
     """With ``defer`` (PostgreSQL): drop the secondary (non-unique) indexes and the foreign keys
     of the written tables, let the import write, then build the indexes again and add the
     foreign keys back from their own definitions (each key checked by one query over the
@@ -814,7 +837,8 @@ def indexes_built_after(*, defer: bool) -> Iterator[int]:
     row's keys one by one, took most of the import. Unique indexes (UPC, primary keys) stay,
     so the import's lookups and guarantees are unchanged. Readers of these tables wait until
     the import commits, and an interrupted import leaves nothing (neither the indexes nor
-    half a catalogue). Yields how many indexes and keys were deferred."""
+    half a catalogue). Yields how many indexes and keys were deferred. ``then`` runs after the
+    indexes are built again, in the same transaction (not at all without ``defer``)."""
     if not defer:
         yield 0
         return
@@ -858,6 +882,8 @@ def indexes_built_after(*, defer: bool) -> Iterator[int]:
                 cursor.execute(definition)
             for table, name, definition in keys:
                 cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+        if then is not None:
+            then()
 
 
 ANALYZED_TABLES = (

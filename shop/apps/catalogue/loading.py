@@ -844,6 +844,10 @@ def catalogue_load(*, catalogue: Catalogue) -> LoadResult:
             # New records need no stock alerts; bulk_create skips those signal handlers.
             StockRecord.objects.bulk_create(new_records)
             created["stockrecord"] += len(new_records)
+        if new_records or updated["stockrecord"]:
+            from .listprice import refresh_list_prices  # bulk_create sends no signals
+
+            refresh_list_prices([product.pk for product in products.values()])
 
         if stale or missing or to_create or stale_values or new_records:
             _bulk_writes_done()

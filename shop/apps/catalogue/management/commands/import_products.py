@@ -51,7 +51,8 @@ class Command(BaseCommand):
         except importing.RowError as exc:
             raise CommandError(str(exc))
         defer = not keep_indexes and importing.should_defer_indexes(rows=total)
-        with importing.indexes_built_after(defer=defer) as deferred:
+        importer.refresh_list_prices_later = defer
+        with importing.indexes_built_after(defer=defer, then=importer.refresh_stale_list_prices) as deferred:
             if deferred:
                 self.stdout.write(f"大批量导入：{deferred} 个索引与外键在写入后重建")
             with tqdm(total=total, unit="件", desc="导入商品", disable=no_progress, file=sys.stderr) as bar:
