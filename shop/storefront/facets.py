@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.db.models import (
     Count,
+    F,
     Min,
     Q,
     QuerySet,
@@ -217,19 +218,27 @@ class Facet:
     clear_url: str = ""  # the page without this group's value (when one is selected)
 
 
-def _members(selected: list[int], ids: QuerySet):
-    """The selected products and their visible variants, for ``product_id__in``. PostgreSQL:
-    from the ids the price query already returned, passed as one array (the selection, with
-    its per-product list prices, is not computed again inside each facet query); elsewhere
-    the selection's subquery."""
+def _members(selected: list[int], ids: QuerySet, *, with_variants: bool):
+    """The selected products, and their visible variants when any of them is a parent, for
+    ``product_id__in``. PostgreSQL: from the ids the selection query already returned, passed
+    as one array (the selection is not computed again inside each facet query); elsewhere the
+    selection's subquery."""
     if connection.vendor != "postgresql":
-        return _with_variants(ids)
+        return _with_variants(ids) if with_variants else ids
+    if not with_variants:
+        return RawSQL("SELECT unnest(%s::integer[])", [selected])
     table = connection.ops.quote_name(Product._meta.db_table)
     return RawSQL(
         f"SELECT unnest(%s::integer[]) UNION ALL SELECT id FROM {table} "
         "WHERE parent_id = ANY(%s::integer[]) AND is_public AND review_status = %s",
         [selected, selected, ReviewStatus.APPROVED.value],
     )
+
+
+def _base(*, with_variants: bool):
+    """The product a facet row counts for: a variant counts for its parent (once), so only
+    a selection holding parents needs the join to read ``parent_id``."""
+    return Coalesce("product__parent_id", "product_id") if with_variants else F("product_id")
 
 
 def _with_variants(ids: QuerySet) -> QuerySet:
@@ -244,7 +253,7 @@ def _with_variants(ids: QuerySet) -> QuerySet:
     return ids.union(variants.values("pk"), all=True)
 
 
-def _attribute_rows(members) -> QuerySet:
+def _attribute_rows(members, *, with_variants: bool) -> QuerySet:
     """Attribute values of the given products and of their visible variants (``_members``),
     one row per (code, value) with the number of distinct products (a parent counts once)."""
     return (
@@ -252,13 +261,14 @@ def _attribute_rows(members) -> QuerySet:
             product_id__in=members,
             attribute__type__in=SPEC_TYPES,
         )
-        .annotate(
-            base=Coalesce("product__parent_id", "product_id"),
-            text_len=Length("value_text"),
-        )
+        .annotate(base=_base(with_variants=with_variants), text_len=Length("value_text"))
         .filter(Q(value_text__isnull=True) | Q(text_len__lte=SPEC_VALUE_MAX))
         .values("attribute__code", "value_text", "value_integer", "value_boolean", "value_float")
-        .annotate(n=Count("base", distinct=True), name=Min("attribute__name"), pos=Min("attribute_id"))
+        # a product has one value per attribute: without variants every row is another product,
+        # and a plain count lets PostgreSQL aggregate by hashing instead of sorting every row
+        .annotate(
+            n=Count("base", distinct=with_variants), name=Min("attribute__name"), pos=Min("attribute_id")
+        )
         # the most common values first, and a bound on what a category of unique model names
         # (one value per product) can send back
         .order_by("pos", "-n")[:ATTRIBUTE_ROWS_MAX]
@@ -287,8 +297,10 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
     The selection is read first, each product with its list price (the price facet counts
     them here); the other facets take its ids."""
     ids = products.order_by().values("pk")
-    priced = list(products.order_by().values_list("pk", "list_price"))
-    members = _members([pk for pk, _price in priced], ids)
+    selection = list(products.order_by().values_list("pk", "list_price", "structure"))
+    priced = [(pk, price) for pk, price, _structure in selection]
+    with_variants = any(structure == Product.PARENT for _pk, _price, structure in selection)
+    members = _members([pk for pk, _price in priced], ids, with_variants=with_variants)
 
     def url(f: Filters) -> str:
         return base_url + f.query(sort=sort)
@@ -296,7 +308,7 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
     facets: list[Facet] = []
 
     # brand and specifications: one query over the attribute values
-    rows = list(_attribute_rows(members))
+    rows = list(_attribute_rows(members, with_variants=with_variants))
     by_code: dict[str, dict] = {}
     for row in rows:
         text = _value_text(row)
@@ -322,7 +334,7 @@ def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort
     # seller: one query over the stock records
     seller_rows = (
         StockRecord.objects.filter(product_id__in=members)
-        .annotate(base=Coalesce("product__parent_id", "product_id"))
+        .annotate(base=_base(with_variants=with_variants))
         .values("partner_id", "partner__name")
         .annotate(n=Count("base", distinct=True))
         .order_by("-n", "partner__name")

@@ -160,7 +160,7 @@ def with_purchase_info(products, strategy=None) -> list:
 def category_products(category) -> QuerySet:
     subtree = Category.objects.filter(path__startswith=category.path, is_public=True).values("pk")
     in_subtree = ProductCategory.objects.filter(category__in=subtree).values("product_id")
-    return browsable_products().filter(pk__in=in_subtree)
+    return browsable_products().filter(pk__in_array=in_subtree)  # see lookups.InArray
 
 
 class ProductPage:
@@ -239,14 +239,32 @@ class ProductPage:
         return out
 
 
+class ListingPage(ProductPage):
+    """A page of a listing, chosen on narrow rows: one query picks the page's ids in the
+    listing's order (PostgreSQL reads them from an index only, ``xh_product_browse_price``) and
+    loads those products. Loading whole rows first read every product of a large filtered
+    category (6,679 of 16,667 at 1,000,000 products) to keep 20."""
+
+    def __init__(self, products: QuerySet, ordering, number: int):
+        super().__init__(products.order_by(*ordering), number, count_queryset=products)
+        self.ordering = ordering
+
+    @cached_property
+    def products(self) -> list:
+        start = (self.number - 1) * self.per_page
+        ids = self.queryset.values("pk")[start : start + self.per_page]
+        return with_purchase_info(
+            with_listing_data(Product.objects.filter(pk__in=ids)).order_by(*self.ordering)
+        )
+
+
 def product_listing_page(*, category=None, sort: str = "", page: int = 1, filters=None) -> ProductPage:
     products = category_products(category) if category is not None else browsable_products()
     if filters is not None and filters.active:
         from shop.storefront.facets import apply_filters
 
         products = apply_filters(products, filters)
-    sort = clean_sort(sort)
-    return ProductPage(with_listing_data(products).order_by(*SORTS[sort][1]), page, count_queryset=products)
+    return ListingPage(products, SORTS[clean_sort(sort)][1], page)
 
 
 # --- categories ----------------------------------------------------------------------------
