@@ -12,6 +12,8 @@ price, specifications), plus the listing's own."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -60,13 +62,12 @@ def price_key(low: int, high: int | None) -> str:
 
 
 def price_range_of(price) -> str:
-    """The key of the range ``price`` falls in ("" for no price)."""
+    """The key of the range ``price`` falls in ("" for no price). Called once per product of
+    a selection (thousands in a large category): a binary search over the lower edges."""
     if price is None:
         return ""
-    for low, high in PRICE_RANGES:
-        if price >= low and (high is None or price < high):
-            return price_key(low, high)
-    return ""
+    index = bisect_right(_RANGE_LOWS, price) - 1
+    return _RANGE_KEYS[index] if index >= 0 else ""
 
 
 def price_label(low: int, high: int | None) -> str:
@@ -78,6 +79,8 @@ def price_label(low: int, high: int | None) -> str:
 
 
 PRICE_KEYS = {price_key(low, high): (low, high) for low, high in PRICE_RANGES}
+_RANGE_LOWS = [low for low, _high in PRICE_RANGES]
+_RANGE_KEYS = [price_key(low, high) for low, high in PRICE_RANGES]
 
 
 # --- the selection --------------------------------------------------------------------------
@@ -291,16 +294,26 @@ def _sort_key(text: str):
     return (0, int(text), "") if re.fullmatch(r"-?\d+", text) else (1, 0, text)
 
 
-def category_facets(*, products: QuerySet, filters: Filters, base_url: str, sort: str) -> list[Facet]:
+def category_facets(
+    *,
+    products: QuerySet,
+    filters: Filters,
+    base_url: str,
+    sort: str,
+    counted: Callable[[int], None] | None = None,
+) -> list[Facet]:
     """The facet groups of ``products`` (already filtered by ``filters``): three queries.
 
     The selection is read first, each product with its list price (the price facet counts
-    them here); the other facets take its ids."""
+    them here); the other facets take its ids. ``counted`` is told how many products the
+    selection holds (the listing's total, which it then need not count again)."""
     ids = products.order_by().values("pk")
     selection = list(products.order_by().values_list("pk", "list_price", "structure"))
     priced = [(pk, price) for pk, price, _structure in selection]
     with_variants = any(structure == Product.PARENT for _pk, _price, structure in selection)
     members = _members([pk for pk, _price in priced], ids, with_variants=with_variants)
+    if counted is not None:
+        counted(len(selection))
 
     def url(f: Filters) -> str:
         return base_url + f.query(sort=sort)

@@ -245,9 +245,11 @@ class ListingPage(ProductPage):
     loads those products. Loading whole rows first read every product of a large filtered
     category (6,679 of 16,667 at 1,000,000 products) to keep 20."""
 
-    def __init__(self, products: QuerySet, ordering, number: int):
+    def __init__(self, products: QuerySet, ordering, number: int, count: int | None = None):
         super().__init__(products.order_by(*ordering), number, count_queryset=products)
         self.ordering = ordering
+        if count is not None:  # counted already (the category's facets read the selection)
+            self.__dict__["count"] = count
 
     @cached_property
     def products(self) -> list:
@@ -258,13 +260,15 @@ class ListingPage(ProductPage):
         )
 
 
-def product_listing_page(*, category=None, sort: str = "", page: int = 1, filters=None) -> ProductPage:
+def product_listing_page(
+    *, category=None, sort: str = "", page: int = 1, filters=None, count: int | None = None
+) -> ProductPage:
     products = category_products(category) if category is not None else browsable_products()
     if filters is not None and filters.active:
         from shop.storefront.facets import apply_filters
 
         products = apply_filters(products, filters)
-    return ListingPage(products, SORTS[clean_sort(sort)][1], page)
+    return ListingPage(products, SORTS[clean_sort(sort)][1], page, count)
 
 
 # --- categories ----------------------------------------------------------------------------

@@ -188,11 +188,12 @@ def cold_queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-# the page as before (9: the category, its head, the listing with its prefetches and count), the
-# tree (1), the facets (attribute values, sellers, price ranges: 3), and here one more prefetch:
-# the stock records of the variants of 多功能杆, which the 华为 selection leaves out
-CATEGORY_COLD = 14
-FILTERED_COLD = 13
+# the page as before (8: the category, its head, the listing with its prefetches; its total is
+# the size of the facets' selection, not counted again), the tree (1), the facets (selection
+# with list prices, attribute values, sellers: 3), and here one more prefetch: the stock
+# records of the variants of 多功能杆, which the 华为 selection leaves out
+CATEGORY_COLD = 13
+FILTERED_COLD = 12
 
 
 def test_category_page_query_counts_are_exact_and_do_not_grow_with_the_category(client, shelf):
@@ -204,6 +205,27 @@ def test_category_page_query_counts_are_exact_and_do_not_grow_with_the_category(
         ProductFactory(title=f"批量设备{n}", product_class=pclass, price=Decimal(100 + n), categories=[root])
     assert counts == (CATEGORY_COLD, FILTERED_COLD)
     assert (cold_queries(client, plain), cold_queries(client, filtered)) == (CATEGORY_COLD, FILTERED_COLD)
+
+
+def test_the_listing_counts_itself_only_when_the_facets_come_from_the_cache(client, shelf):
+    # given a category of 45 products (three pages)
+    root = shelf["root"]
+    pclass = Product.objects.get(title="路灯控制器").product_class
+    for n in range(40):
+        ProductFactory(title=f"批量设备{n}", product_class=pclass, price=Decimal(100 + n), categories=[root])
+    cache.clear()
+    # when page 1 is rendered, the facets with it
+    with CaptureQueriesContext(connection) as first:
+        html = client.get(root.get_absolute_url()).content.decode()
+    # then the total is the facets' selection size: no COUNT query
+    assert "共 45 件商品" in html
+    assert not [q for q in first.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    # when page 2 is rendered, its facets (the same for every page) already stored
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(root.get_absolute_url() + "?page=2").content.decode()
+    # then the listing counts its products itself, and finds the same total
+    assert "共 45 件商品" in html
+    assert len([q for q in second.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]) == 1
 
 
 def crumbs(html: str) -> list[str]:

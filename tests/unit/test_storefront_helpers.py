@@ -78,3 +78,22 @@ def test_only_cookieless_visitors_get_shared_pages():
     with_messages.COOKIES = {"messages": "m"}
     assert not request_is_cacheable(with_messages)
     assert not request_is_cacheable(factory.post("/"))
+
+
+def test_a_price_falls_in_the_range_whose_lower_edge_it_reaches():
+    from shop.storefront.facets import price_range_of
+
+    assert [
+        price_range_of(p)
+        for p in (
+            None,
+            Decimal("-1"),
+            0,
+            Decimal("999.99"),
+            1000,
+            Decimal("49999.99"),
+            50000,
+            1_000_000,
+            10**9,
+        )
+    ] == ["", "", "0-1000", "0-1000", "1000-5000", "10000-50000", "50000-100000", "1000000-", "1000000-"]

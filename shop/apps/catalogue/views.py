@@ -33,7 +33,14 @@ def _listing_params(request) -> tuple[str, int]:
 
 
 def _listing_html(
-    *, name: str, base_url: str, category, sort: str, page: int, filters: facets.Filters | None = None
+    *,
+    name: str,
+    base_url: str,
+    category,
+    sort: str,
+    page: int,
+    filters: facets.Filters | None = None,
+    count: int | None = None,
 ) -> str:
     filters = filters or facets.Filters()
 
@@ -42,7 +49,7 @@ def _listing_html(
             "oscar/catalogue/partials/listing.html",
             {
                 "page": selectors.product_listing_page(
-                    category=category, sort=sort, page=page, filters=filters
+                    category=category, sort=sort, page=page, filters=filters, count=count
                 ),
                 "sort": sort,
                 "sorts": [
@@ -123,13 +130,19 @@ class ProductCategoryView(TemplateView):
             ),
         )
 
+        selection: dict[str, int] = {}  # its size, when the facets are rendered now
+
         def render_facets() -> str:
             products = facets.apply_filters(selectors.category_products(category), filters)
             return render_to_string(
                 "oscar/catalogue/partials/facets.html",
                 {
                     "facets": facets.category_facets(
-                        products=products, filters=filters, base_url=base_url, sort=sort
+                        products=products,
+                        filters=filters,
+                        base_url=base_url,
+                        sort=sort,
+                        counted=lambda n: selection.update(size=n),
                     ),
                     "filters": filters,
                     "clear_url": base_url + facets.Filters().query(sort=sort),
@@ -148,7 +161,13 @@ class ProductCategoryView(TemplateView):
             ),
         )
         ctx["listing_html"] = _listing_html(
-            name="category", base_url=base_url, category=category, sort=sort, page=page, filters=filters
+            name="category",
+            base_url=base_url,
+            category=category,
+            sort=sort,
+            page=page,
+            filters=filters,
+            count=selection.get("size"),
         )
         return ctx
 
