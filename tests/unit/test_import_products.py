@@ -298,3 +298,26 @@ def test_a_large_import_into_a_small_catalogue_builds_indexes_and_keys_after_wri
     out, _ = run_import(path)
     assert "大批量导入" not in out
     assert "新增 0 件，更新 0 件，未变 3 件，错误 0 行" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_outside_a_transaction_vacuums_the_written_tables(tmp_path):
+    # given an import run as the command runs it, in autocommit (not in a test's transaction)
+    from django.db import connection
+
+    def vacuumed() -> dict:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+                [["catalogue_product", "partner_stockrecord"]],
+            )
+            return dict(cursor.fetchall())
+
+    before = vacuumed()
+    # when two rows are imported
+    run_import(write_jsonl(tmp_path / "two.jsonl", [row(1), row(2)]))
+    # then the tables were vacuumed (their pages marked all-visible, for index-only scans)
+    after = vacuumed()
+    assert after["catalogue_product"] == before["catalogue_product"] + 1
+    assert after["partner_stockrecord"] == before["partner_stockrecord"] + 1
+    assert Product.objects.filter(upc__in=["XH-T0001", "XH-T0002"]).count() == 2
