@@ -228,14 +228,22 @@ def _members(selected: list[int], ids: QuerySet, *, with_variants: bool):
     selection's subquery."""
     if connection.vendor != "postgresql":
         return _with_variants(ids) if with_variants else ids
+    ids = _array_literal(selected)
     if not with_variants:
-        return RawSQL("SELECT unnest(%s::integer[])", [selected])
+        return RawSQL("SELECT unnest(%s::integer[])", [ids])
     table = connection.ops.quote_name(Product._meta.db_table)
     return RawSQL(
         f"SELECT unnest(%s::integer[]) UNION ALL SELECT id FROM {table} "
         "WHERE parent_id = ANY(%s::integer[]) AND is_public AND review_status = %s",
-        [selected, selected, ReviewStatus.APPROVED.value],
+        [ids, ids, ReviewStatus.APPROVED.value],
     )
+
+
+def _array_literal(ids: list[int]) -> str:
+    """``{1,2,3}``: PostgreSQL's text form of an integer array. psycopg adapts a list item by
+    item (a type check and a quoting test each): 13 ms for the 6,679 ids of a large filtered
+    category, per facet query; the text is made in one join."""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
 
 
 def _base(*, with_variants: bool):

@@ -93,6 +93,9 @@ def test_the_facet_indexes_serve_the_queries_written_for_them(shelf):
     )
     ids = [pk for pk, _price in selection.values_list("pk", "list_price")]
     members = facets._members(ids, selection.values("pk"), with_variants=False)
+    # (the ids travel as the array's text form, made in one join)
+    assert facets._array_literal([30, 4, 12]) == "{30,4,12}"
+    assert sorted(Product.objects.filter(pk__in=members).values_list("pk", flat=True)) == sorted(ids)
     # then, with sequential scans off, each query can use the index made for it: the attribute
     # values' condition is the partial index's own, the stock records' pairs are covered
     assert "xh_attributevalue_facet" in _plan(facets._attribute_rows(members, with_variants=False))
