@@ -6,8 +6,9 @@ fixed order (brand, seller, price, spec…, sort, page), so one selection has on
 page cache stores like any other. Each filter group takes one value (a link replaces it, another
 removes it); counts are of the products the current selection leaves ("drill down").
 
-Query cost, whatever the size of the category: one query per facet group (brand, seller,
-price, specifications), plus the listing's own."""
+Query cost, whatever the size of the category: three queries (the selection with its stored
+list prices, which also gives the price ranges and the listing's total; the attribute values,
+for brands and specifications; the sellers), plus the listing's own."""
 
 from __future__ import annotations
 
@@ -228,14 +229,14 @@ def _members(selected: list[int], ids: QuerySet, *, with_variants: bool):
     selection's subquery."""
     if connection.vendor != "postgresql":
         return _with_variants(ids) if with_variants else ids
-    ids = _array_literal(selected)
+    array = _array_literal(selected)
     if not with_variants:
-        return RawSQL("SELECT unnest(%s::integer[])", [ids])
+        return RawSQL("SELECT unnest(%s::integer[])", [array])
     table = connection.ops.quote_name(Product._meta.db_table)
     return RawSQL(
         f"SELECT unnest(%s::integer[]) UNION ALL SELECT id FROM {table} "
         "WHERE parent_id = ANY(%s::integer[]) AND is_public AND review_status = %s",
-        [ids, ids, ReviewStatus.APPROVED.value],
+        [array, array, ReviewStatus.APPROVED.value],
     )
 
 

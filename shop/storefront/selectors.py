@@ -241,7 +241,7 @@ class ProductPage:
 
 class ListingPage(ProductPage):
     """A page of a listing, chosen on narrow rows: one query picks the page's ids in the
-    listing's order (PostgreSQL reads them from an index only, ``xh_product_browse_price``) and
+    listing's order (PostgreSQL can read them from an index only, ``xh_product_browse_price``) and
     loads those products. Loading whole rows first read every product of a large filtered
     category (6,679 of 16,667 at 1,000,000 products) to keep 20."""
 
