@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from oscar.core.loading import get_model
 
 from shop.apps.catalogue.listprice import list_price_expression, refresh_list_prices
@@ -113,8 +114,34 @@ def test_refresh_repairs_a_price_written_without_signals_and_reports_what_it_wro
     assert written == 2
     assert _stored(parent) == _computed(parent) == Decimal("29800.00")
     assert _stored(children[1]) == Decimal("40000.00")
+    # when it is refreshed again, nothing has changed: nothing is written
+    assert refresh_list_prices([children[1].pk]) == 0
     assert refresh_list_prices([]) == 0
     assert refresh_list_prices([None]) == 0
+
+
+def _row_version(product) -> str:
+    """Where the product's row stands (PostgreSQL's ctid): every UPDATE that writes it moves it."""
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT ctid::text FROM "catalogue_product" WHERE id = %s', [product.pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_stock_allocation_does_not_write_the_product():
+    # given a product bought at checkout: Oscar allocates stock and reports it as a saved record
+    product = ProductFactory(price=Decimal("12000.00"))
+    record = product.stockrecords.get()
+    before = _row_version(product)
+    # when stock is allocated
+    record.allocate(2)
+    # then the product row was neither written nor locked: its price did not change
+    assert _row_version(product) == before
+    assert _stored(product) == Decimal("12000.00")
+    # when the price itself changes, the row is written
+    record.price = Decimal("11000.00")
+    record.save()
+    assert _row_version(product) != before
+    assert _stored(product) == Decimal("11000.00")
 
 
 def test_the_product_import_stores_list_prices_for_new_and_changed_rows(tmp_path):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Case, DecimalField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, DecimalField, F, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from oscar.core.loading import get_model
 
@@ -65,8 +65,11 @@ def list_price_expression(stock_records=None):
 def refresh_list_prices(
     product_ids: Iterable[int | None] | None = None, *, product_model=None, stock_record_model=None
 ) -> int:
-    """Compute and store the list price of these products and of their parents (None: of every
-    product). Returns how many products were written. The models: a migration's own."""
+    """Compute the list price of these products and of their parents (None: of every product)
+    and store it where it changed: one UPDATE, which writes (and locks) only the products whose
+    price moved. Oscar reports every stock allocation at checkout as a saved stock record, and
+    most product saves change no price. Returns how many products were written. The models: a
+    migration's own."""
     Product = product_model or get_model("catalogue", "Product")
     products = Product.objects.all()
     if product_ids is not None:
@@ -74,5 +77,11 @@ def refresh_list_prices(
         if not ids:
             return 0
         parents = Product.objects.filter(pk__in=ids, parent__isnull=False).values("parent_id")
-        products = products.filter(Q(pk__in=ids) | Q(pk__in=parents))  # one UPDATE
-    return products.update(list_price=list_price_expression(stock_record_model))
+        products = products.filter(Q(pk__in=ids) | Q(pk__in=parents))
+    computed = list_price_expression(stock_record_model)
+    changed = (
+        Q(list_price__isnull=True, computed__isnull=False)
+        | Q(list_price__isnull=False, computed__isnull=True)
+        | (Q(list_price__isnull=False, computed__isnull=False) & ~Q(list_price=F("computed")))
+    )
+    return products.annotate(computed=computed).filter(changed).update(list_price=computed)
