@@ -23,6 +23,7 @@ signals.after_setup_task_logger.connect(requestid.worker_logging, weak=False)
 
 SCHEDULE_MODULES = (
     "shop.core",
+    "shop.storefront",
     "shop.buyers",
     "shop.quotes",
     "shop.sourcing",

@@ -135,6 +135,11 @@ def main(out: Path) -> int:
                 print(f"| {store} | {int(size):,} | skipped (above 100,000 products) | |")
                 continue
             print(f"| {store} | {int(size):,} | {float(seconds):.1f} s | {peak or '–'} MB |")
+    facet_counts = out / "facet-counts.txt"
+    if facet_counts.exists():
+        print(
+            f"\nStored facet counts {at} (`manage.py rebuild_facet_counts`): {facet_counts.read_text().strip()}"
+        )
     if scale_rows:
         print(f"\n| search and facets {at} | visitor | req/s | p50 | p99 |")
         print("|---|---|--:|--:|--:|")

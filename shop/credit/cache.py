@@ -25,8 +25,10 @@ def _store_changes() -> None:
 def suspensions_changed() -> None:
     """After a suspension was recorded or lifted: refresh the storefront now and after commit."""
     from shop.storefront.cache import catalogue_changed
+    from shop.storefront.facetcounts import facets_changed
 
     catalogue_changed()
+    facets_changed()  # which products are shown changed
     _store_changes()  # a rolled-back change leaves one moment too many: pages expire early, no harm
     transaction.on_commit(_store_changes)
 

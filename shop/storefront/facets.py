@@ -287,20 +287,89 @@ def _attribute_rows(members, *, with_variants: bool) -> QuerySet:
     )
 
 
-def _value_text(row) -> str | None:
-    if row["value_text"] not in (None, ""):
-        return row["value_text"]
-    if row["value_integer"] is not None:
-        return str(row["value_integer"])
-    if row["value_boolean"] is not None:
-        return "是" if row["value_boolean"] else "否"
-    if row["value_float"] is not None:
-        return f"{row['value_float']:g}"
+def _value_text(value_text, value_integer, value_boolean, value_float) -> str | None:
+    if value_text not in (None, ""):
+        return value_text
+    if value_integer is not None:
+        return str(value_integer)
+    if value_boolean is not None:
+        return "是" if value_boolean else "否"
+    if value_float is not None:
+        return f"{value_float:g}"
     return None
 
 
 def _sort_key(text: str):
     return (0, int(text), "") if re.fullmatch(r"-?\d+", text) else (1, 0, text)
+
+
+@dataclass
+class FacetData:
+    """What the facet groups of a selection are made from, as plain values (JSON, for the stored
+    counts of ``facetcounts``): the number of products, the products per price range, the
+    attribute value rows (``[code, value_text, value_integer, value_boolean, value_float, n,
+    name, pos]``) and the seller rows (``[partner_id, name, n]``), each in the order and with
+    the bounds the queries give them."""
+
+    total: int = 0
+    prices: dict[str, int] = field(default_factory=dict)
+    attributes: list[list] = field(default_factory=list)
+    sellers: list[list] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "total": self.total,
+            "prices": self.prices,
+            "attributes": self.attributes,
+            "sellers": self.sellers,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> FacetData:
+        return cls(
+            total=data["total"], prices=data["prices"], attributes=data["attributes"], sellers=data["sellers"]
+        )
+
+
+_ATTRIBUTE_FIELDS = (
+    "attribute__code",
+    "value_text",
+    "value_integer",
+    "value_boolean",
+    "value_float",
+    "n",
+    "name",
+    "pos",
+)
+
+
+def facet_data(products: QuerySet) -> FacetData:
+    """The counts of ``products`` (already filtered): three queries.
+
+    The selection is read first, each product with its list price (counted per price range
+    here); the attribute values and the sellers take its ids."""
+    ids = products.order_by().values("pk")
+    selection = list(products.order_by().values_list("pk", "list_price", "structure"))
+    with_variants = any(structure == Product.PARENT for _pk, _price, structure in selection)
+    members = _members([pk for pk, _price, _structure in selection], ids, with_variants=with_variants)
+    prices: dict[str, int] = {}
+    for _pk, price, _structure in selection:
+        key = price_range_of(price)
+        if key:
+            prices[key] = prices.get(key, 0) + 1
+    attributes = [
+        [row[name] for name in _ATTRIBUTE_FIELDS]
+        for row in _attribute_rows(members, with_variants=with_variants)
+    ]
+    seller_rows = (
+        StockRecord.objects.filter(product_id__in=members)
+        .annotate(base=_base(with_variants=with_variants))
+        .values("partner_id", "partner__name")
+        .annotate(n=Count("base", distinct=True))
+        .order_by("-n", "partner__name")
+    )
+    sellers = [[row["partner_id"], row["partner__name"], row["n"]] for row in seller_rows[:LIST_VALUES_MAX]]
+    return FacetData(total=len(selection), prices=prices, attributes=attributes, sellers=sellers)
 
 
 def category_facets(
@@ -311,36 +380,32 @@ def category_facets(
     sort: str,
     counted: Callable[[int], None] | None = None,
 ) -> list[Facet]:
-    """The facet groups of ``products`` (already filtered by ``filters``): three queries.
-
-    The selection is read first, each product with its list price (the price facet counts
-    them here); the other facets take its ids. ``counted`` is told how many products the
-    selection holds (the listing's total, which it then need not count again)."""
-    ids = products.order_by().values("pk")
-    selection = list(products.order_by().values_list("pk", "list_price", "structure"))
-    priced = [(pk, price) for pk, price, _structure in selection]
-    with_variants = any(structure == Product.PARENT for _pk, _price, structure in selection)
-    members = _members([pk for pk, _price in priced], ids, with_variants=with_variants)
+    """The facet groups of ``products`` (already filtered by ``filters``), counted now.
+    ``counted`` is told how many products the selection holds (the listing's total, which it
+    then need not count again)."""
+    data = facet_data(products)
     if counted is not None:
-        counted(len(selection))
+        counted(data.total)
+    return facet_groups(data, filters=filters, base_url=base_url, sort=sort)
+
+
+def facet_groups(data: FacetData, *, filters: Filters, base_url: str, sort: str) -> list[Facet]:
+    """The groups a page shows (brand, seller, price, key specifications) from the counts."""
 
     def url(f: Filters) -> str:
         return base_url + f.query(sort=sort)
 
     facets: list[Facet] = []
 
-    # brand and specifications: one query over the attribute values
-    rows = list(_attribute_rows(members, with_variants=with_variants))
+    # brand and specifications: the attribute values
     by_code: dict[str, dict] = {}
-    for row in rows:
-        text = _value_text(row)
+    for code, *values, n, name, pos in data.attributes:
+        text = _value_text(*values)
         if text is None:
             continue
-        entry = by_code.setdefault(
-            row["attribute__code"], {"name": row["name"], "pos": row["pos"], "values": {}}
-        )
-        entry["pos"] = min(entry["pos"], row["pos"])
-        entry["values"][text] = entry["values"].get(text, 0) + row["n"]
+        entry = by_code.setdefault(code, {"name": name, "pos": pos, "values": {}})
+        entry["pos"] = min(entry["pos"], pos)
+        entry["values"][text] = entry["values"].get(text, 0) + n
 
     brand = by_code.pop(BRAND_CODE, None)
     if brand or filters.brand:
@@ -353,32 +418,19 @@ def category_facets(
             )
         facets.append(facet)
 
-    # seller: one query over the stock records
-    seller_rows = (
-        StockRecord.objects.filter(product_id__in=members)
-        .annotate(base=_base(with_variants=with_variants))
-        .values("partner_id", "partner__name")
-        .annotate(n=Count("base", distinct=True))
-        .order_by("-n", "partner__name")
-    )
-    sellers = list(seller_rows[:LIST_VALUES_MAX])
-    if len(sellers) > 1 or filters.seller:
+    # sellers
+    if len(data.sellers) > 1 or filters.seller:
         facet = Facet(
             "seller", "供应商", clear_url=url(replace(filters, seller=None)) if filters.seller else ""
         )
-        for row in sellers:
-            chosen = row["partner_id"] == filters.seller
-            target = replace(filters, seller=None if chosen else row["partner_id"])
-            facet.values.append(FacetValue(row["partner__name"], row["n"], url(target), chosen))
+        for partner_id, name, n in data.sellers:
+            chosen = partner_id == filters.seller
+            target = replace(filters, seller=None if chosen else partner_id)
+            facet.values.append(FacetValue(name, n, url(target), chosen))
         facets.append(facet)
 
-    # price ranges: each product's stored list price, read with the selection (the first
-    # query), counted per range here
-    counts: dict[str, int] = {}
-    for _pk, price in priced:
-        key = price_range_of(price)
-        if key:
-            counts[key] = counts.get(key, 0) + 1
+    # price ranges
+    counts = data.prices
     facet = Facet("price", "价格", clear_url=url(replace(filters, price="")) if filters.price else "")
     for low, high in PRICE_RANGES:
         key = price_key(low, high)
@@ -434,9 +486,12 @@ def _unit_suffix(name: str) -> str:
 __all__ = [
     "FACET_PARAMETERS",
     "Facet",
+    "FacetData",
     "FacetValue",
     "Filters",
     "apply_filters",
     "category_facets",
+    "facet_data",
+    "facet_groups",
     "filters_from",
 ]

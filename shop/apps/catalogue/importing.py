@@ -34,6 +34,7 @@ from oscar.core.utils import slugify
 
 from shop.core.tax import VAT_RATES, is_vat_rate
 from shop.storefront.cache import catalogue_changed
+from shop.storefront.facetcounts import facets_changed
 
 from .listprice import refresh_list_prices
 
@@ -423,6 +424,7 @@ class ProductImporter:
             self._write_batch(rows)
             # bulk writes send no model signals: invalidate the storefront's caches ourselves
             catalogue_changed()
+            facets_changed()
 
     def _resolve(self, rows: list[ImportRow]) -> list[ImportRow]:
         """Look up class, attributes, category and partner; typed attribute values are coerced

@@ -68,8 +68,8 @@ def refresh_list_prices(
     """Compute the list price of these products and of their parents (None: of every product)
     and store it where it changed: one UPDATE, which writes (and locks) only the products whose
     price moved. Oscar reports every stock allocation at checkout as a saved stock record, and
-    most product saves change no price. Returns how many products were written. The models: a
-    migration's own."""
+    most product saves change no price. Returns how many products were written, and sends
+    ``signals.list_prices_changed`` when there were any. The models: a migration's own."""
     Product = product_model or get_model("catalogue", "Product")
     products = Product.objects.all()
     if product_ids is not None:
@@ -84,4 +84,9 @@ def refresh_list_prices(
         | Q(list_price__isnull=False, computed__isnull=True)
         | (Q(list_price__isnull=False, computed__isnull=False) & ~Q(list_price=F("computed")))
     )
-    return products.annotate(computed=computed).filter(changed).update(list_price=computed)
+    written = products.annotate(computed=computed).filter(changed).update(list_price=computed)
+    if written and product_model is None:  # not a migration's historical models
+        from .signals import list_prices_changed
+
+        list_prices_changed.send(sender=Product, product_ids=None if product_ids is None else sorted(ids))
+    return written

@@ -858,8 +858,10 @@ def _bulk_writes_done() -> None:
     """Bulk writes send no signals: tell the storefront cache the catalogue changed."""
     try:
         from shop.storefront.cache import catalogue_changed
+        from shop.storefront.facetcounts import facets_changed
     except ImportError:  # the storefront app is optional for the loader
         return
+    facets_changed()  # in the loader's transaction, like the writes
     try:
         catalogue_changed()
     except Exception as exc:  # the cache may not be running yet (first start): the data is what counts

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
-from shop.storefront import facets, selectors
+from shop.storefront import facetcounts, facets, selectors
 from shop.storefront.cache import STOREFRONT_PAGE, cached_fragment, fragment_key, page_seconds
 
 _MISSING = object()
@@ -133,17 +133,14 @@ class ProductCategoryView(TemplateView):
         selection: dict[str, int] = {}  # its size, when the facets are rendered now
 
         def render_facets() -> str:
-            products = facets.apply_filters(selectors.category_products(category), filters)
+            data = facetcounts.stored_facet_data(category.pk, filters)  # whole, or by price
+            if data is None:
+                data = facets.facet_data(facets.apply_filters(selectors.category_products(category), filters))
+            selection.update(size=data.total)
             return render_to_string(
                 "oscar/catalogue/partials/facets.html",
                 {
-                    "facets": facets.category_facets(
-                        products=products,
-                        filters=filters,
-                        base_url=base_url,
-                        sort=sort,
-                        counted=lambda n: selection.update(size=n),
-                    ),
+                    "facets": facets.facet_groups(data, filters=filters, base_url=base_url, sort=sort),
                     "filters": filters,
                     "clear_url": base_url + facets.Filters().query(sort=sort),
                 },
