@@ -406,10 +406,50 @@ def _render_shared(view_func, request, *args, **kwargs):
     return response, entries
 
 
-def _page_response(request: HttpRequest, body: bytes, content_type: str, state: str) -> HttpResponse:
-    if _CSRF_PLACEHOLDER_BYTES in body:
-        body = body.replace(_CSRF_PLACEHOLDER_BYTES, get_token(request).encode())
-    response = HttpResponse(body, content_type=content_type)
+_PIECE_RE = re.compile(_REGION_RE.pattern + b"|" + re.escape(_CSRF_PLACEHOLDER_BYTES))
+
+
+def _pieces(entry: dict) -> tuple:
+    """The entry's body cut at its personal regions and CSRF placeholders: literal bytes at
+    the even places, between them a region's name or None (a CSRF token). Cut once per copy
+    (kept on this process's copy of the entry, ``LocalPages``), so serving a stored page
+    scans none of its ~35 kB: looking for the markers cost about 25 µs a request."""
+    pieces = entry.get("_pieces")
+    if pieces is None:
+        body, cut, position = entry["body"], [], 0
+        for match in _PIECE_RE.finditer(body):
+            name = match.group(1)
+            cut += [body[position : match.start()], name.decode() if name else None]
+            position = match.end()
+        cut.append(body[position:])
+        entry["_pieces"] = pieces = tuple(cut)
+    return pieces
+
+
+def _page_body(request: HttpRequest, entry: dict, visitor) -> bytes:
+    """A stored entry's HTML for this request: the visitor's regions (``visitor`` None: the
+    markers stay, the cookieless copy has its regions filled already) and the request's CSRF
+    token in place of the placeholders."""
+    pieces = _pieces(entry)
+    if len(pieces) == 1:
+        return pieces[0]
+    from .personal import render_region
+
+    out, token = list(pieces), None
+    for index in range(1, len(out), 2):
+        name = out[index]
+        if name is None:
+            token = token or get_token(request).encode()
+            out[index] = token
+        elif visitor is None:
+            out[index] = region_marker(name).encode()
+        else:
+            out[index] = render_region(name, visitor).encode()
+    return b"".join(out)
+
+
+def _page_response(request: HttpRequest, entry: dict, visitor, state: str) -> HttpResponse:
+    response = HttpResponse(_page_body(request, entry, visitor), content_type=entry["content_type"])
     response["X-Storefront-Cache"] = state
     return response
 
@@ -466,8 +506,7 @@ def _serve(view_func, request, *args, **kwargs):
 
 def _respond(request: HttpRequest, entry: dict, visitor, state: str) -> HttpResponse:
     """A stored entry as this visitor's response (``visitor`` None: the cookieless copy)."""
-    body = entry["body"] if visitor is None else fill_regions(entry["body"], visitor)
-    response = _page_response(request, body, entry["content_type"], state)
+    response = _page_response(request, entry, visitor, state)
     if visitor is not None:
         patch_cache_control(response, private=True)
     patch_vary_headers(response, ["Cookie"])

@@ -70,7 +70,7 @@ class EarlyAnonymousPageMiddleware:
         if entry is None:
             return None
         self.csrf.process_request(request)
-        response = page_cache._page_response(request, entry["body"], entry["content_type"], "hit")
+        response = page_cache._page_response(request, entry, None, "hit")
         response["Content-Length"] = str(len(response.content))  # as CommonMiddleware's would
         response.setdefault("Content-Language", language)
         response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))

@@ -97,3 +97,27 @@ def test_a_price_falls_in_the_range_whose_lower_edge_it_reaches():
             10**9,
         )
     ] == ["", "", "0-1000", "0-1000", "1000-5000", "10000-50000", "50000-100000", "1000000-", "1000000-"]
+
+
+def test_a_stored_page_is_cut_once_then_filled_with_the_visitors_regions_and_a_token(monkeypatch):
+    from shop.storefront import cache as page_cache
+    from shop.storefront import personal
+
+    # given a stored page with two personal regions and a CSRF placeholder between them
+    monkeypatch.setattr(personal, "render_region", lambda name, visitor: f"<{name}：{visitor}>")
+    marker = page_cache.region_marker
+    entry = {"body": f"<a>{marker('account')}<b>{CSRF_PLACEHOLDER}<c>{marker('basket')}".encode()}
+    request = RequestFactory().get("/")
+    # when it is served to a buyer
+    body = page_cache._page_body(request, entry, "买家").decode()
+    # then the regions are the buyer's and the token is one of this request's
+    head, token, tail = body.partition("<b>")[0], body.split("<b>")[1][:64], body.split("<c>")[1]
+    assert (head, tail) == ("<a><account：买家>", "<basket：买家>")
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+    # and the page was cut once, kept on this copy of the entry
+    assert entry["_pieces"] == (b"<a>", "account", b"<b>", None, b"<c>", "basket", b"")
+    # when it is served without a visitor (the cookieless copy) the region markers stay
+    assert page_cache._page_body(request, entry, None).decode().endswith(f"<c>{marker('basket')}")
+    # and a page with nothing to fill is sent as it is stored
+    plain = {"body": b"<p>no markers</p>"}
+    assert page_cache._page_body(request, plain, None) is plain["body"]
