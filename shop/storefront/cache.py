@@ -267,7 +267,11 @@ def _page_key(request: HttpRequest, language: str | None = None) -> str:
     known = getattr(request, "_xh_page_key", None)  # (language, key): asked twice per buyer page
     if known is not None and known[0] == language:
         return known[1]
-    digest = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+    # the path as Django decoded it and the raw query string: ``get_full_path()`` would quote
+    # the path again (a category's Chinese path took 20 µs of a 240 µs page)
+    query = request.META.get("QUERY_STRING", "")
+    full_path = f"{request.path}?{query}" if query else request.path
+    digest = hashlib.md5(full_path.encode(), usedforsecurity=False).hexdigest()
     key = f"sf:page:{PAGE_SCHEMA}:{language}:{digest}"
     request._xh_page_key = (language, key)
     return key

@@ -495,6 +495,22 @@ def test_a_csrf_token_made_here_passes_djangos_check_and_a_wrong_one_does_not():
     assert post(token[:32] + token[32:][::-1]).status_code == 403
 
 
+def test_a_csrf_mask_here_is_the_one_django_makes_from_the_same_pad(monkeypatch):
+    from django.middleware import csrf as django_csrf
+
+    from shop.core import csrf
+
+    # given the same secrets and pads for both (every character at both ends of the alphabet)
+    chars = django_csrf.CSRF_ALLOWED_CHARS
+    secrets = [chars[:32], chars[30:62], chars[::-1][:32], "z" * 32, "0" * 32]
+    for secret in secrets:
+        for pad in secrets:
+            monkeypatch.setattr(csrf, "random_chars", lambda n, pad=pad: pad)
+            monkeypatch.setattr(django_csrf, "_get_new_csrf_string", lambda pad=pad: pad)
+            # when each masks the secret / then the tokens are equal
+            assert csrf.mask(secret) == django_csrf._mask_cipher_secret(secret), (secret, pad)
+
+
 # --- this process's copies of stored pages ----------------------------------------------------
 
 
