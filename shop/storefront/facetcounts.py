@@ -160,7 +160,11 @@ def rebuild_category(category_id: int) -> bool:
     for key in whole.prices:
         selections[key] = facet_data(apply_filters(products, Filters(price=key)))
     with transaction.atomic():
-        unchanged = CategoryFacets.objects.select_for_update().filter(pk=category_id, generation=generation)
+        # a writer that marked the category holds its row until it commits: skipped, not waited
+        # for (a bulk import holds every row for minutes), as the counts are out of date anyway
+        unchanged = CategoryFacets.objects.select_for_update(skip_locked=True).filter(
+            pk=category_id, generation=generation
+        )
         if not unchanged.exists():
             return False
         CategoryFacetSelection.objects.filter(facets_id=category_id).delete()

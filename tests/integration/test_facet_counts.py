@@ -3,13 +3,14 @@ price reads its counts from one stored row, equal to what counting gives; every 
 can change them puts them out of date until they are counted again, by the Celery task."""
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -274,3 +275,37 @@ def test_a_worker_counts_again_after_a_write_commits(celery_worker, shelf):
     assert (
         stored(root).prices == counted(root).prices == {"50000-100000": 1, "1000-5000": 1, "10000-50000": 2}
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_does_not_wait_for_a_writer_still_holding_the_category(shelf):
+    # given the counts of 灯控 stored, and a writer that has marked them and not yet committed
+    lights = shelf["lights"]
+    facetcounts.rebuild_stale()
+    marked, release = threading.Event(), threading.Event()
+
+    def writer():
+        try:
+            with transaction.atomic():
+                facetcounts.facets_changed(categories=[lights.pk])
+                marked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert marked.wait(10)
+        # when they are made meanwhile (waiting for the lock would fail here)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            stored_now = facetcounts.rebuild_category(lights.pk)
+        # then they are not stored
+        assert stored_now is False
+    finally:
+        release.set()
+        thread.join(30)
+    # and once the writer has committed, they are out of date until the next rebuild
+    assert stored(lights) is None
+    assert facetcounts.rebuild_category(lights.pk) is True
