@@ -189,9 +189,10 @@ def categories_to_rebuild() -> list[int]:
     )
 
 
-def rebuild_stale(*, seconds: float | None = None) -> dict:
+def rebuild_stale(*, seconds: float | None = None, progress=None) -> dict:
     """Rebuild every category without current counts (within ``seconds``, when given; the
-    rest is left to the next run). Returns what was done."""
+    rest is left to the next run). ``progress(done, total)`` is called after each category.
+    Returns what was done."""
     cache.delete(REBUILD_QUEUED_KEY)  # writes from now on enqueue the next run
     started = time.monotonic()
     done = {"stored": 0, "changed_meanwhile": 0, "left": 0}
@@ -205,4 +206,6 @@ def rebuild_stale(*, seconds: float | None = None) -> dict:
             done["stored"] += 1
         else:
             done["changed_meanwhile"] += 1
+        if progress is not None:
+            progress(index + 1, len(pending))
     return done

@@ -6,15 +6,16 @@ fixed order (brand, seller, price, spec…, sort, page), so one selection has on
 page cache stores like any other. Each filter group takes one value (a link replaces it, another
 removes it); counts are of the products the current selection leaves ("drill down").
 
-Query cost, whatever the size of the category: three queries (the selection with its stored
-list prices, which also gives the price ranges and the listing's total; the attribute values,
-for brands and specifications; the sellers), plus the listing's own."""
+Counting (``facet_data``), whatever the size of the category: three queries (the selection with
+its stored list prices, which also gives the price ranges and the listing's total; the attribute
+values, for brands and specifications; the sellers). A category filtered by nothing or by price
+reads its counts stored instead (``facetcounts``); ``facet_groups`` makes the page's groups
+from either."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -372,23 +373,6 @@ def facet_data(products: QuerySet) -> FacetData:
     return FacetData(total=len(selection), prices=prices, attributes=attributes, sellers=sellers)
 
 
-def category_facets(
-    *,
-    products: QuerySet,
-    filters: Filters,
-    base_url: str,
-    sort: str,
-    counted: Callable[[int], None] | None = None,
-) -> list[Facet]:
-    """The facet groups of ``products`` (already filtered by ``filters``), counted now.
-    ``counted`` is told how many products the selection holds (the listing's total, which it
-    then need not count again)."""
-    data = facet_data(products)
-    if counted is not None:
-        counted(data.total)
-    return facet_groups(data, filters=filters, base_url=base_url, sort=sort)
-
-
 def facet_groups(data: FacetData, *, filters: Filters, base_url: str, sort: str) -> list[Facet]:
     """The groups a page shows (brand, seller, price, key specifications) from the counts."""
 
@@ -490,7 +474,6 @@ __all__ = [
     "FacetValue",
     "Filters",
     "apply_filters",
-    "category_facets",
     "facet_data",
     "facet_groups",
     "filters_from",

@@ -256,6 +256,9 @@ def test_the_command_counts_the_out_of_date_categories(shelf, capsys):
     assert capsys.readouterr().out.startswith("已统计 0 个分类（共 0 个待统计）")
     call_command("rebuild_facet_counts", "--all")
     assert capsys.readouterr().out.startswith("已统计 2 个分类（共 2 个待统计）")
+    call_command("rebuild_facet_counts", "--all", verbosity=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["1/2", "2/2"] and lines[2].startswith("已统计 2 个分类（共 2 个待统计）")
 
 
 @pytest.mark.integration

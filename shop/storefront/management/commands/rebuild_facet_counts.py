@@ -18,13 +18,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["all"]:
             facetcounts.facets_changed()
-        pending = facetcounts.categories_to_rebuild()
         started = time.monotonic()
-        stored = 0
-        for index, category_id in enumerate(pending, 1):
-            stored += facetcounts.rebuild_category(category_id)
-            if options["verbosity"] > 1:
-                self.stdout.write(f"{index}/{len(pending)} 分类 {category_id}")
+
+        def progress(done: int, total: int) -> None:
+            self.stdout.write(f"{done}/{total}")
+
+        done = facetcounts.rebuild_stale(progress=progress if options["verbosity"] > 1 else None)
         self.stdout.write(
-            f"已统计 {stored} 个分类（共 {len(pending)} 个待统计），用时 {time.monotonic() - started:.1f} 秒"
+            f"已统计 {done['stored']} 个分类（共 {sum(done.values())} 个待统计），"
+            f"用时 {time.monotonic() - started:.1f} 秒"
         )
