@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -318,18 +318,11 @@ class FacetData:
     sellers: list[list] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {
-            "total": self.total,
-            "prices": self.prices,
-            "attributes": self.attributes,
-            "sellers": self.sellers,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> FacetData:
-        return cls(
-            total=data["total"], prices=data["prices"], attributes=data["attributes"], sellers=data["sellers"]
-        )
+        return cls(**data)
 
 
 _ATTRIBUTE_FIELDS = (
