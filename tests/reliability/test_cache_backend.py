@@ -26,6 +26,19 @@ UNAVAILABLE = "cache unavailable, pages are served without it"
 BACK = "cache available again"
 
 
+def test_cache_replies_are_read_by_the_c_parser():
+    # given the cache's client (the broker's uses the same redis-py)
+    client = cache.client.get_client(write=False)
+    # when it has talked to the cache Redis
+    assert client.ping() is True
+    # then its connections parse replies with hiredis, not redis-py's pure-Python parser
+    connection = client.connection_pool.get_connection()
+    try:
+        assert type(connection._parser).__name__ == "_HiredisParser"
+    finally:
+        client.connection_pool.release(connection)
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_cache_redis_keeps_pages_up_and_is_logged_once_per_outage(own_redis):
