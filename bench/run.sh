@@ -144,6 +144,24 @@ wait_idle() {
   done
 }
 
+# Wait until the machine is quiet: under 15 % of its CPU busy for a second (two half-second
+# samples of /proc/stat), at most 120 s. A sync worker still on a slow request (the peer's
+# pages take seconds, in gunicorn and in PostgreSQL) lets /hello/ through its other worker, so
+# wait_idle alone let that work run on into the next page's measurement.
+cpu_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
+wait_quiet() {
+  [ -r /proc/stat ] || return 0
+  local quiet=0 b0 i0 b1 i1
+  read -r b0 i0 < <(cpu_busy)
+  for _ in $(seq 240); do
+    sleep 0.5
+    read -r b1 i1 < <(cpu_busy)
+    if [ $(((b1 - b0) * 100)) -lt $((15 * (b1 - b0 + i1 - i0 + 1))) ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    b0=$b1 i0=$i1
+    [ $quiet -ge 2 ] && return 0
+  done
+}
+
 # wrk one page of one site: site page visitor path -> a line of wrk.tsv. A page named
 # "… (uncached)" gets a different URL on every request (bench/tools/uncached.lua).
 measure() {
@@ -167,6 +185,7 @@ measure() {
     "${non2xx:-0}" "${errors:-0}" "$single" >>"$OUT/wrk.tsv"
   printf '  %-5s %-22s %-9s %s  %8s req/s  p50 %8s  p99 %8s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99"
   wait_idle "${BASE[$site]}"
+  wait_quiet
 }
 
 ALL_PAGES=$("$PY" -c 'import json,sys;print("\n".join(json.load(open(sys.argv[1]))["pages"]))' "$OUT/setup-ours.json")
