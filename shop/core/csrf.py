@@ -7,14 +7,24 @@ Django draws them one ``secrets.choice`` at a time (64 calls); here they come fr
 ``CSRF_ALLOWED_CHARS`` is equally likely, as with Django's. The rest is Django's: the same
 ``request.META`` keys (the CSRF middleware sets the cookie from them), the same secret and
 mask format, so Django's middleware checks these tokens exactly as its own.
+
+The CSRF cookie is written from a per-second copy (``CsrfCookieMiddleware``): Django's middleware
+builds the ``Set-Cookie`` of every response that carries a token anew (the expiry date
+formatted, each attribute checked and written), about 30 µs of a 230 µs stored page.
 """
 
 from __future__ import annotations
 
 import operator
 import os
+import time
+from http.cookies import Morsel
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
 
 _CHARS = CSRF_ALLOWED_CHARS
 _N = len(_CHARS)  # 62
@@ -58,3 +68,82 @@ def get_token(request) -> str:
         request.META["CSRF_COOKIE"] = secret
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     return mask(secret)
+
+
+# --- the cookie --------------------------------------------------------------------------------
+
+
+class _CookieMorsel(Morsel):
+    """A CSRF cookie copied from a template Morsel (``csrf_cookie``): while its attributes are
+    still the template's, it is written as ``name=value`` and the template's attributes, ready
+    made (the secret's characters need no quoting); changed, it is written as any Morsel."""
+
+    def OutputString(self, attrs=None):
+        made = self.__dict__.get("_made")  # (template, "; attributes"); gone if unpickled
+        if attrs is None and made is not None and dict.__eq__(self, made[0]):
+            return f"{self.key}={self.coded_value}{made[1]}"
+        return super().OutputString(attrs)
+
+
+_template: tuple[tuple, int, Morsel, str] | None = None  # (settings, second, morsel, "; attributes")
+
+
+def _cookie_settings() -> tuple:
+    return (
+        settings.CSRF_COOKIE_NAME,
+        settings.CSRF_COOKIE_AGE,
+        settings.CSRF_COOKIE_DOMAIN,
+        settings.CSRF_COOKIE_PATH,
+        settings.CSRF_COOKIE_SECURE,
+        settings.CSRF_COOKIE_HTTPONLY,
+        settings.CSRF_COOKIE_SAMESITE,
+    )
+
+
+def csrf_cookie(secret: str, now: float | None = None) -> Morsel:
+    """The ``Morsel`` Django's CSRF middleware sets for ``secret`` at ``now``: the same name,
+    value and attributes (expiry included), made by Django's ``set_cookie`` once per second and
+    copied."""
+    global _template
+    second = int(time.time() if now is None else now)
+    config = _cookie_settings()
+    if _template is None or _template[:2] != (config, second):
+        name, age, domain, path, secure, httponly, samesite = config
+        response = HttpResponse()
+        expires = http_date(second + age) if age is not None else None
+        response.set_cookie(
+            name, "x", max_age=age, expires=expires, domain=domain, path=path,
+            secure=secure, httponly=httponly, samesite=samesite,
+        )  # fmt: skip
+        morsel = response.cookies[name]
+        _template = (config, second, morsel, morsel.OutputString()[len(name) + 2 :])
+    morsel = _template[2]
+    cookie = _CookieMorsel()
+    dict.update(cookie, morsel)
+    cookie._key, cookie._value, cookie._coded_value = morsel.key, secret, secret
+    cookie._made = (morsel, _template[3])
+    return cookie
+
+
+def set_csrf_cookie(request, response) -> None:
+    """What Django's ``CsrfViewMiddleware.process_response`` does to a response that needs the
+    CSRF cookie (``CSRF_COOKIE_NEEDS_UPDATE``), with ``csrf_cookie``'s Morsel: set it, vary on
+    ``Cookie`` and clear the flag, so Django's middleware, which runs next, leaves it as it is.
+    Nothing with ``CSRF_USE_SESSIONS`` (Django's then writes the secret to the session)."""
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not settings.CSRF_USE_SESSIONS:
+        response.cookies[settings.CSRF_COOKIE_NAME] = csrf_cookie(request.META["CSRF_COOKIE"])
+        patch_vary_headers(response, ("Cookie",))
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+
+
+class CsrfCookieMiddleware:
+    """Right below Django's ``CsrfViewMiddleware`` (which stays in ``MIDDLEWARE``, checks every
+    POST and would set the same cookie): a response's CSRF cookie from ``set_csrf_cookie``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        set_csrf_cookie(request, response)
+        return response

@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "shop.core.language.LocaleMiddleware",  # Django's, without the URL-prefix work (no i18n_patterns)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "shop.core.csrf.CsrfCookieMiddleware",  # the CSRF cookie written from a per-second copy
     "shop.core.usercache.AuthenticationMiddleware",  # Django's; a GET's user row from the cache
     "shop.core.ratelimit.RateLimitMiddleware",  # settings.RATE_LIMITS, by URL name
     "shop.core.errors.DomainErrorMiddleware",  # an uncaught DomainError: its status, in Chinese

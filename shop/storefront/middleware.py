@@ -21,6 +21,8 @@ from django.urls import Resolver404, get_resolver
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from shop.core.csrf import set_csrf_cookie
+
 from . import cache as page_cache
 
 
@@ -75,6 +77,7 @@ class EarlyAnonymousPageMiddleware:
         response.setdefault("Content-Language", language)
         response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))
         patch_vary_headers(response, ["Cookie", "Accept-Language"])
+        set_csrf_cookie(request, response)
         return self.csrf.process_response(request, response)
 
 

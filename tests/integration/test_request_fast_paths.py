@@ -511,6 +511,97 @@ def test_a_csrf_mask_here_is_the_one_django_makes_from_the_same_pad(monkeypatch)
             assert csrf.mask(secret) == django_csrf._mask_cipher_secret(secret), (secret, pad)
 
 
+def _set_cookie_lines(ours: bool, secret: str, frozen: float, monkeypatch) -> list[str]:
+    """The Set-Cookie lines of a GET whose view made a CSRF token for ``secret`` at ``frozen``,
+    through Django's CSRF middleware alone or with ours below it (as in ``MIDDLEWARE``)."""
+    import django.http.response
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    from shop.core.csrf import CsrfCookieMiddleware
+
+    monkeypatch.setattr(django.http.response.time, "time", lambda: frozen)
+
+    def view(request):
+        request.META.update(CSRF_COOKIE=secret, CSRF_COOKIE_NEEDS_UPDATE=True)  # as get_token does
+        return HttpResponse("ok")
+
+    request = RequestFactory().get("/")
+    response = CsrfViewMiddleware(CsrfCookieMiddleware(view) if ours else view)(request)
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is False
+    assert response["Vary"] == "Cookie"
+    return [morsel.OutputString() for morsel in response.cookies.values()]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"CSRF_COOKIE_SECURE": True, "CSRF_COOKIE_HTTPONLY": True, "CSRF_COOKIE_DOMAIN": "xianghui.example"},
+        {"CSRF_COOKIE_AGE": None, "CSRF_COOKIE_SAMESITE": "Strict", "CSRF_COOKIE_NAME": "xh_csrf"},
+    ],
+)
+def test_the_csrf_cookie_is_the_one_djangos_middleware_writes(settings, monkeypatch, overrides):
+    # given cookie settings, a secret and a moment (twice in one second, then the next second)
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    for secret, frozen in [
+        ("a" * 32, 1_800_000_000.2),
+        ("Z9" * 16, 1_800_000_000.9),
+        ("b" * 32, 1_800_000_001.0),
+    ]:
+        # when the cookie is written with ours below Django's, and by Django's alone
+        ours = _set_cookie_lines(True, secret, frozen, monkeypatch)
+        django_s = _set_cookie_lines(False, secret, frozen, monkeypatch)
+        # then the lines are the same
+        assert ours == django_s, (ours, django_s)
+    assert ours[0].startswith(f"{settings.CSRF_COOKIE_NAME}={'b' * 32}; ")
+    assert ("Max-Age" in ours[0]) is (settings.CSRF_COOKIE_AGE is not None)
+
+
+def test_djangos_csrf_middleware_stays_and_ours_sits_right_below_it(settings):
+    at = settings.MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware")
+    assert settings.MIDDLEWARE[at + 1] == "shop.core.csrf.CsrfCookieMiddleware"
+
+
+def test_a_csrf_cookie_changed_after_it_was_made_is_written_as_changed():
+    from shop.core.csrf import csrf_cookie
+
+    # given two cookies made in the same second
+    cookie, other = csrf_cookie("c" * 32, now=1_800_000_000), csrf_cookie("d" * 32, now=1_800_000_000)
+    assert "Max-Age=31449600" in cookie.OutputString()
+    # when one is made to expire now (as ``delete_cookie`` would)
+    cookie["max-age"] = 0
+    # then it is written with its new attribute, and the other is not touched
+    assert "Max-Age=0" in cookie.OutputString() and cookie.OutputString().startswith("csrftoken=" + "c" * 32)
+    assert "Max-Age=31449600" in other.OutputString()
+
+
+def test_a_stored_product_page_sends_a_csrf_cookie_that_a_post_then_passes_with():
+    # given a product page answered from the store to a visitor without cookies
+    product = ProductFactory(title="智慧灯杆")
+    url = product.get_absolute_url()
+    Client().get(url)
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(url)
+    assert response["X-Storefront-Cache"] == "hit"
+    # when it reads the cookie line and the form's token as a browser would
+    line = response.cookies["csrftoken"].OutputString()
+    secret = re.match(r"csrftoken=(\w{32}); expires=[^;]+ GMT; Max-Age=31449600; Path=/; SameSite=Lax$", line)
+    assert secret, line
+    token = re.search(r'name="csrfmiddlewaretoken" value="(\w{64})"', response.content.decode()).group(1)
+    # then a POST with that cookie and token passes the CSRF check, and one without is refused
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies["csrftoken"] = secret.group(1)
+    answer = browser.post(
+        reverse("basket:add", kwargs={"pk": product.pk}), {"csrfmiddlewaretoken": token, "quantity": 1}
+    )
+    assert answer.status_code != 403
+    refused = Client(enforce_csrf_checks=True).post(
+        reverse("basket:add", kwargs={"pk": product.pk}), {"csrfmiddlewaretoken": token, "quantity": 1}
+    )
+    assert refused.status_code == 403
+
+
 # --- this process's copies of stored pages ----------------------------------------------------
 
 
