@@ -353,6 +353,11 @@ class Visitor:
     def __init__(self, request=None):
         self.request = request
         self.user = getattr(request, "user", None) if request is not None else None
+        if self.user is not None:
+            # loading a lazy user puts the user itself on the request (shop.core.usercache): keep
+            # that one, so that ``visitor_for`` finds this visitor again
+            _ = self.user.is_authenticated
+            self.user = request.user
         if self.user is None:
             from django.contrib.auth.models import AnonymousUser
 

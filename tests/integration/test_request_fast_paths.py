@@ -367,6 +367,30 @@ def test_the_strategy_reads_the_user_only_when_asked_and_gets_the_signed_in_one(
     assert Selector().strategy(request=anonymous).user is None
 
 
+def test_a_loaded_user_stands_as_request_user_itself_and_the_visitor_is_kept():
+    from shop.storefront.personal import visitor_for
+
+    # given a signed-in buyer's GET through our authentication middleware
+    user = UserFactory()
+    request = request_with_session(signed_in(user))
+    usercache.AuthenticationMiddleware(lambda r: HttpResponse()).process_request(request)
+    lazy = request.user
+    assert isinstance(lazy, SimpleLazyObject) and lazy._wrapped is empty
+    # when the page's personal regions ask for their visitor (which reads the user)
+    visitor = visitor_for(request)
+    # then request.user is the user itself, the lazy object answers as before, and the same
+    # visitor is found again for the rest of the request
+    assert type(request.user) is type(user) and request.user.pk == user.pk
+    assert lazy.pk == user.pk and lazy._wrapped is request.user
+    assert visitor.user is request.user and visitor_for(request) is visitor
+    # and a user read first elsewhere is the same one
+    other = request_with_session(signed_in(UserFactory()))
+    usercache.AuthenticationMiddleware(lambda r: HttpResponse()).process_request(other)
+    assert other.user.is_authenticated
+    assert not isinstance(other.user, SimpleLazyObject)
+    assert visitor_for(other).user is other.user
+
+
 # --- one round trip for a warm buyer page: the session read with the user's row ---------------
 
 
