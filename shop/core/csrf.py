@@ -21,6 +21,8 @@ import time
 from http.cookies import Morsel
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.cache import patch_vary_headers
@@ -85,43 +87,43 @@ class _CookieMorsel(Morsel):
         return super().OutputString(attrs)
 
 
-_template: tuple[tuple, int, Morsel, str] | None = None  # (settings, second, morsel, "; attributes")
+_template: tuple[int, Morsel, str] | None = None  # (second, morsel, "; attributes")
 
 
-def _cookie_settings() -> tuple:
-    return (
-        settings.CSRF_COOKIE_NAME,
-        settings.CSRF_COOKIE_AGE,
-        settings.CSRF_COOKIE_DOMAIN,
-        settings.CSRF_COOKIE_PATH,
-        settings.CSRF_COOKIE_SECURE,
-        settings.CSRF_COOKIE_HTTPONLY,
-        settings.CSRF_COOKIE_SAMESITE,
-    )
+@receiver(setting_changed)
+def _forget_template(*, setting: str, **kwargs) -> None:
+    global _template
+    if setting.startswith("CSRF_COOKIE_"):
+        _template = None
 
 
 def csrf_cookie(secret: str, now: float | None = None) -> Morsel:
     """The ``Morsel`` Django's CSRF middleware sets for ``secret`` at ``now``: the same name,
-    value and attributes (expiry included), made by Django's ``set_cookie`` once per second and
-    copied."""
+    value and attributes (expiry included), made by Django's ``set_cookie`` once per second
+    (and after a change of a ``CSRF_COOKIE_*`` setting) and copied."""
     global _template
     second = int(time.time() if now is None else now)
-    config = _cookie_settings()
-    if _template is None or _template[:2] != (config, second):
-        name, age, domain, path, secure, httponly, samesite = config
+    if _template is None or _template[0] != second:
+        name, age = settings.CSRF_COOKIE_NAME, settings.CSRF_COOKIE_AGE
         response = HttpResponse()
-        expires = http_date(second + age) if age is not None else None
         response.set_cookie(
-            name, "x", max_age=age, expires=expires, domain=domain, path=path,
-            secure=secure, httponly=httponly, samesite=samesite,
-        )  # fmt: skip
+            name,
+            "x",
+            max_age=age,
+            expires=http_date(second + age) if age is not None else None,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            path=settings.CSRF_COOKIE_PATH,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=settings.CSRF_COOKIE_HTTPONLY,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+        )
         morsel = response.cookies[name]
-        _template = (config, second, morsel, morsel.OutputString()[len(name) + 2 :])
-    morsel = _template[2]
+        _template = (second, morsel, morsel.OutputString()[len(name) + 2 :])
+    _, morsel, attributes = _template
     cookie = _CookieMorsel()
     dict.update(cookie, morsel)
     cookie._key, cookie._value, cookie._coded_value = morsel.key, secret, secret
-    cookie._made = (morsel, _template[3])
+    cookie._made = (morsel, attributes)
     return cookie
 
 
@@ -131,7 +133,8 @@ def set_csrf_cookie(request, response) -> None:
     ``Cookie`` and clear the flag, so Django's middleware, which runs next, leaves it as it is.
     Nothing with ``CSRF_USE_SESSIONS`` (Django's then writes the secret to the session)."""
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not settings.CSRF_USE_SESSIONS:
-        response.cookies[settings.CSRF_COOKIE_NAME] = csrf_cookie(request.META["CSRF_COOKIE"])
+        cookie = csrf_cookie(request.META["CSRF_COOKIE"])
+        response.cookies[cookie.key] = cookie
         patch_vary_headers(response, ("Cookie",))
         request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
 
