@@ -10,7 +10,7 @@ mask format, so Django's middleware checks these tokens exactly as its own.
 
 The CSRF cookie is written from a per-second copy (``CsrfCookieMiddleware``): Django's middleware
 builds the ``Set-Cookie`` of every response that carries a token anew (the expiry date
-formatted, each attribute checked and written), about 30 µs of a 230 µs stored page.
+formatted, each attribute checked and written): 12–20 µs less per page that carries a token.
 """
 
 from __future__ import annotations
