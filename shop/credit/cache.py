@@ -33,16 +33,24 @@ def suspensions_changed() -> None:
     transaction.on_commit(_store_changes)
 
 
-def seconds_to_next_change(*, now: float | None = None) -> int | None:
-    """Whole seconds until the next start or end of a suspension (at least 1), or None."""
+def stored_changes() -> tuple[float, ...]:
+    """The moments (Unix times) at which suspensions start or end, as last stored."""
+    return tuple(cache.get(CHANGES_KEY) or ())
+
+
+def seconds_to_next_change(
+    *, now: float | None = None, changes: tuple[float, ...] | None = None
+) -> int | None:
+    """Whole seconds until the next start or end of a suspension (at least 1), or None.
+    ``changes``: ``stored_changes()`` read earlier (a page reads them once, not per fragment)."""
     now = time.time() if now is None else now
-    upcoming = [t for t in cache.get(CHANGES_KEY) or () if t > now]
+    upcoming = [t for t in (stored_changes() if changes is None else changes) if t > now]
     if not upcoming:
         return None
     return max(1, math.ceil(min(upcoming) - now))
 
 
-def capped_seconds(seconds: int) -> int:
+def capped_seconds(seconds: int, *, changes: tuple[float, ...] | None = None) -> int:
     """``seconds``, or less when a suspension starts or ends before they run out."""
-    change = seconds_to_next_change()
+    change = seconds_to_next_change(changes=changes)
     return seconds if change is None else min(seconds, change)

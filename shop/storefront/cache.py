@@ -58,36 +58,81 @@ _INPUT_RE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 def page_seconds() -> int:
     """How long pages and fragments are kept: never past the next start or end of a supplier's
-    suspension (暂停交易), so its products leave and come back on time without a job."""
-    from shop.credit.cache import capped_seconds
+    suspension (暂停交易), so its products leave and come back on time without a job. Within
+    ``one_version_per_request`` the moments of those changes are read once per request."""
+    from shop.credit.cache import capped_seconds, stored_changes
 
-    return capped_seconds(getattr(settings, "STOREFRONT_CACHE_SECONDS", 600))
+    state = _request_state.get()
+    changes = None
+    if state is not None:
+        if state.changes is None:
+            state.changes = stored_changes()
+        changes = state.changes
+    return capped_seconds(getattr(settings, "STOREFRONT_CACHE_SECONDS", 600), changes=changes)
 
 
 # --- the catalogue version -----------------------------------------------------------------
 
 
-# per request (thread or task): [the version once read] while one_version_per_request is on
-_request_version: ContextVar[list | None] = ContextVar("xh_catalogue_version", default=None)
+class _RequestState:
+    """What one page request (``one_version_per_request``) reads from the cache once, and the
+    fragments it rendered, written together when it is done instead of one round trip each."""
+
+    __slots__ = ("version", "changes", "fragments")
+
+    def __init__(self):
+        self.version: int | None = None
+        self.changes: tuple[float, ...] | None = None  # shop.credit.cache.stored_changes()
+        self.fragments: dict[str, object] = {}  # made in this request, not yet written
+
+    def take_fragments(self) -> dict[str, object]:
+        fragments, self.fragments = self.fragments, {}
+        return fragments
+
+
+_request_state: ContextVar[_RequestState | None] = ContextVar("xh_storefront_request", default=None)
+
+
+def begin_request():
+    """Start a page request's state (see ``one_version_per_request``); returns what
+    ``end_request`` takes, or None when one is already open (nested: the outer one's)."""
+    if _request_state.get() is not None:
+        return None
+    return _request_state.set(_RequestState())
+
+
+def end_request(token) -> None:
+    """Write the fragments the request made (one round trip) and close its state."""
+    if token is None:
+        return
+    state = _request_state.get()
+    try:
+        fragments = state.take_fragments()
+        if fragments:
+            cache.set_many(fragments, page_seconds())
+    finally:
+        _request_state.reset(token)
 
 
 @contextmanager
 def one_version_per_request():
-    """Read the catalogue version once for the whole page instead of once per fragment."""
-    token = _request_version.set([None])
+    """Read the catalogue version (and the suspensions' moments) once for the whole page
+    instead of once per fragment, and write the fragments it rendered in one round trip at
+    the end (or with the page, ``_store_page``). Nested, it is the outer one's."""
+    token = begin_request()
     try:
         yield
     finally:
-        _request_version.reset(token)
+        end_request(token)
 
 
 def catalogue_version() -> int:
-    box = _request_version.get()
-    if box is None:
+    state = _request_state.get()
+    if state is None:
         return _read_version()
-    if box[0] is None:
-        box[0] = _read_version()
-    return box[0]
+    if state.version is None:
+        state.version = _read_version()
+    return state.version
 
 
 def _read_version() -> int:
@@ -128,17 +173,34 @@ def fragment_key(name: str, *parts) -> str:
 
 def cached_fragment(name: str, parts: tuple, render: Callable[[], str]) -> str:
     """The HTML of a shared fragment, rendered at most once per catalogue version."""
+    return cached_object(name, parts, render)
+
+
+_MISSING = object()
+
+
+def cached_object(name: str, parts: tuple, load: Callable[[], object]):
+    """A shared value (a fragment's HTML, a picklable object, None included) made at most
+    once per catalogue version. Inside a page request (``one_version_per_request``) a new one
+    is written with the others when the page is done, one round trip for all of them."""
     key = fragment_key(name, *parts)
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, page_seconds())
-    return html
+    state = _request_state.get()
+    if state is not None and key in state.fragments:
+        return state.fragments[key]
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = load()
+        if state is None:
+            cache.set(key, value, page_seconds())
+        else:
+            state.fragments[key] = value
+    return value
 
 
 # --- whole pages: one shared copy, personal regions filled per request --------------------
 
 SHELL_ATTR = "_xh_render_shared"
+EARLY_MISS_ATTR = "_xh_early_miss"  # the page key the early middleware found no entry for
 _REGION_RE = re.compile(rb"<!--xh:personal:([a-z_]+)-->")
 
 
@@ -202,7 +264,9 @@ def _store_page(entries: dict, request: HttpRequest) -> None:
         limit = len(entries) * settings.STOREFRONT_SEARCH_CACHE_PAGES
         set_bounded(entries, seconds, group="filter-pages", limit=limit)
     else:
-        cache.set_many(entries, seconds)
+        state = _request_state.get()
+        fragments = state.take_fragments() if state is not None else {}
+        cache.set_many({**fragments, **entries}, seconds)  # one round trip for the page and its fragments
     for key, entry in entries.items():
         local_pages.put(key, entry)
 
@@ -298,9 +362,9 @@ def read_page(key: str | None, extra_keys=(), request: HttpRequest | None = None
     version = found.pop(VERSION_KEY, None)
     if version is not None:
         version = int(version)
-        box = _request_version.get()
-        if box is not None:  # the request's version: the one read first
-            version = box[0] = version if box[0] is None else box[0]
+        state = _request_state.get()
+        if state is not None:  # the request's version: the one read first
+            version = state.version = version if state.version is None else state.version
     if key is None:
         return None, found
     from_redis = bool(page)
@@ -488,10 +552,13 @@ def _serve(view_func, request, *args, **kwargs):
     visitor = visitor_for(request) if kind == "personal" else None
     variant = "anonymous" if visitor is None else "shell"
     key = f"{base}:{variant}"
-    # the catalogue version, the page and the header in one round trip
-    entry, found = read_page(
-        key if storable else None, visitor.header_keys if visitor is not None else (), request=request
-    )
+    if visitor is None and getattr(request, EARLY_MISS_ATTR, None) == key:
+        # EarlyAnonymousPageMiddleware looked for this entry under this request's version
+        entry, found = None, {}
+    else:  # the catalogue version, the page and the header in one round trip
+        entry, found = read_page(
+            key if storable else None, visitor.header_keys if visitor is not None else (), request=request
+        )
     if visitor is not None:
         visitor.prime(found)
     state = "hit"

@@ -7,8 +7,9 @@ basket and flat-page middleware, doing what those would have done to this respon
 language the locale middleware would pick (the key and Content-Language), Content-Length (as
 the common middleware sets it: not chunked), a fresh CSRF token
 in the page with the CSRF cookie (the CSRF middleware's own request and response steps),
-``X-Frame-Options`` and ``Vary``. A miss, any other visitor or any other request goes down the
-whole stack as before; so does everything when ``STOREFRONT_EARLY_PAGES`` is off. Only paths
+``X-Frame-Options`` and ``Vary``. A miss goes down the whole stack under the catalogue version
+read here (the view does not look for the entry again); any other visitor or request goes down
+the whole stack as before; so does everything when ``STOREFRONT_EARLY_PAGES`` is off. Only paths
 that lead to a storefront page (a view under ``anonymous_page_cache``; the answer is kept per
 path) look in the cache at all: any other request costs no cache round trip here."""
 
@@ -56,20 +57,27 @@ class EarlyAnonymousPageMiddleware:
 
     def __call__(self, request):
         if early_candidate(request) and page_cache.request_is_cacheable(request):
-            response = self._stored(request)
-            if response is not None:
-                return response
+            # the version read here is the request's: on a miss the view renders under it and
+            # does not look for the entry again (EARLY_MISS_ATTR)
+            token = page_cache.begin_request()
+            try:
+                response = self._stored(request)
+                return response if response is not None else self.get_response(request)
+            finally:
+                page_cache.end_request(token)
         return self.get_response(request)
 
     def _stored(self, request):
         if not page_cache._storable(request):
             return None
         language = translation.get_language_from_request(request)
+        key = f"{page_cache._page_key(request, language)}:anonymous"
         try:
-            entry, _ = page_cache.read_page(f"{page_cache._page_key(request, language)}:anonymous")
+            entry, _ = page_cache.read_page(key)
         except Exception:  # the cache is down: the stack renders the page as usual
             return None
         if entry is None:
+            setattr(request, page_cache.EARLY_MISS_ATTR, key)
             return None
         self.csrf.process_request(request)
         response = page_cache._page_response(request, entry, None, "hit")

@@ -137,6 +137,62 @@ def test_a_logged_in_page_after_a_catalogue_change_costs_the_anonymous_page(clie
     assert counts == ANONYMOUS_COLD
 
 
+# --- cache round trips ------------------------------------------------------------------------
+
+
+def cache_round_trips(client, url: str, monkeypatch) -> int:
+    """Commands (a pipeline counts once) sent to Redis while ``url`` is served."""
+    from redis.connection import AbstractConnection
+
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(AbstractConnection, "send_packed_command", counting)
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(sent)
+
+
+# After a catalogue change, an anonymous page reads the version (1), its stored entry (1: this
+# process holds an older copy), each fragment it shows (home and catalogue 2, category 6 with the
+# category itself, product 3 with the product itself, search 2), the suspensions' next moments
+# (1, once for all the fragments), then writes the page and its fragments together (1; a search
+# page goes into its bounded group, and its fragments in one more).
+COLD_ROUND_TRIPS = {"home": 6, "catalogue": 6, "category": 10, "product": 7, "search": 7}
+
+
+def test_a_page_after_a_catalogue_change_reads_each_thing_once_and_writes_once(
+    client, catalogue, monkeypatch
+):
+    add_bulk_products(20)
+    for url in pages().values():
+        client.get(url)  # this process holds a copy of each page
+    cold, stored = {}, {}
+    for name, url in pages().items():
+        catalogue_changed()
+        cold[name] = cache_round_trips(client, url, monkeypatch)
+        stored[name] = cache_round_trips(client, url, monkeypatch)
+
+    assert cold == COLD_ROUND_TRIPS
+    assert stored == dict.fromkeys(pages(), 1)  # the version; the page is this process's copy
+
+
+def test_fragments_made_for_a_page_are_stored_when_it_is_done(client, catalogue):
+    client.get(pages()["category"])
+    catalogue_changed()
+    version = cache.get("sf:catalogue-version")
+
+    client.get(pages()["category"])
+
+    names = {key.split(":")[4] for key in cache.keys(f"sf:frag:{version}:*")}
+    assert {"category", "category-tree", "category-head", "category-menu", "category-facets"} <= names
+
+
 # --- no writes on a view ---------------------------------------------------------------------
 
 

@@ -7,25 +7,17 @@ view never writes to the database."""
 
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
 from shop.storefront import facetcounts, facets, selectors
-from shop.storefront.cache import STOREFRONT_PAGE, cached_fragment, fragment_key, page_seconds
-
-_MISSING = object()
+from shop.storefront.cache import STOREFRONT_PAGE, cached_fragment, cached_object
 
 
 def _cached_object(name: str, pk, load):
-    key = fragment_key(name, pk)
-    obj = cache.get(key, _MISSING)
-    if obj is _MISSING:
-        obj = load(pk)
-        cache.set(key, obj, page_seconds())
-    return obj
+    return cached_object(name, (pk,), lambda: load(pk))
 
 
 def _listing_params(request) -> tuple[str, int]:
