@@ -44,6 +44,16 @@ def test_chinese_queries_are_cut_into_words_latin_runs_stay_whole():
     assert query_terms("华为  信创 华为") == ["华为", "信创"]
 
 
+def test_a_unit_written_after_a_number_or_model_stays_with_it():
+    assert query_terms("会议一体机 86寸") == ["会议", "一体机", "86寸"]
+    assert query_terms("会议一体机86寸") == ["会议", "一体机", "86寸"]
+    assert query_terms("1000点 交通大脑") == ["1000点", "交通", "大脑"]
+    # apart, or before two characters, they stay words of their own
+    assert query_terms("86 寸") == ["86", "寸"]
+    assert query_terms("麒麟V10") == ["麒麟", "V10"]
+    assert query_terms("86英寸") == ["86", "英寸"]
+
+
 def test_queries_are_trimmed_and_capped():
     assert normalise_query("\u3000 麒麟 \t V10 ") == "麒麟 V10"
     assert len(normalise_query("测" * 500)) == 100

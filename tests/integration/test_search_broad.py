@@ -1,0 +1,144 @@
+"""A search with more matches than it ranks (shop.storefront.search): the newest
+``RESULT_CAP`` matches are ranked, the page says there are more, and a product-number match is
+never left out. Three ways find the newest matches (the probe reads the whole catalogue, the
+walk in id order goes on past the probe, the indexes); each is forced here by the sizes it
+depends on, and all three must show the same page."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from shop.storefront import search
+from tests.factories.catalogue import ProductFactory
+from tests.factories.storefront import add_bulk_products, load_real_catalogue
+
+Product = get_model("catalogue", "Product")
+
+pytestmark = pytest.mark.django_db
+
+# (PROBE_IDS, WALK_IDS): whole catalogue in the probe; a probe of 10 ids then the walk; the
+# indexes (the probe of 1 id finds too few to walk on)
+WAYS = {"probe": (10**9, 10**9), "walk": (10, 10**9), "indexes": (1, 1)}
+
+
+@pytest.fixture
+def catalogue():
+    load_real_catalogue()
+
+
+@pytest.fixture
+def bulk(catalogue):
+    return add_bulk_products(60)  # titles 批量<category><i>, upc BULK-000<i>
+
+
+def use(monkeypatch, way: str, cap: int) -> None:
+    probe, walk = WAYS[way]
+    monkeypatch.setattr(search, "PROBE_IDS", probe)
+    monkeypatch.setattr(search, "WALK_IDS", walk)
+    monkeypatch.setattr(search, "RESULT_CAP", cap)
+
+
+def results(client, query: str, page: int = 1):
+    response = client.get(reverse("search:search"), {"q": query, "page": page})
+    assert response.status_code == 200
+    html = response.content.decode()
+    titles = re.findall(r'<h3 class="xh-card-title"><a href="[^"]+">([^<]+)</a>', html)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return titles, text
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_broad_search_ranks_the_newest_matches_and_says_there_are_more(client, bulk, monkeypatch, way):
+    # given 60 products titled 批量…, and a search that ranks at most 25
+    use(monkeypatch, way, cap=25)
+    newest = sorted(bulk, key=lambda p: p.pk)[-25:]
+
+    # when a buyer searches 批量 and pages through
+    first, text = results(client, "批量")
+    second, _ = results(client, "批量", page=2)
+    third, third_text = results(client, "批量", page=3)
+
+    # then the page says there are more than 25 and lists the newest 25, best first (all hold
+    # the whole query at the start of the title: the shorter title, then the older product)
+    assert "找到超过 25 件相关商品，按相关度列出其中最新上架的 25 件" in text
+    assert "加上品牌、尺寸或型号" in text
+    assert len(first) == 20 and len(second) == 5
+    ranked = [p.title for p in sorted(newest, key=lambda p: (len(p.title), p.pk))]
+    assert first + second == ranked
+    assert third == [] and "这一页没有结果了。" in third_text
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_at_the_cap_every_match_is_ranked_and_counted(client, bulk, monkeypatch, way):
+    # given 60 matches and a cap of exactly 60
+    use(monkeypatch, way, cap=60)
+
+    # when a buyer searches
+    first, text = results(client, "批量")
+
+    # then all 60 are counted and the oldest can be on the first page
+    assert "找到 60 件相关商品" in text
+    assert "超过" not in text
+    ranked = sorted(bulk, key=lambda p: (len(p.title), p.pk))
+    assert first == [p.title for p in ranked[:20]]
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_product_number_match_comes_first_however_old(client, catalogue, monkeypatch, way):
+    # given a product numbered QZX, then 60 newer ones whose description names QZX
+    ProductFactory(upc="QZX", title="老款会议终端")
+    bulk = add_bulk_products(60)
+    Product.objects.filter(pk__in=[p.pk for p in bulk]).update(description="<p>兼容 QZX 系列。</p>")
+    use(monkeypatch, way, cap=25)
+
+    # when a buyer searches the number in lower case
+    first, text = results(client, "qzx")
+
+    # then the numbered product leads the page, before the newest matches
+    assert "找到超过 25 件相关商品" in text
+    assert first[0] == "老款会议终端"
+    assert len(first) == 20
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_latin_words_match_without_case_in_every_way(client, bulk, monkeypatch, way):
+    # given BULK-00050 … BULK-00059, and a cap of 5
+    use(monkeypatch, way, cap=5)
+
+    # when a buyer searches part of the numbers in lower case
+    first, text = results(client, "bulk-0005")
+
+    # then the newest five of the ten are listed
+    assert "找到超过 5 件相关商品" in text
+    newest = [p for p in sorted(bulk, key=lambda p: p.pk) if p.upc.startswith("BULK-0005")][-5:]
+    assert sorted(first) == sorted(p.title for p in newest)
+
+
+def test_the_walk_in_id_order_cannot_be_turned_into_a_trigram_lookup(bulk):
+    """The walk's conditions are written so that no index serves them (``strpos``, not
+    ``LIKE``): offered only bitmap lookups, PostgreSQL still takes no trigram or character
+    index for them. With ``LIKE``, its guess of how common a word is could make it collect
+    every match through the trigram index before the first is returned."""
+    parsed = search.ParsedQuery("会议一体机 86寸 xh")
+    walk = search.walk_in_id_order(parsed).values_list("pk", flat=True)[:1001]
+    indexed = search.browsable_products().filter(parsed.matches()).values_list("pk", flat=True)
+
+    where = str(walk.query).upper().split(" WHERE ", 1)[1]
+    assert "LIKE" not in where and "@>" not in where
+    assert where.count("STRPOS(") == 9  # 3 words in title and description, xh in the number
+    assert "LIKE" in str(indexed.query).upper()
+
+    if connection.vendor != "postgresql":
+        return
+    sql, params = walk.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
+        cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
+    assert "trgm" not in plan and "hanzi" not in plan
