@@ -7,6 +7,7 @@ Reads the pages from $BENCH_SETUP (site_setup.py's JSON); writes TSV lines to $B
 page, requests, status, median ms, slowest ms, SQL queries. $BENCH_COLD_REPEAT requests per
 page (default 7)."""
 
+import gc
 import json
 import os
 import statistics
@@ -22,7 +23,9 @@ from shop.storefront.search import warm_up
 repeat = int(os.environ.get("BENCH_COLD_REPEAT", "7"))
 with open(os.environ["BENCH_SETUP"], encoding="utf-8") as fh:
     setup = json.load(fh)
-warm_up()  # jieba's dictionary, as a web worker loads it at start
+warm_up()  # jieba's dictionary, as a web worker loads it at start,
+gc.collect()  # and puts what it loaded out of the collector's reach (shop/storefront/apps.py)
+gc.freeze()
 client = Client()
 lines = []
 # one request per page first, not measured: a web worker that has served pages has compiled

@@ -44,13 +44,14 @@ import json, sys
 sys.argv = {argv!r}
 import django
 django.setup()  # what gunicorn's worker does when it imports shop.wsgi
-import jieba
-print(json.dumps({{"initialised": jieba.dt.initialized}}))
+import gc, jieba
+print(json.dumps({{"initialised": jieba.dt.initialized, "frozen": gc.get_freeze_count()}}))
 """
 
 
-def start(argv: list[str]) -> bool:
-    """Whether jieba is initialised right after Django starts in a process run as ``argv``."""
+def start(argv: list[str]) -> dict:
+    """Whether jieba is initialised right after Django starts in a process run as ``argv``, and
+    how many objects were put out of the garbage collector's reach."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "shop.settings.test"),
@@ -66,11 +67,22 @@ def start(argv: list[str]) -> bool:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])["initialised"]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_a_web_server_has_the_segmenter_ready_when_it_has_started_and_a_command_does_not():
     # given a process started as a gunicorn worker, then one started as manage.py migrate
     # when Django has set itself up (AppConfig.ready) / then only the web server loaded jieba
-    assert start(["/srv/.venv/bin/gunicorn", "shop.wsgi"]) is True
-    assert start(["manage.py", "migrate"]) is False
+    assert start(["/srv/.venv/bin/gunicorn", "shop.wsgi"])["initialised"] is True
+    assert start(["manage.py", "migrate"])["initialised"] is False
+
+
+def test_a_web_server_puts_what_it_loaded_at_start_out_of_the_collectors_reach():
+    # given a process started as a gunicorn worker, then one started as manage.py migrate
+    web = start(["/srv/.venv/bin/gunicorn", "shop.wsgi"])
+    command = start(["manage.py", "migrate"])
+
+    # then the web server froze what it loaded (jieba's dictionary alone is over 100,000
+    # objects), so a full collection during a request does not walk it; a command froze nothing
+    assert web["frozen"] > 100_000
+    assert command["frozen"] == 0
