@@ -39,7 +39,7 @@ pg_start() {
     $PG_AS initdb -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
   $PG_AS pg_ctl -D "$PG_DATA" -l "$PG_DATA/log" -w -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB -c max_connections=200" \
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=${PG_SHARED_BUFFERS:-256MB} -c max_connections=200" \
     start >/dev/null
   PG_URL=postgres://postgres@127.0.0.1:$PG_PORT
   PG_VERSION=$("$PG_BIN/postgres" --version | awk '{print $3}')
