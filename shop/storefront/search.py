@@ -247,7 +247,7 @@ def _ranked(parsed: ParsedQuery, among: list[int] | None = None) -> QuerySet:
     if matches is None:
         return browsable_products().none()
     if among is not None:
-        matches = Q(pk__in=among) | parsed.numbers
+        matches = Q(pk__any_of=among) | parsed.numbers
     words = parsed.words
     all_in_title = Q()
     for word in words:
