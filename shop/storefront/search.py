@@ -313,8 +313,8 @@ def _walk_newest(parsed: ParsedQuery) -> _Walk:
 
     The newest ``PROBE_IDS`` ids are read first. When the matches there are dense enough to
     pass the cap within the newest ``WALK_IDS`` ids, the walk goes on there. A rare word costs
-    only the probe; the indexes find its matches. A small catalogue is read whole by the
-    probe."""
+    only the probe; the indexes find its matches. A small catalogue is read whole by the probe,
+    or by the walk: then ``found`` is every match."""
     walk = walk_in_id_order(parsed)
     need = RESULT_CAP + 1
     # The probe, with the newest and the oldest id looked up in the same query.
@@ -334,7 +334,8 @@ def _walk_newest(parsed: ParsedQuery) -> _Walk:
     if newest is not None and len(found) * WALK_IDS >= need * PROBE_IDS:
         older = walk.filter(pk__gt=newest - WALK_IDS, pk__lte=newest - PROBE_IDS)
         found += older.values_list("pk", flat=True)[: need - len(found)]
-    return _Walk(found, complete=len(found) == need)
+        return _Walk(found, complete=len(found) == need or oldest > newest - WALK_IDS)
+    return _Walk(found, complete=False)
 
 
 class SearchPage(ProductPage):

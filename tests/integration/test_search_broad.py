@@ -19,9 +19,10 @@ Product = get_model("catalogue", "Product")
 
 pytestmark = pytest.mark.django_db
 
-# (PROBE_IDS, WALK_IDS): whole catalogue in the probe; a probe of 10 ids then the walk; the
-# indexes (the probe of 1 id finds too few to walk on)
-WAYS = {"probe": (10**9, 10**9), "walk": (10, 10**9), "indexes": (1, 1)}
+# (PROBE_IDS, WALK_IDS): the whole catalogue in the probe; a probe of 30 ids (the 24 newest
+# are variants, which are not listed: 6 matches) then the walk; the indexes (the probe of 1 id
+# finds no match to walk on)
+WAYS = {"probe": (10**9, 10**9), "walk": (30, 10**9), "indexes": (1, 1)}
 
 
 @pytest.fixture
@@ -142,3 +143,24 @@ def test_the_walk_in_id_order_cannot_be_turned_into_a_trigram_lookup(bulk):
         cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
         cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
     assert "trgm" not in plan and "hanzi" not in plan
+
+
+def test_a_catalogue_read_whole_by_the_probe_or_the_walk_needs_no_index_lookup(bulk, monkeypatch):
+    """Once the probe or the walk has read every product, its matches are every match: the
+    page ranks them without asking the indexes for them again."""
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(way: str) -> list[str]:
+        use(monkeypatch, way, cap=1000)
+        with CaptureQueriesContext(connection) as ctx:
+            page = search.search_page(query="批量", page=1)
+            assert page.count == 60 and not page.capped and len(page.products) == 20
+        return [q["sql"] for q in ctx.captured_queries]
+
+    # then: the probe; the ranking of the ids found; the 20 products with their pictures,
+    # prices and variants (5)
+    assert len(queries("probe")) == 7
+    # the probe and the walk, then the same
+    assert len(queries("walk")) == 8
+    # the probe, which finds too few to walk on, then the indexes' newest matches
+    assert len(queries("indexes")) == 8
