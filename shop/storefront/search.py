@@ -136,10 +136,26 @@ def _has_case(term: str) -> bool:
     return term.lower() != term.upper()
 
 
+_UNIT_AFTER = re.compile(r"^(.*[0-9A-Za-z])([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])$")
+
+
+def _forms(term: str) -> list[str]:
+    """A unit glued to its number is also found written apart: 86寸 and 86 寸."""
+    match = _UNIT_AFTER.match(term)
+    return [term, f"{match[1]} {match[2]}"] if match else [term]
+
+
+def _any_form(condition, term: str) -> Q:
+    found = Q()
+    for form in _forms(term):
+        found |= condition(form)
+    return found
+
+
 def _matches(field: str, term: str) -> Q:
     """``LIKE`` for caseless (Chinese) terms, ``ILIKE`` otherwise; one trigram index serves both."""
     lookup = "trgm_icontains" if _has_case(term) else "contains"
-    return Q(**{f"{field}__{lookup}": term})
+    return _any_form(lambda form: Q(**{f"{field}__{lookup}": form}), term)
 
 
 def _in_title(term: str) -> Q:
@@ -177,8 +193,25 @@ def _held(field: str, word: str) -> Q:
     """The word in the field, checked product by product (``strpos``): no index serves it, so
     a read in id order stays one. Latin letters without case, as ``ILIKE``."""
     if _has_case(word):
-        return Q(GreaterThan(StrIndex(Lower(field), Value(word.lower())), 0))
-    return Q(GreaterThan(StrIndex(field, Value(word)), 0))
+        return _any_form(lambda form: Q(GreaterThan(StrIndex(Lower(field), Value(form.lower())), 0)), word)
+    return _any_form(lambda form: Q(GreaterThan(StrIndex(field, Value(form)), 0)), word)
+
+
+def _title_position(word: str):
+    """Where the word (its first form found) starts in the title; 0 when it is not there.
+    Chinese has no case: no UPPER() of every matching title (slow for multibyte text)."""
+
+    def at(form: str):
+        return (
+            StrIndex(Upper("title"), Upper(Value(form)))
+            if _has_case(form)
+            else StrIndex("title", Value(form))
+        )
+
+    first, *others = _forms(word)
+    if not others:
+        return at(first)
+    return Case(When(GreaterThan(at(first), 0), then=at(first)), default=at(others[0]))
 
 
 def _held_anywhere(word: str) -> Q:
@@ -257,13 +290,9 @@ def _ranked(parsed: ParsedQuery, among: list[int] | None = None) -> QuerySet:
         When(parsed.numbers, then=Value(0)),
         When(_in_title(whole) | _in_number(whole), then=Value(1)),
     ]
-    if words != [whole]:  # one word: "every word in the title" is rank 1 already
+    if words != [whole] or len(_forms(whole)) > 1:  # one word as written: rank 1 already
         ranks.append(When(all_in_title, then=Value(2)))
-    first = words[0]
-    # Chinese has no case: no UPPER() of every matching title (slow for multibyte text).
-    position = (
-        StrIndex(Upper("title"), Upper(Value(first))) if _has_case(first) else StrIndex("title", Value(first))
-    )
+    position = _title_position(words[0])
     return (
         browsable_products()
         .filter(matches)

@@ -129,7 +129,8 @@ def test_the_walk_in_id_order_cannot_be_turned_into_a_trigram_lookup(bulk):
 
     where = str(walk.query).upper().split(" WHERE ", 1)[1]
     assert "LIKE" not in where and "@>" not in where
-    assert where.count("STRPOS(") == 9  # 3 words in title and description, xh in the number
+    # 会议 and 一体机 in title and description; 86寸 and 86 寸 in both; xh in the number too
+    assert where.count("STRPOS(") == 11
     assert "LIKE" in str(indexed.query).upper()
 
     if connection.vendor != "postgresql":
@@ -164,3 +165,21 @@ def test_a_catalogue_read_whole_by_the_probe_or_the_walk_needs_no_index_lookup(b
     assert len(queries("walk")) == 8
     # the probe, which finds too few to walk on, then the indexes' newest matches
     assert len(queries("indexes")) == 8
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_size_glued_to_its_number_is_found_written_either_way(client, monkeypatch, way):
+    # given displays whose size is written 86寸 or 86 寸, and one with 86 and 寸 apart
+    ProductFactory(title="会议平板 86寸")
+    ProductFactory(title="会议平板", description="<p>屏幕 86 寸，4K。</p>")
+    ProductFactory(title="会议平板 86 寸 旗舰")
+    ProductFactory(title="会议平板 型号 86", description="<p>寸土寸金的会议室。</p>")
+    use(monkeypatch, way, cap=1000)
+
+    # when a buyer searches 86寸
+    titles, text = results(client, "86寸")
+
+    # then the size is found written either way: in the title as typed, in the title written
+    # apart, then in the description; the 86 and the 寸 apart are not a size
+    assert titles == ["会议平板 86寸", "会议平板 86 寸 旗舰", "会议平板"]
+    assert "找到 3 件相关商品" in text

@@ -211,6 +211,9 @@ def test_search_finds_chinese_queries_and_product_numbers(client, catalogue):
     assert search_titles(client, "咨询")[0] == "政企咨询服务包"
     assert search_titles(client, "xh-disp-86") == ["党政企会议/教育一体机"]
     assert search_titles(client, "XH-TRAFFIC-BRAIN") == ["交通大脑"]
+    # the catalogue writes sizes apart (86 寸); a buyer types them together
+    assert search_titles(client, "86寸") == ["党政企会议/教育一体机"]
+    assert search_titles(client, "会议一体机 86寸") == ["党政企会议/教育一体机"]
 
 
 def test_search_ranks_title_matches_before_description_matches(client, catalogue):
