@@ -33,6 +33,8 @@ lines = []
 for name, path in setup["pages"].items():
     if name.startswith("search") or name.endswith("筛选"):
         client.get(path)
+gc.collect()  # and what those requests loaded, as a web worker does after its first requests
+gc.freeze()
 for name, path in setup["pages"].items():
     if not (name.startswith("search") or name.endswith("筛选")):
         continue

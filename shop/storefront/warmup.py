@@ -3,10 +3,18 @@ after a start is as fast as the next: web servers (gunicorn and its workers, ``r
 serving process, other WSGI/ASGI servers) do; ``manage.py`` commands, Celery, tests and shells
 do not (they search nothing, and loading takes a second or two and some 50 MB).
 
-``STOREFRONT_WARM_SEARCH``: ``auto`` (the default) decides by the process; ``1``/``0`` force it."""
+``STOREFRONT_WARM_SEARCH``: ``auto`` (the default) decides by the process; ``1``/``0`` force it.
+
+Such a process then puts what it has loaded out of the garbage collector's reach
+(``freeze_what_is_loaded``): Django, Oscar and jieba's dictionary live as long as the process,
+and a full collection walked them in 54–74 ms on whichever request set it off (a cold search at
+1,000,000 products: 30 ms, 100–160 ms when it did). What the first requests load (compiled
+templates, the URL resolver) is frozen after each of them too: a full collection over those
+took 22–25 ms."""
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -38,3 +46,26 @@ def warm_search_wanted(*, setting, argv: Sequence[str], environ=os.environ) -> b
     if value in _FALSE:
         return False
     return serves_web(argv, environ=environ)
+
+
+FREEZE_AFTER_REQUESTS = 20
+FREEZE_UID = "storefront.freeze_after_request"
+
+
+def freeze_what_is_loaded(after_requests: int = FREEZE_AFTER_REQUESTS) -> None:
+    """Collect, then freeze everything alive: now, and after each of the next requests."""
+    from django.core.signals import request_finished
+
+    gc.collect()
+    gc.freeze()
+    left = [after_requests]
+
+    def after_request(**kwargs) -> None:
+        left[0] -= 1
+        if left[0] <= 0:
+            request_finished.disconnect(after_request, dispatch_uid=FREEZE_UID)
+        gc.collect()
+        gc.freeze()
+
+    if after_requests > 0:
+        request_finished.connect(after_request, weak=False, dispatch_uid=FREEZE_UID)
