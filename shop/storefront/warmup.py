@@ -58,11 +58,12 @@ def freeze_what_is_loaded(after_requests: int = FREEZE_AFTER_REQUESTS) -> None:
 
     gc.collect()
     gc.freeze()
-    left = [after_requests]
+    left = after_requests
 
     def after_request(**kwargs) -> None:
-        left[0] -= 1
-        if left[0] <= 0:
+        nonlocal left
+        left -= 1
+        if left <= 0:
             request_finished.disconnect(after_request, dispatch_uid=FREEZE_UID)
         gc.collect()
         gc.freeze()
