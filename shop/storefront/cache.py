@@ -506,8 +506,8 @@ def _page_body(request: HttpRequest, entry: dict, visitor) -> bytes:
     out, token = list(pieces), None
     for index in range(1, len(out), 2):
         name = out[index]
-        if name is None:
-            token = token or get_token(request).encode()
+        if name is None:  # one token for the page's forms and the regions' (``Visitor.csrf_token``)
+            token = token or (visitor.csrf_token if visitor is not None else get_token(request)).encode()
             out[index] = token
         elif visitor is None:
             out[index] = region_marker(name).encode()

@@ -132,8 +132,10 @@ class UserHeader:
     def save(self) -> None:
         cache.set(self.key, (self.generation, self.counts.__dict__, self.regions), _seconds())
 
-    def region(self, name: str, render) -> str:
-        by_name = self.regions.setdefault(translation.get_language(), {})
+    def region(self, name: str, render, language: str | None = None) -> str:
+        """The region ``name`` in ``language`` (the active one if not given), rendered by
+        ``render`` once per generation."""
+        by_name = self.regions.setdefault(language or translation.get_language(), {})
         html = by_name.get(name)
         if html is None:
             html = by_name[name] = render()
@@ -382,6 +384,11 @@ class Visitor:
         return header_for_user(self.user)
 
     @cached_property
+    def language(self) -> str:
+        """The request's language, read once for all the regions."""
+        return translation.get_language()
+
+    @cached_property
     def csrf_token(self) -> str:
         """One CSRF token for all the regions' forms of this request."""
         from shop.core.csrf import get_token
@@ -435,7 +442,7 @@ def render_region(name: str, visitor: Visitor) -> str:
     header = visitor.header
     if header is None:
         return _with_csrf_token(_render(name, visitor), visitor)
-    return _with_csrf_token(header.region(name, lambda: _render(name, visitor)), visitor)
+    return _with_csrf_token(header.region(name, lambda: _render(name, visitor), visitor.language), visitor)
 
 
 def _with_csrf_token(html: str, visitor: Visitor) -> str:

@@ -39,6 +39,57 @@ def test_cache_replies_are_read_by_the_c_parser():
         client.connection_pool.release(connection)
 
 
+def test_values_of_every_kind_read_back_as_stored_and_a_pickle_skips_the_integer_try(monkeypatch):
+    from django_redis.client import DefaultClient
+
+    from shop.core.cache import CacheClient
+
+    # given values of the kinds the store caches: integers (kept unpickled by django-redis),
+    # strings, tuples, dicts, bytes, booleans, None
+    values = {
+        "t:int": 179649897734,
+        "t:negative": -3,
+        "t:text": "会议一体机",
+        "t:tuple": ("gen", [1, 2], {"a": None}),
+        "t:bytes": b"\x80raw",
+        "t:true": True,
+        "t:none": None,
+    }
+    cache.set_many(values, 60)
+    # when they are read back, one at a time and together, by the project's client
+    assert type(cache.client) is CacheClient
+    slow = []
+    monkeypatch.setattr(DefaultClient, "decode", lambda self, value: slow.append(value) or int(value))
+    # then each is what was stored
+    assert cache.get_many(list(values)) == values
+    assert {key: cache.get(key) for key in values} == values
+    # and only the integers went through django-redis's own decode (an integer first)
+    assert sorted(set(slow)) == [b"-3", b"179649897734"]
+
+
+def test_a_pickle_is_left_to_django_redis_when_another_serializer_is_configured(settings):
+    from django.core.cache import caches
+
+    # given the cache configured with django-redis's JSON serializer
+    settings.CACHES = {
+        "default": settings.CACHES["default"],
+        "json": {
+            **settings.CACHES["default"],
+            "KEY_PREFIX": "json-test",
+            "OPTIONS": {
+                **settings.CACHES["default"]["OPTIONS"],
+                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+            },
+        },
+    }
+    json_cache = caches["json"]
+    # when a value is stored and read
+    json_cache.set("t:list", ["会议", 1], 60)
+    # then the JSON serializer reads it (a list, not a tuple; no pickle involved)
+    assert json_cache.client._plain_pickle is False
+    assert json_cache.get("t:list") == ["会议", 1]
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_cache_redis_keeps_pages_up_and_is_logged_once_per_outage(own_redis):

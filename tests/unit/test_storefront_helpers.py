@@ -118,12 +118,20 @@ def test_a_stored_page_is_cut_once_then_filled_with_the_visitors_regions_and_a_t
     marker = page_cache.region_marker
     entry = {"body": f"<a>{marker('account')}<b>{CSRF_PLACEHOLDER}<c>{marker('basket')}".encode()}
     request = RequestFactory().get("/")
+
+    class Buyer:
+        csrf_token = get_token(request)  # the token the regions' forms get (Visitor.csrf_token)
+
+        def __str__(self):
+            return "买家"
+
     # when it is served to a buyer
-    body = page_cache._page_body(request, entry, "买家").decode()
-    # then the regions are the buyer's and the token is one of this request's
+    body = page_cache._page_body(request, entry, Buyer()).decode()
+    # then the regions are the buyer's and the token is one of this request's: the regions' own
     head, token, tail = body.partition("<b>")[0], body.split("<b>")[1][:64], body.split("<c>")[1]
     assert (head, tail) == ("<a><account：买家>", "<basket：买家>")
     assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+    assert token == Buyer.csrf_token
     # and the page was cut once, kept on this copy of the entry
     assert entry["_pieces"] == (b"<a>", "account", b"<b>", None, b"<c>", "basket", b"")
     # when it is served without a visitor (the cookieless copy) the region markers stay
