@@ -18,6 +18,7 @@
 #   BENCH_SEARCH_100K=1              the same as BENCH_SCALE=100000
 #   PEER_SRC=../shared/bench/oscar-stock   the stock-Oscar peer (beside the repository)
 #   PEER=0       measure our store alone (no stock-Oscar peer: no "× stock" column, no /hello/ ratio)
+#   CEILING_EACH=0   measure our /hello/ once, not again right before each of our pages
 #
 # Everything runs on 127.0.0.1 and is stopped on exit; results go to var/bench/out/.
 set -euo pipefail
@@ -163,9 +164,20 @@ wait_quiet() {
 }
 
 # wrk one page of one site: site page visitor path -> a line of wrk.tsv. A page named
-# "… (uncached)" gets a different URL on every request (bench/tools/uncached.lua).
+# "… (uncached)" gets a different URL on every request (bench/tools/uncached.lua). Each of our
+# pages is measured right after our /hello/ (CEILING_EACH=1, the default): the machine's speed
+# drifts by several per cent over a run, so a page's share of the ceiling compares it with
+# the ceiling measured under the same conditions; that /hello/ figure is the line's last column.
+CEILING_EACH=${CEILING_EACH:-1}
+ceiling_now() {
+  local r
+  r=$(wrk -t2 -c"$CONN" -d"${DUR}s" --timeout 30s "${BASE[$1]}/hello/" 2>&1)
+  awk '/Requests\/sec/ {print $2}' <<<"$r"
+  wait_quiet
+}
 measure() {
-  local site=$1 page=$2 visitor=$3 path=$4 url hdr=() script=()
+  local site=$1 page=$2 visitor=$3 path=$4 url hdr=() script=() ceiling=""
+  if [ "$CEILING_EACH" = 1 ] && [ "$page" != hello ] && [ "$site" = ours ]; then ceiling=$(ceiling_now "$site"); fi
   url="${BASE[$site]}$path"
   [ "$visitor" = buyer ] && hdr=(-H "Cookie: ${COOKIE[$site]}")
   [[ "$page" == *"(uncached)" ]] && script=(-s "$ROOT/bench/tools/uncached.lua")
@@ -181,8 +193,8 @@ measure() {
   p99=$(awk '$1=="99%" {print $2}' <<<"$r")
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$r")
   errors=$(awk '/Socket errors/ {gsub(",","");s=0;for(i=4;i<=NF;i+=2)s+=$i;print s}' <<<"$r")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99" \
-    "${non2xx:-0}" "${errors:-0}" "$single" >>"$OUT/wrk.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99" \
+    "${non2xx:-0}" "${errors:-0}" "$single" "$ceiling" >>"$OUT/wrk.tsv"
   printf '  %-5s %-22s %-9s %s  %8s req/s  p50 %8s  p99 %8s\n' "$site" "$page" "$visitor" "$status" "$rps" "$p50" "$p99"
   wait_idle "${BASE[$site]}"
   wait_quiet

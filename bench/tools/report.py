@@ -2,7 +2,8 @@
 
     python bench/tools/report.py OUT_DIR
 
-OUT_DIR holds wrk.tsv (site, page, visitor, status, req/s, p50, p99, non-2xx, socket errors),
+OUT_DIR holds wrk.tsv (site, page, visitor, status, req/s, p50, p99, non-2xx, socket errors,
+the time of one request alone, and the req/s of our /hello/ measured right before the page),
 queries-ours.tsv / queries-peer.tsv (page, visitor, status, queries, writes), optionally
 quote.tsv (action, requests, errors, req/s, p50 ms, p99 ms), and with BENCH_SCALE: scale.txt
 (the number of products), scale.tsv (same columns as wrk.tsv; search100k.tsv in older runs),
@@ -46,7 +47,8 @@ def read(path: Path) -> list[list[str]]:
 
 def main(out: Path) -> int:
     wrk = {}
-    for site, page, visitor, status, rps, p50, p99, non2xx, errors, *single in read(out / "wrk.tsv"):
+    for site, page, visitor, status, rps, p50, p99, non2xx, errors, *rest in read(out / "wrk.tsv"):
+        single, before = (rest + ["", ""])[:2]
         wrk[(site, page, visitor)] = {
             "status": status,
             "rps": float(rps) if rps and float(rps) > 0 else None,
@@ -54,7 +56,9 @@ def main(out: Path) -> int:
             "p99": ms(p99) or None,
             "bad": int(non2xx or 0) + int(errors or 0),
             # one warm request timed alone (curl), for pages too slow for wrk's run to finish any
-            "single": float(single[0]) * 1000 if single and single[0] else None,
+            "single": float(single) * 1000 if single else None,
+            # our /hello/ right before this page (bench/run.sh CEILING_EACH): its own ceiling
+            "ceiling": float(before) if before and float(before) > 0 else None,
         }
     queries = {}
     for site in ("ours", "peer"):
@@ -101,17 +105,25 @@ def main(out: Path) -> int:
         # the peer has no page cache: its row for the same page is the uncached comparison
         p = wrk.get(("peer", page.removesuffix(" (uncached)"), visitor), {})
         ratio = f"{o['rps'] / p['rps']:,.1f}×" if o.get("rps") and p.get("rps") else "–"
-        share = o["rps"] / ceiling["ours"] if o.get("rps") and ceiling["ours"] else None
+        # the share of the ceiling measured right before the page, else of the run's first
+        first = o["rps"] / ceiling["ours"] if o.get("rps") and ceiling["ours"] else None
+        share = o["rps"] / o["ceiling"] if o.get("rps") and o.get("ceiling") else first
         flag = lambda d: " ⚠" if d.get("bad") or (d.get("status") and d["status"] != "200") else ""  # noqa: E731
         lines.append(
             f"| {page} | {visitor} | {rate(o)}{flag(o)} | {fmt_ms(o.get('p50'))} | {fmt_ms(o.get('p99'))} "
             f"| {sql('ours', page, visitor)} | {rate(p)}{flag(p)} | {fmt_ms(p.get('p50'))} "
             f"| {fmt_ms(p.get('p99'))} | {sql('peer', page, visitor)} | {ratio} "
-            f"| {'–' if share is None else f'{share:.0%}'} |"
+            f"| {'–' if share is None else f'{share:.0%}'}"
+            f"{f' ({first:.0%})' if first is not None and o.get('ceiling') else ''} |"
         )
         findings.append((page, visitor, o, share))
     print("\n".join(lines))
     print("\n⚠ = non-2xx responses or socket errors/timeouts during the run, or a non-200 page.")
+    if any(o.get("ceiling") for _p, _v, o, _s in findings):
+        print(
+            "% of ceiling: of our /hello/ measured right before the page (the machine's speed drifts"
+            " over a run); in brackets, of the run's first /hello/ (the table's first line)."
+        )
 
     quote = read(out / "quote.tsv")
     if quote:
