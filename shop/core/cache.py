@@ -19,6 +19,9 @@ One warning per outage, not one per request: django-redis logs every ignored err
 first of an outage as one line and drops the rest, until the cache takes a write again
 (``CacheRedis`` sees a ``SET`` answered), which is logged once too. The state is per process.
 
+``CacheClient`` (django-redis's ``CLIENT_CLASS``) loads a pickled value without first trying it
+as an integer, as django-redis's own client does for every value it reads.
+
 ``set_bounded`` stores entries that anyone can multiply by making up URLs (search pages) in
 a bounded group: an index of at most ``limit`` keys, the oldest dropped when a new one comes,
 so such entries can never fill the cache.
