@@ -9,7 +9,13 @@
   this node until they are back. Nothing is cached; answers carry ``Cache-Control: no-store``.
 
 Both answer JSON without sessions or CSRF (no cookie is set) and reveal no addresses or
-error texts, only ``"ok"`` or ``"unavailable"`` per part."""
+error texts, only ``"ok"`` or ``"unavailable"`` per part.
+
+``HealthCheckMiddleware`` answers a GET of either path above the security middleware:
+a probe talks plain HTTP to the node itself (``http://127.0.0.1:8000/health/ready`` in the
+compose file's health check, a node's address from a load balancer), so it must not be
+redirected to HTTPS (``SECURE_SSL_REDIRECT``) nor refused for a Host that is not the public one
+(``ALLOWED_HOSTS``). Nothing in these answers depends on the host or the scheme."""
 
 from __future__ import annotations
 
@@ -104,3 +110,20 @@ def ready(request):
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": states}, status=200 if ok else 503
     )
+
+
+PROBES = {"/health/live": live, "/health/ready": ready}
+
+
+class HealthCheckMiddleware:
+    """A load balancer's or container runtime's probe, answered before the host check and the
+    HTTPS redirect (module docstring). Anything else, and other methods, go down the stack."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = PROBES.get(request.path_info)
+        if probe is not None and request.method == "GET":
+            return probe(request)
+        return self.get_response(request)

@@ -102,6 +102,7 @@ SITE_ID = 1
 
 MIDDLEWARE = [
     "shop.core.requestid.RequestIdMiddleware",  # X-Request-ID, and the id in every log line
+    "shop.core.health.HealthCheckMiddleware",  # probes over plain HTTP to the node: no redirect, any Host
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.core.csp.CSPMiddleware",  # django-csp's, the policy built once instead of per response

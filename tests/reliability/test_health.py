@@ -76,3 +76,33 @@ def test_readiness_names_a_database_that_is_down_and_liveness_still_answers(thro
         assert http("GET", web.url + "/health/ready")[0] == 200
     finally:
         web.stop()
+
+
+@override_settings(ALLOWED_HOSTS=["mall.example.cn"], SECURE_SSL_REDIRECT=True)
+@pytest.mark.parametrize("path", ["/health/live", "/health/ready"])
+def test_a_probe_over_plain_http_to_the_node_itself_is_answered(path):
+    # given production's HTTPS redirect and a public host name only
+    client = Client(HTTP_HOST="127.0.0.1:8000")
+    # when the container's health check asks the node itself over plain HTTP
+    response = client.get(path)
+    # then it gets the answer, not a redirect to HTTPS nor a refusal of its Host
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert not response.cookies
+    assert "no-store" in response["Cache-Control"]
+
+
+@override_settings(ALLOWED_HOSTS=["mall.example.cn"], SECURE_SSL_REDIRECT=True)
+def test_only_the_probes_skip_the_host_check_and_the_https_redirect():
+    # given the same settings
+    node = Client(HTTP_HOST="127.0.0.1:8000")
+    public = Client(HTTP_HOST="mall.example.cn")
+    # when anything else is asked of the node over plain HTTP, it is refused for its Host
+    assert node.get("/").status_code == 400
+    assert node.get("/health/live/").status_code == 400
+    # and on the public name it is redirected to HTTPS, as before
+    redirect = public.get("/")
+    assert (redirect.status_code, redirect["Location"]) == (301, "https://mall.example.cn/")
+    # and a probe path with another method goes down the stack: redirected like any request
+    assert public.post("/health/live").status_code == 301
+    assert public.post("/health/live", secure=True).status_code == 405
