@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test install-bench lock lint bench load-test screenshots image-check clean
+.PHONY: run test install install-test install-bench lock lint bench load-test screenshots image-check compose-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ load-test: install-bench
 ## setup roles against the real parts (tests/image/). Needs Docker, or root to install it.
 image-check: install-test
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash deploy/image-check.sh
+
+## make compose-check: start deploy/compose.yaml as it is (all twelve services) and use it through
+## nginx (tests/compose/); stand-ins from Debian's packages for upstream images that cannot be
+## pulled. Needs Docker, or root to install it.
+compose-check: install-test
+	@PATH="$(CURDIR)/$(BIN):$$PATH" bash deploy/compose-check.sh
 
 ## make screenshots: PNGs of the main pages per role (desktop and phone) from the running store
 ## (start make run in another terminal first), written under var/screenshots/.
