@@ -11,11 +11,13 @@
 Both answer JSON without sessions or CSRF (no cookie is set) and reveal no addresses or
 error texts, only ``"ok"`` or ``"unavailable"`` per part.
 
-``HealthCheckMiddleware`` answers a GET of either path above the security middleware:
-a probe talks plain HTTP to the node itself (``http://127.0.0.1:8000/health/ready`` in the
+A probe talks plain HTTP to the node itself (``http://127.0.0.1:8000/health/ready`` in the
 compose file's health check, a node's address from a load balancer), so it must not be
-redirected to HTTPS (``SECURE_SSL_REDIRECT``) nor refused for a Host that is not the public one
-(``ALLOWED_HOSTS``). Nothing in these answers depends on the host or the scheme."""
+redirected to HTTPS nor refused for a Host that is not the public one: both paths are in
+``SECURE_REDIRECT_EXEMPT``, and ``HealthCheckMiddleware``, right above the common middleware
+(the first to validate the Host), answers a GET of either. The security, CSP, session and locale
+middleware above it still add their headers. Nothing in these answers depends on the host or the
+scheme."""
 
 from __future__ import annotations
 
@@ -116,8 +118,8 @@ PROBES = {"/health/live": live, "/health/ready": ready}
 
 
 class HealthCheckMiddleware:
-    """A load balancer's or container runtime's probe, answered before the host check and the
-    HTTPS redirect (module docstring). Anything else, and other methods, go down the stack."""
+    """A load balancer's or container runtime's probe, answered before the Host check (module
+    docstring). Anything else, and other methods, go down the stack."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -100,9 +100,11 @@ INSTALLED_APPS = [
 
 SITE_ID = 1
 
+# A probe talks plain HTTP to the node itself (shop.core.health): never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)$"]
+
 MIDDLEWARE = [
     "shop.core.requestid.RequestIdMiddleware",  # X-Request-ID, and the id in every log line
-    "shop.core.health.HealthCheckMiddleware",  # probes over plain HTTP to the node: no redirect, any Host
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.core.csp.CSPMiddleware",  # django-csp's, the policy built once instead of per response
@@ -110,6 +112,7 @@ MIDDLEWARE = [
     "shop.storefront.middleware.EarlyAnonymousPageMiddleware",  # a stored page for a cookieless visitor
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shop.core.language.LocaleMiddleware",  # Django's, without the URL-prefix work (no i18n_patterns)
+    "shop.core.health.HealthCheckMiddleware",  # a probe of the node itself: answered before the Host check
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "shop.core.csrf.CsrfCookieMiddleware",  # the CSRF cookie written from a per-second copy
