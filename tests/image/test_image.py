@@ -23,7 +23,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import time
 import uuid
 
 import psycopg
@@ -33,6 +32,7 @@ from django.db import connection
 
 from tests.conftest import ROOT, free_port
 from tests.multinode.cluster import Redis
+from tests.polling import wait_for
 
 IMAGE = os.environ.get("XH_IMAGE", "")
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(900)]
@@ -54,18 +54,6 @@ def env_args(env: dict[str, str]) -> list[str]:
 def run(env: dict[str, str], *command: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """One container of the image, on the host's network, removed when it exits."""
     return docker("run", "--rm", "--network", "host", *env_args(env), IMAGE, *command, timeout=timeout)
-
-
-def wait_for(predicate, *, timeout: float, what: str, log=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except (requests.RequestException, OSError):
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}\n{log() if log else ''}"[-4000:])
 
 
 @pytest.fixture(scope="module")
