@@ -112,12 +112,12 @@ class Shape:
         out = self.run("logs", "--no-color", *services, timeout=120)
         return out.stdout + out.stderr
 
-    def container(self, service: str) -> str:
-        return self.check("ps", "-q", service).strip()
-
     def state(self, service: str) -> dict:
+        """The Docker state of the service's one container, running or exited."""
+        containers = self.check("ps", "-a", "-q", service).split()
+        assert len(containers) == 1, (service, containers)
         out = subprocess.run(
-            ["docker", "inspect", "-f", "{{json .State}}", self.container(service)],
+            ["docker", "inspect", "-f", "{{json .State}}", containers[0]],
             capture_output=True,
             text=True,
             timeout=60,
@@ -199,13 +199,7 @@ def test_every_service_starts_and_setup_migrates(shape):
     # then it has the twelve services of the production shape
     assert sorted(services) == SERVICES
     # and setup migrated and exited 0
-    setup = shape.run("ps", "-a", "-q", "setup").stdout.split()
-    assert len(setup) == 1
-    state = json.loads(
-        subprocess.run(
-            ["docker", "inspect", "-f", "{{json .State}}", setup[0]], capture_output=True, text=True
-        ).stdout
-    )
+    state = shape.state("setup")
     assert (state["Status"], state["ExitCode"]) == ("exited", 0)
     shape.manage("migrate", "--check")  # exits non-zero when a migration is unapplied
     # and every long-running service runs, the ones with a health check healthy
