@@ -1,7 +1,8 @@
 """Run inside a shop's `manage.py shell` (ours or the stock-Oscar peer; Django and Oscar only).
 
-Creates the benchmark buyer, logs it in once and writes JSON to $BENCH_OUT: the session
-cookie for wrk and the page paths to measure, resolved on this shop's own URLs (so the same
+Creates the benchmark buyer, logs it in once and writes JSON to $BENCH_OUT: the cookies for
+wrk (the session's, and a CSRF cookie, as the browser that signed in holds one from the login
+page) and the page paths to measure, resolved on this shop's own URLs (so the same
 category, product and queries are measured on both)."""
 
 import json
@@ -10,6 +11,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
 from oscar.core.loading import get_model
@@ -43,7 +45,7 @@ pages = {
     f"search {product.upc}": f"{search}?q={quote(product.upc)}",
 }
 out = {
-    "session_cookie": f"{settings.SESSION_COOKIE_NAME}={session}",
+    "session_cookie": f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}",
     "pages": pages,
     "product_id": product.pk,
     "products": Product.objects.count(),
