@@ -199,7 +199,7 @@ CACHES = {
         "TIMEOUT": 600,
         "OPTIONS": {
             "IGNORE_EXCEPTIONS": True,
-            "CLIENT_CLASS": "shop.core.cache.CacheClient",  # a pickled value loaded straight away
+            "CLIENT_CLASS": "shop.core.cache.CacheClient",  # pickles loaded straight away; get_many on the pool
             "REDIS_CLIENT_CLASS": "shop.core.cache.CacheRedis",
             "SOCKET_CONNECT_TIMEOUT": 1,
             "SOCKET_TIMEOUT": 2,

@@ -396,17 +396,19 @@ def test_a_loaded_user_stands_as_request_user_itself_and_the_visitor_is_kept():
 
 @pytest.fixture
 def cache_commands(monkeypatch):
-    """The Redis commands the cache sends, by name, from here on."""
-    from shop.core.cache import CacheRedis
+    """The Redis commands sent from here on, by name, one per write to a connection's socket
+    (a round trip): whether redis-py packs them or the cache's client (``get_many``) does."""
+    from redis.connection import AbstractConnection
 
     sent: list[str] = []
-    original = CacheRedis.execute_command
+    original = AbstractConnection.send_packed_command
 
-    def counting(self, *args, **options):
-        sent.append(str(args[0]).upper())
-        return original(self, *args, **options)
+    def counting(self, command, check_health=True):
+        packed = command.encode() if isinstance(command, str) else b"".join(command)
+        sent.append(packed.split(b"\r\n")[2].decode().upper())  # *<n>, $<length>, the name
+        return original(self, command, check_health)
 
-    monkeypatch.setattr(CacheRedis, "execute_command", counting)
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
     return sent
 
 

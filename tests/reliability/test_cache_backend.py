@@ -67,6 +67,80 @@ def test_values_of_every_kind_read_back_as_stored_and_a_pickle_skips_the_integer
     assert sorted(set(slow)) == [b"-3", b"179649897734"]
 
 
+def test_get_many_is_one_mget_packed_by_hiredis_on_a_pooled_connection(monkeypatch):
+    from django_redis.client import DefaultClient
+
+    from shop.core.cache import CacheRedis
+
+    # given stored values (one under another key version) and a key never stored
+    cache.set_many({"t:a": ("gen", 1), "t:b": "会议一体机", "t:n": 7}, 60)
+    cache.set("t:v", "version two", 60, version=2)
+    commands = []
+    execute = CacheRedis.execute_command
+    monkeypatch.setattr(
+        CacheRedis,
+        "execute_command",
+        lambda self, *args, **kw: commands.append(args[0]) or execute(self, *args, **kw),
+    )
+    pool = cache.client.get_client(write=False).connection_pool
+    # when they are read together, as the project's client reads them
+    found = cache.get_many(["t:a", "t:b", "t:n", "t:missing"])
+    found_v2 = cache.get_many(["t:v", "t:a"], version=2)
+    # then the values are what django-redis's own get_many reads (the missing key absent)
+    assert found == {"t:a": ("gen", 1), "t:b": "会议一体机", "t:n": 7}
+    assert found_v2 == {"t:v": "version two"}
+    # and no command went through Redis.execute_command (its retry loop and metrics), and the
+    # connection went back to the pool
+    assert commands == []
+    assert cache.get_many([]) == {}
+    assert list(pool._in_use_connections) == []
+    # and django-redis's own get_many (which does go through it) reads the same
+    assert DefaultClient.get_many(cache.client, ["t:a", "t:b", "t:n", "t:missing"]) == found
+    assert commands == ["MGET"]
+
+
+def test_a_get_many_the_cache_does_not_answer_in_time_is_a_miss_and_its_connection_closed(caplog):
+    from django.core.cache import caches
+
+    from shop.core.cache import outage
+
+    # given the cache with a 0.2 s socket timeout (on a URL of its own: django-redis keeps one
+    # pool per URL) and a stored value
+    location = settings.CACHES["default"]["LOCATION"]
+    short = dict(
+        settings.CACHES["default"],
+        LOCATION=location + ("&" if "?" in location else "?") + "client_name=short-test",
+        KEY_PREFIX="short-test",
+        OPTIONS={**settings.CACHES["default"]["OPTIONS"], "SOCKET_TIMEOUT": 0.2},
+    )
+    with override_settings(CACHES={"default": settings.CACHES["default"], "short": short}):
+        quick = caches["short"]
+        quick.set("t:k", "value", 60)
+        pool = quick.client.get_client(write=False).connection_pool
+        outage.end()
+        caplog.clear()
+        # when Redis holds every client's commands for 0.6 s (CLIENT PAUSE) during a get_many
+        assert pool.connection_kwargs["socket_timeout"] == 0.2
+        cache.client.get_client().execute_command("CLIENT", "PAUSE", 600)
+        started = time.monotonic()
+        found = quick.get_many(["t:k"])
+        waited = time.monotonic() - started
+        # then it is a miss, logged once as the start of an outage, and the connection that
+        # waited is closed before it went back to the pool (its late reply is never read)
+        assert found == {}
+        assert 0.2 <= waited < 0.5
+        lines = [r.getMessage() for r in caplog.records if r.name == "shop.cache"]
+        assert len(lines) == 1 and lines[0].startswith(UNAVAILABLE)
+        assert "TimeoutError" in lines[0]
+        assert list(pool._in_use_connections) == []
+        assert all(connection._sock is None for connection in pool._available_connections)
+        # and once Redis answers again the next read gets the value on a new connection
+        time.sleep(0.7)
+        assert quick.get_many(["t:k"]) == {"t:k": "value"}
+        quick.set("t:k", "value", 60)  # a write ends the outage
+    assert [r.getMessage() for r in caplog.records if r.name == "shop.cache"][-1].startswith(BACK)
+
+
 def test_a_pickle_is_left_to_django_redis_when_another_serializer_is_configured(settings):
     from django.core.cache import caches
 
