@@ -119,23 +119,23 @@ def test_a_get_many_the_cache_does_not_answer_in_time_is_a_miss_and_its_connecti
         pool = quick.client.get_client(write=False).connection_pool
         outage.end()
         caplog.clear()
-        # when Redis holds every client's commands for 0.6 s (CLIENT PAUSE) during a get_many
+        # when Redis holds every client's commands for 1.5 s (CLIENT PAUSE) during a get_many
         assert pool.connection_kwargs["socket_timeout"] == 0.2
-        cache.client.get_client().execute_command("CLIENT", "PAUSE", 600)
+        cache.client.get_client().execute_command("CLIENT", "PAUSE", 1500)
         started = time.monotonic()
         found = quick.get_many(["t:k"])
         waited = time.monotonic() - started
         # then it is a miss, logged once as the start of an outage, and the connection that
         # waited is closed before it went back to the pool (its late reply is never read)
         assert found == {}
-        assert 0.2 <= waited < 0.5
+        assert 0.2 <= waited < 1.0  # it gave up at its timeout, not when the pause ended
         lines = [r.getMessage() for r in caplog.records if r.name == "shop.cache"]
         assert len(lines) == 1 and lines[0].startswith(UNAVAILABLE)
         assert "TimeoutError" in lines[0]
         assert list(pool._in_use_connections) == []
         assert all(connection._sock is None for connection in pool._available_connections)
         # and once Redis answers again the next read gets the value on a new connection
-        time.sleep(0.7)
+        time.sleep(max(0.0, 1.6 - (time.monotonic() - started)))
         assert quick.get_many(["t:k"]) == {"t:k": "value"}
         quick.set("t:k", "value", 60)  # a write ends the outage
     assert [r.getMessage() for r in caplog.records if r.name == "shop.cache"][-1].startswith(BACK)
