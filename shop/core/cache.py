@@ -138,7 +138,7 @@ class CacheRedis(redis.Redis):
         except _IGNORED_BY_DJANGO_REDIS:
             raise
         except redis.exceptions.RedisError as exc:
-            raise redis.exceptions.ConnectionError(f"{type(exc).__name__}: {exc}") from exc
+            raise _as_ignored(exc) from exc
         if args and args[0] == "SET":
             outage.end()
         return result
