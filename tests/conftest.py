@@ -318,6 +318,24 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture
+def cache_commands(monkeypatch):
+    """The Redis commands sent from here on, by name, one per write to a connection's socket
+    (a round trip): whether redis-py packs them or the cache's client (``get_many``) does."""
+    from redis.connection import AbstractConnection
+
+    sent: list[str] = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        packed = command.encode() if isinstance(command, str) else b"".join(command)
+        sent.append(packed.split(b"\r\n")[2].decode().upper())  # *<n>, $<length>, the name
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3-compatible server (SeaweedFS on loopback, tests/s3.py) with its bucket and one

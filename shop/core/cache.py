@@ -40,11 +40,13 @@ import time
 
 import hiredis
 import redis
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, default_key_func
 from django_redis.client import DefaultClient
 from django_redis.compressors.identity import IdentityCompressor
 from django_redis.exceptions import ConnectionInterrupted
 from django_redis.serializers.pickle import PickleSerializer
+
+from .nearcache import READ_COMMANDS, NearCache, count_write, near_cache_for
 
 LOGGER_NAME = "shop.cache"
 logger = logging.getLogger(LOGGER_NAME)
@@ -128,9 +130,21 @@ def _as_ignored(exc: BaseException) -> BaseException:
     return ignored
 
 
+class _WritePipeline(redis.client.Pipeline):
+    """A pipeline of the cache's client: it writes (``set_many``, ``delete_many``, bounded
+    groups), so the near copy waits for Redis's reports after it (``nearcache.count_write``)."""
+
+    def execute(self, raise_on_error: bool = True):
+        try:
+            return super().execute(raise_on_error)
+        finally:
+            count_write()
+
+
 class CacheRedis(redis.Redis):
     """The redis client of the cache (django-redis ``REDIS_CLIENT_CLASS``): any Redis error of
-    a command reaches django-redis as one it ignores, and an answered ``SET`` ends an outage."""
+    a command reaches django-redis as one it ignores, and an answered ``SET`` ends an outage.
+    Every command but a read, and every pipeline, counts as a write for the near copy."""
 
     def execute_command(self, *args, **options):
         try:
@@ -139,9 +153,15 @@ class CacheRedis(redis.Redis):
             raise
         except redis.exceptions.RedisError as exc:
             raise _as_ignored(exc) from exc
+        finally:
+            if args and args[0] not in READ_COMMANDS:
+                count_write()
         if args and args[0] == "SET":
             outage.end()
         return result
+
+    def pipeline(self, transaction=True, shard_hint=None):
+        return _WritePipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
 
 
 class CacheClient(DefaultClient):
@@ -161,6 +181,16 @@ class CacheClient(DefaultClient):
         self._plain_pickle = (
             type(self._serializer) is PickleSerializer and type(self._compressor) is IdentityCompressor
         )
+        # the near copy tracks the keys under the backend's prefix ("xh:"), so it needs
+        # Django's own "prefix:version:key" and one server (no replicas)
+        self._near = None
+        self._near_wanted = (
+            bool(self._options.get("NEAR_CACHE", False))
+            and len(self._server) == 1
+            and backend.key_func is default_key_func
+        )
+        self._near_prefix = f"{backend.key_prefix}:" if backend.key_prefix else ""
+        self._near_sync_every = float(self._options.get("NEAR_CACHE_SYNC_SECONDS", NearCache.sync_every))
 
     def decode(self, value):
         if self._plain_pickle and type(value) is bytes and value[:1] == b"\x80":
@@ -168,14 +198,16 @@ class CacheClient(DefaultClient):
         return super().decode(value)
 
     def get_many(self, keys, version=None, client=None) -> dict:
-        """django-redis's ``get_many`` (the same keys, values and errors), with its ``MGET``
-        packed by hiredis and sent and read on a connection of the client's pool.
-        ``Redis.execute_command`` wraps every command in a retry loop, an event dispatch and
-        duration metrics, and packs it through redis-py's serializer; a signed-in buyer's
-        stored page reads all its keys in one ``get_many`` and spent about 45 µs of its 500
-        (in-process) on that. A retry would not help a cache read: a failed ``MGET`` is a miss
-        (``IGNORE_EXCEPTIONS``), its connection is closed, and the pool checks the next one it
-        hands out. A client that is not ``CacheRedis`` on a pool gets django-redis's own."""
+        """django-redis's ``get_many`` (the same keys, values and errors), answered from the
+        near copy (``shop.core.nearcache``) where it holds every key, else with one ``MGET``
+        of the keys it does not hold, packed by hiredis and sent and read on a connection of
+        the client's pool. ``Redis.execute_command`` wraps every command in a retry loop, an
+        event dispatch and duration metrics, and packs it through redis-py's serializer; a
+        signed-in buyer's stored page reads all its keys in one ``get_many`` and spent about
+        45 µs of its 500 (in-process) on that. A retry would not help a cache read: a failed
+        ``MGET`` is a miss (``IGNORE_EXCEPTIONS``), its connection is closed, and the pool
+        checks the next one it hands out. A client that is not ``CacheRedis`` on a pool gets
+        django-redis's own."""
         if client is None:
             client = self.get_client(write=False)
         if not keys:
@@ -183,6 +215,31 @@ class CacheClient(DefaultClient):
         if type(client) is not CacheRedis or client.connection is not None:
             return super().get_many(keys, version=version, client=client)
         names = {self.make_key(key, version=version): key for key in keys}
+        near = self._near_copy(client)
+        epoch = near.begin() if near is not None else None
+        if epoch is None:
+            raws = dict(zip(names, self._mget(client, list(names)), strict=True))
+        else:
+            raws, missing = near.lookup(names)
+            if missing:
+                values = self._mget(client, missing)
+                near.store(epoch, zip(missing, values, strict=True))
+                raws.update(zip(missing, values, strict=True))
+        decode = self.decode
+        return {names[name]: decode(raw) for name, raw in raws.items() if raw is not None}
+
+    def _near_copy(self, client):
+        """This process's near copy of the cache server's keys, or None when it is off
+        (``NEAR_CACHE`` false, more than one server, a key function of its own)."""
+        near = self._near
+        if near is None and self._near_wanted:
+            near = self._near = near_cache_for(
+                client.connection_pool, self._near_prefix, sync_every=self._near_sync_every
+            )
+        return near
+
+    def _mget(self, client, names: list) -> list:
+        """The raw values of ``names`` (None where Redis holds none), in one ``MGET``."""
         pool = client.connection_pool
         try:
             connection = pool.get_connection()
@@ -190,7 +247,7 @@ class CacheClient(DefaultClient):
             raise ConnectionInterrupted(connection=client) from _as_ignored(exc)
         try:
             connection.send_packed_command([hiredis.pack_command(("MGET", *names))], check_health=False)
-            values = connection.read_response()
+            return connection.read_response()
         except BaseException as exc:
             connection.disconnect()  # a reply half read or never read must not reach the next caller
             if isinstance(exc, (redis.exceptions.RedisError, OSError)):
@@ -198,10 +255,6 @@ class CacheClient(DefaultClient):
             raise
         finally:
             pool.release(connection)
-        decode = self.decode
-        return {
-            names[key]: decode(value) for key, value in zip(names, values, strict=True) if value is not None
-        }
 
 
 # --- bounded groups ----------------------------------------------------------------------------

@@ -203,6 +203,10 @@ CACHES = {
             "REDIS_CLIENT_CLASS": "shop.core.cache.CacheRedis",
             "SOCKET_CONNECT_TIMEOUT": 1,
             "SOCKET_TIMEOUT": 2,
+            # shop/core/nearcache.py: values read with get_many kept in the process until Redis
+            # reports their change (CLIENT TRACKING, Redis 6+); CACHE_NEAR=false reads Redis always
+            "NEAR_CACHE": env.bool("CACHE_NEAR", default=True),
+            "NEAR_CACHE_SYNC_SECONDS": env.float("CACHE_NEAR_SYNC_SECONDS", default=1.0),
         },
     }
 }
