@@ -20,8 +20,11 @@ first of an outage as one line and drops the rest, until the cache takes a write
 (``CacheRedis`` sees a ``SET`` answered), which is logged once too. The state is per process.
 
 ``CacheClient`` (django-redis's ``CLIENT_CLASS``) loads a pickled value without first trying it
-as an integer, as django-redis's own client does for every value it reads, and sends a
-``get_many`` straight on a connection of the client's pool.
+as an integer, as django-redis's own client does for every value it reads, and answers a
+``get_many`` from the process's near copy (``shop.core.nearcache``, option ``NEAR_CACHE``) or
+else sends it straight on a connection of the client's pool. ``CacheRedis`` counts every write
+(any command but a read, any pipeline) for the near copy, which waits for Redis's reports of
+changes up to that write before it answers again.
 
 ``set_bounded`` stores entries that anyone can multiply by making up URLs (search pages) in
 a bounded group: an index of at most ``limit`` keys, the oldest dropped when a new one comes,
