@@ -74,9 +74,9 @@ def test_a_change_by_another_process_is_read_at_once(near, other, cache_commands
     # given values held near
     cache.set_many({"t:a": "old", "t:b": "kept"}, 60)
     warm(["t:a", "t:b", "t:new"], {"t:a": "old", "t:b": "kept"})
-    for _ in range(20):
+    for round_ in range(20):
         # when another process changes one key and creates another (its reply received)
-        value = f"new-{_}"
+        value = f"new-{round_}"
         other.set(key("t:a"), cache.client.encode(value))
         other.set(key("t:new"), cache.client.encode(value))
         cache_commands.clear()
