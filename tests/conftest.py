@@ -336,6 +336,22 @@ def cache_commands(monkeypatch):
     return sent
 
 
+@pytest.fixture
+def near_copy(monkeypatch):
+    """This process's near copy of the default cache (shop/core/nearcache.py), with no timed
+    barrier during a test (one still follows every write) and no pause before it connects
+    again."""
+    from django.core.cache import cache
+
+    from shop.core.nearcache import NearCache
+
+    near = cache.client._near_copy(cache.client.get_client(write=False))
+    assert isinstance(near, NearCache)
+    monkeypatch.setattr(near, "sync_every", 3600.0)
+    monkeypatch.setattr(near, "retry_every", 0.0)
+    return near
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3-compatible server (SeaweedFS on loopback, tests/s3.py) with its bucket and one

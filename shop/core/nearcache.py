@@ -162,13 +162,8 @@ class NearCache:
         return self._conn is not None
 
     def held(self) -> int:
-        """How many keys are held (for tests and the health page)."""
+        """How many keys are held."""
         return len(self._entries)
-
-    def close(self) -> None:
-        with self._lock:
-            self._drop_connection()
-            self._clear()
 
     def _clear(self) -> None:
         self._entries.clear()

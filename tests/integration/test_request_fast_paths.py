@@ -394,17 +394,6 @@ def test_a_loaded_user_stands_as_request_user_itself_and_the_visitor_is_kept():
 # --- one round trip for a warm buyer page: the session read with the user's row ---------------
 
 
-@pytest.fixture
-def near_copy(monkeypatch):
-    """The near copy of the cache in this process, synchronised with Redis only after a write
-    (no timed barrier in the middle of a test)."""
-    from django.core.cache import cache
-
-    near = cache.client._near_copy(cache.client.get_client(write=False))
-    monkeypatch.setattr(near, "sync_every", 3600.0)
-    return near
-
-
 def test_a_warm_buyer_page_costs_no_cache_round_trip(cache_commands, near_copy):
     # given a buyer whose session this process has seen, and the page stored
     ProductFactory(title="智慧灯杆")
