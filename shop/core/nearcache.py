@@ -57,6 +57,12 @@ logger = logging.getLogger("shop.cache")
 CHANNEL = b"__redis__:invalidate"
 _ENTRY_OVERHEAD = 120  # bytes a held entry costs besides its value (key, tuple, dict slot)
 
+
+def _cost(name: str, raw: bytes | None) -> int:
+    """The bytes a held entry counts against ``max_bytes``."""
+    return (len(raw) if raw is not None else 0) + len(name) + _ENTRY_OVERHEAD
+
+
 # Commands of the cache's client that change nothing; any other command is a write.
 READ_COMMANDS = frozenset(
     {"GET", "MGET", "EXISTS", "TTL", "PTTL", "PING", "KEYS", "SCAN", "TYPE", "STRLEN", "DBSIZE", "INFO"}
@@ -145,15 +151,14 @@ class NearCache:
                 return
             entries = self._entries
             for name, raw in pairs:
-                size = len(raw) if raw is not None else 0
-                if size > self.max_value:
+                if raw is not None and len(raw) > self.max_value:
                     continue
                 self._forget(name)
                 entries[name] = (raw, now)
-                self._bytes += size + len(name) + _ENTRY_OVERHEAD
+                self._bytes += _cost(name, raw)
             while self._bytes > self.max_bytes and entries:
                 name, (raw, _at) = entries.popitem(last=False)
-                self._bytes -= (len(raw) if raw is not None else 0) + len(name) + _ENTRY_OVERHEAD
+                self._bytes -= _cost(name, raw)
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -173,7 +178,7 @@ class NearCache:
     def _forget(self, name: str) -> None:
         entry = self._entries.pop(name, None)
         if entry is not None:
-            self._bytes -= (len(entry[0]) if entry[0] is not None else 0) + len(name) + _ENTRY_OVERHEAD
+            self._bytes -= _cost(name, entry[0])
 
     def _drop_connection(self) -> None:
         conn, self._conn, self._poll = self._conn, None, None
@@ -189,13 +194,8 @@ class NearCache:
     def _after_fork(self) -> None:
         """In a forked child: a new lock, nothing held, the parent's connection left alone."""
         self._lock = threading.Lock()
-        conn, self._conn, self._poll = self._conn, None, None
-        if conn is not None:
-            conn.disconnect()  # closes the child's descriptor only (redis-py checks the pid)
-        self._entries = OrderedDict()
-        self._bytes = 0
-        self._epoch += 1
-        self._seen_writes = -1
+        self._drop_connection()  # closes the child's descriptor only (redis-py checks the pid)
+        self._clear()
 
     # --- the invalidation connection -------------------------------------------------------------
 
