@@ -124,10 +124,10 @@ def test_the_walk_in_id_order_cannot_be_turned_into_a_trigram_lookup(bulk):
     index for them. With ``LIKE``, its guess of how common a word is could make it collect
     every match through the trigram index before the first is returned."""
     parsed = search.ParsedQuery("会议一体机 86寸 xh")
-    walk = search.walk_in_id_order(parsed).values_list("pk", flat=True)[:1001]
+    statement = search._WalkStatement(parsed)
     indexed = search.browsable_products().filter(parsed.matches()).values_list("pk", flat=True)
 
-    where = str(walk.query).upper().split(" WHERE ", 1)[1]
+    where = statement.sql.upper().split(" WHERE ", 1)[1]
     assert "LIKE" not in where and "@>" not in where
     # 会议 and 一体机 in title and description; 86寸 and 86 寸 in both; xh in the number too
     assert where.count("STRPOS(") == 11
@@ -135,15 +135,64 @@ def test_the_walk_in_id_order_cannot_be_turned_into_a_trigram_lookup(bulk):
 
     if connection.vendor != "postgresql":
         return
-    sql, params = walk.query.sql_with_params()
+    newest = max(p.pk for p in bulk)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
+        cursor.execute("EXPLAIN " + statement.sql, [*statement.params, 0, newest, 1001])
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
         cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
     assert "trgm" not in plan and "hanzi" not in plan
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize(
+    "query", ["批量", "会议一体机", "麒麟", "麒麟 终端", "会议一体机 86寸", "bulk-0005", "XH"]
+)
+def test_the_page_ranks_the_matches_as_the_ranked_query_does(bulk, monkeypatch, way, query):
+    """The page reads the matches with their sort keys and ranks them itself (no query sends
+    the ids back to be ranked): its order is exactly the order of the ranked queryset."""
+    # given titles where each sort key decides: the word's place against the title's length,
+    # equal keys (the id decides), the word only in the description
+    for title in ["预装麒麟的终端", "麒麟终端旗舰版套装", "麒麟终端", "国产麒麟", "国产麒麟", "终端 麒麟"]:
+        ProductFactory(title=title)
+    ProductFactory(title="信创终端", description="<p>预装麒麟操作系统。</p>")
+    use(monkeypatch, way, cap=1000)
+    expected = list(search.search_queryset(query).values_list("pk", flat=True))
+
+    # when the buyer pages through the results
+    shown = []
+    for number in range(1, 5):
+        shown += [p.pk for p in search.search_page(query=query, page=number).products]
+
+    # then the pages list the ranked query's first 80, in its order
+    assert expected and shown == expected[:80]
+
+
+def test_the_ranking_weighs_rank_then_place_then_length_then_age(catalogue):
+    # given titles where each sort key decides
+    made = {
+        t: ProductFactory(title=t) for t in ["预装麒麟的终端", "麒麟终端旗舰版套装", "麒麟终端", "国产麒麟"]
+    }
+    twin = ProductFactory(title="国产麒麟")
+    described = ProductFactory(title="信创终端", description="<p>预装麒麟操作系统。</p>")
+
+    # when a buyer searches 麒麟
+    page = search.search_page(query="麒麟", page=1)
+    mine = {p.pk for p in [*made.values(), twin, described]}
+    shown = [p.pk for p in page.products if p.pk in mine]
+
+    # then: in the title before the description only; the word at the start before later;
+    # the shorter title first; the older of two equal titles first
+    assert shown == [
+        made["麒麟终端"].pk,
+        made["麒麟终端旗舰版套装"].pk,
+        made["国产麒麟"].pk,
+        twin.pk,
+        made["预装麒麟的终端"].pk,
+        described.pk,
+    ]
 
 
 def test_a_catalogue_read_whole_by_the_probe_or_the_walk_needs_no_index_lookup(bulk, monkeypatch):
@@ -158,8 +207,8 @@ def test_a_catalogue_read_whole_by_the_probe_or_the_walk_needs_no_index_lookup(b
             assert page.count == 60 and not page.capped and len(page.products) == 20
         return [q["sql"] for q in ctx.captured_queries]
 
-    # then: the probe; the ranking of the ids found; the 20 products with their pictures,
-    # prices and variants (5)
+    # then: the newest and oldest id; the probe, which reads the matches with their sort keys;
+    # the 20 products with their pictures, prices and variants (5)
     assert len(queries("probe")) == 7
     # the probe and the walk, then the same
     assert len(queries("walk")) == 8
