@@ -20,6 +20,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
+from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 from oscar.core.loading import get_model
 
@@ -119,20 +120,71 @@ def browsable_products() -> QuerySet:
     return visible_products(variants=False)
 
 
-def with_listing_data(queryset: QuerySet) -> QuerySet:
-    """Everything a product card shows, prefetched: images, stock records, and public
-    children with theirs (what the pricing strategy reads): no per-product query."""
-    return queryset.select_related("product_class").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "pk")),
-        Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk")),
-        Prefetch(
-            "children",
-            queryset=visible_variants()
-            .order_by("pk")
-            .prefetch_related(Prefetch("stockrecords", queryset=StockRecord.objects.order_by("pk"))),
-            to_attr="_prefetched_public_children",
-        ),
-    )
+def _attach(instance, name: str, rows: list) -> None:
+    """``rows`` as the prefetched ``instance.<name>.all()``, as ``prefetch_related`` leaves it."""
+    cached = getattr(instance, name).all()
+    cached._result_cache = rows
+    cached._prefetch_done = True
+    instance._prefetched_objects_cache[name] = cached
+
+
+def attach_card_data(products: list, *, images: bool = True) -> None:
+    """Load what a product card shows for ``products`` in three queries at most: their
+    pictures, their public variants (only when one of them has variants) and every stock record
+    of both. ``prefetch_related`` made four, the variants' query even when none had any, and
+    spent more time building them than PostgreSQL spent answering (2 of 7 ms for 20 cards)."""
+    products = [p for p in products if isinstance(p, Product)]
+    if not products:
+        return
+    ids = [p.pk for p in products]
+    parents = [p.pk for p in products if p.structure == Product.PARENT]
+    variants = list(visible_variants().filter(parent_id__in=parents).order_by("pk")) if parents else []
+    pictures: dict[int, list] = {pk: [] for pk in ids}
+    if images:
+        for image in ProductImage.objects.filter(product_id__in=ids).order_by("display_order", "pk"):
+            pictures[image.product_id].append(image)
+    records: dict[int, list] = {pk: [] for pk in [*ids, *(v.pk for v in variants)]}
+    for record in StockRecord.objects.filter(product_id__in=list(records)).order_by("pk"):
+        records[record.product_id].append(record)
+    public_children: dict[int, list] = {pk: [] for pk in parents}
+    for variant in variants:
+        variant._prefetched_objects_cache = {}
+        _attach(variant, "stockrecords", records[variant.pk])
+        public_children[variant.parent_id].append(variant)
+    for product in products:
+        product._prefetched_objects_cache = getattr(product, "_prefetched_objects_cache", {})
+        if images:
+            _attach(product, "images", pictures[product.pk])
+        _attach(product, "stockrecords", records[product.pk])
+        product._prefetched_public_children = public_children.get(product.pk, [])
+
+
+class CardQuerySet(QuerySet):
+    """Products loaded with what their cards show (``attach_card_data``), whenever the
+    queryset (or a slice or reordering of it) is read."""
+
+    card_images = True
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.card_images = self.card_images
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._iterable_class is ModelIterable:
+            attach_card_data(self._result_cache, images=self.card_images)
+
+
+def with_listing_data(queryset: QuerySet, *, images: bool = True) -> QuerySet:
+    """Everything a product card shows, loaded with the products: pictures (unless
+    ``images=False``), stock records, and public variants with theirs (what the pricing
+    strategy reads): no per-product query."""
+    cards = queryset.select_related("product_class")._chain()
+    cards.__class__ = CardQuerySet
+    cards.card_images = images
+    return cards
 
 
 def shared_strategy():
@@ -379,15 +431,7 @@ def home_categories() -> list[HomeCategory]:
         cursor.execute(pick_sql, [*params, HOME_PRODUCTS_PER_CATEGORY])
         picks = cursor.fetchall()
     ids = [pid for _, pid in picks]
-    listed = with_listing_data(Product.objects.filter(pk__in=ids)).prefetch_related(None)
-    listed = listed.prefetch_related(
-        "stockrecords",
-        Prefetch(
-            "children",
-            queryset=visible_variants().prefetch_related("stockrecords"),
-            to_attr="_prefetched_public_children",
-        ),
-    )
+    listed = with_listing_data(Product.objects.filter(pk__in=ids), images=False)
     products = {p.pk: p for p in with_purchase_info(listed)}
     by_top: dict[str, list] = {}
     for top, pid in picks:
