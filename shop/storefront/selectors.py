@@ -1,7 +1,8 @@
 """Reads for the storefront: a database browse path with a constant number of queries.
 
 Oscar 4.2 browses through haystack; here every listing is one page query (prices as
-subqueries), one count and one image prefetch, whatever the size of the catalogue.
+subqueries), one count and its cards' data (``attach_card_data``: pictures, variants, stock
+records), whatever the size of the catalogue.
 """
 
 from __future__ import annotations
