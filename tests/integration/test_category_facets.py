@@ -142,7 +142,7 @@ def cold_queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-# the page as before (8: the category, its head, the listing with its cards' pictures and stock
+# the page's own 7 (the category, its head, the listing with its cards' pictures and stock
 # records; its total is the size of the facets' selection, not counted again), the tree (1),
 # the facets (selection with list prices, attribute values, sellers: 3), and here the variants
 # of 多功能杆 (1; their stock records come with the others'), which the 华为 selection leaves

@@ -118,8 +118,8 @@ def test_real_catalogue_category_with_stored_counts_costs_nine_queries(client):
     load_real_catalogue()
     facetcounts.rebuild_stale()
     category = Category.objects.get(name="党政企会议/教育一体机")
-    # when its page is rendered with nothing cached / then: the page's own 7 (its cards'
-    # variants among them, their stock records read with the others'), the tree, the counts
+    # when its page is rendered with nothing cached / then: the page's own 7 (no card on its
+    # first page has variants, so none are read), the tree, the counts
     assert len(cold_page(client, category.get_absolute_url())[2]) == 9
 
 
