@@ -147,10 +147,7 @@ def test_the_walk_in_id_order_cannot_be_turned_into_a_trigram_lookup(bulk):
 
 
 @pytest.mark.parametrize("way", WAYS)
-@pytest.mark.parametrize(
-    "query", ["批量", "会议一体机", "麒麟", "麒麟 终端", "会议一体机 86寸", "bulk-0005", "XH"]
-)
-def test_the_page_ranks_the_matches_as_the_ranked_query_does(bulk, monkeypatch, way, query):
+def test_the_page_ranks_the_matches_as_the_ranked_query_does(bulk, monkeypatch, way):
     """The page reads the matches with their sort keys and ranks them itself (no query sends
     the ids back to be ranked): its order is exactly the order of the ranked queryset."""
     # given titles where each sort key decides: the word's place against the title's length,
@@ -159,15 +156,17 @@ def test_the_page_ranks_the_matches_as_the_ranked_query_does(bulk, monkeypatch, 
         ProductFactory(title=title)
     ProductFactory(title="信创终端", description="<p>预装麒麟操作系统。</p>")
     use(monkeypatch, way, cap=1000)
-    expected = list(search.search_queryset(query).values_list("pk", flat=True))
 
-    # when the buyer pages through the results
-    shown = []
-    for number in range(1, 5):
-        shown += [p.pk for p in search.search_page(query=query, page=number).products]
+    for query in ["批量", "会议一体机", "麒麟", "麒麟 终端", "会议一体机 86寸", "bulk-0005", "XH"]:
+        expected = list(search.search_queryset(query).values_list("pk", flat=True))
 
-    # then the pages list the ranked query's first 80, in its order
-    assert expected and shown == expected[:80]
+        # when the buyer pages through the results
+        shown = []
+        for number in range(1, 5):
+            shown += [p.pk for p in search.search_page(query=query, page=number).products]
+
+        # then the pages list the ranked query's first 80, in its order
+        assert expected and shown == expected[:80], query
 
 
 def test_the_ranking_weighs_rank_then_place_then_length_then_age(catalogue):
