@@ -304,8 +304,12 @@ def _ranking(parsed: ParsedQuery) -> dict:
     }
 
 
-SORT_KEYS = ("pk", "rank", "title_position", "title_length")
-"""What a match is read as when the page ranks it itself: its id and ``_ranking``'s keys."""
+SORT_KEYS = ("rank", "title_position", "title_length")
+"""``_ranking``'s keys in the order they rank by; the id decides between equal keys."""
+
+MATCH_ROW = (*SORT_KEYS, "pk")
+"""What a match is read as when the page ranks it itself: its sort keys, then its id. Sorted as
+tuples, such rows are in ``_ranked``'s order."""
 
 
 def _ranked(parsed: ParsedQuery) -> QuerySet:
@@ -313,17 +317,8 @@ def _ranked(parsed: ParsedQuery) -> QuerySet:
     if not parsed.words:
         return browsable_products().none()
     return (
-        browsable_products()
-        .filter(parsed.matches())
-        .annotate(**_ranking(parsed))
-        .order_by("rank", "title_position", "title_length", "id")
+        browsable_products().filter(parsed.matches()).annotate(**_ranking(parsed)).order_by(*SORT_KEYS, "id")
     )
-
-
-def _best_first(rows) -> list[tuple]:
-    """``SORT_KEYS`` rows in the order of ``_ranked``: by rank, the first word's place in the
-    title, the title's length, then the id."""
-    return sorted(rows, key=lambda row: (row[1], row[2], row[3], row[0]))
 
 
 def search_queryset(query: str) -> QuerySet:
@@ -348,7 +343,7 @@ within it (about 35 ms when none of them matches)."""
 @dataclass(frozen=True)
 class _Walk:
     found: list[tuple]
-    """Matches, newest first, as ``SORT_KEYS`` rows: up to ``RESULT_CAP`` + 1."""
+    """Matches, newest first, as ``MATCH_ROW`` rows: up to ``RESULT_CAP`` + 1."""
     complete: bool
     """Every product was read: ``found`` is every match (or the cap was passed)."""
 
@@ -360,7 +355,7 @@ def walk_in_id_order(parsed: ParsedQuery) -> QuerySet:
 
 class _WalkStatement:
     """The walk's query compiled once, run for the probe and again for the walk: the matches
-    between two ids, newest first, as ``SORT_KEYS`` rows, at most a given number.
+    between two ids, newest first, as ``MATCH_ROW`` rows, at most a given number.
 
     Django builds and compiles the conditions (the visibility rule, the words, the sort keys);
     the two reads differ only in their bounds and limit, which are parameters here. Compiled
@@ -376,14 +371,14 @@ class _WalkStatement:
             self.sql = None
             return
         keys, key_params = [], []
-        for name in SORT_KEYS[1:]:
+        for name in SORT_KEYS:
             sql, sql_params = compiler.compile(query.annotations[name])
             keys.append(sql)
             key_params += sql_params
         table = connection.ops.quote_name(Product._meta.db_table)
         pk = f"{table}.{connection.ops.quote_name(Product._meta.pk.column)}"
         self.sql = (
-            f"SELECT {pk}, {', '.join(keys)} FROM {table} WHERE ({where}) AND {pk} > %s AND {pk} <= %s "
+            f"SELECT {', '.join(keys)}, {pk} FROM {table} WHERE ({where}) AND {pk} > %s AND {pk} <= %s "
             f"ORDER BY {pk} DESC LIMIT %s"
         )
         self.params = [*key_params, *params]
@@ -437,7 +432,7 @@ class SearchPage(ProductPage):
     query's newest matches are read newest first along the id index (``_walk_newest``);
     otherwise the indexes give the newest cap + 1.
 
-    The matches are read as narrow rows (id and the sort keys, ``SORT_KEYS``) and ranked here,
+    The matches are read as narrow rows (the sort keys and the id, ``MATCH_ROW``) and ranked here,
     then the page's products are loaded with everything a card shows: ranking whole rows made
     PostgreSQL sort (and spill) every match's description, and sending the 1,000 ids found back
     to be ranked cost a query of its own (6 ms at 1,000,000 products)."""
@@ -463,20 +458,20 @@ class SearchPage(ProductPage):
             # The indexes: the newest cap + 1 matches (every match is read, but they are not
             # many here: the probe found them sparse).
             matches = browsable_products().filter(parsed.matches()).annotate(**_ranking(parsed))
-            newest = list(matches.order_by("-pk").values_list(*SORT_KEYS)[: RESULT_CAP + 1])
+            newest = list(matches.order_by("-pk").values_list(*MATCH_ROW)[: RESULT_CAP + 1])
         count = min(len(newest), RESULT_CAP)
         capped = len(newest) > RESULT_CAP
         start = (self.number - 1) * self.per_page
         if start >= count:
             return count, capped, []
-        ranked = {row[0]: row for row in newest[:RESULT_CAP]}
+        ranked = {row[-1]: row for row in newest[:RESULT_CAP]}
         if capped and parsed.number_forms:
             # a product-number match older than the newest cap (below it, every match is there):
             # a number is unique, and a variant's number names at most 100 parents (_numbers)
             numbered = browsable_products().filter(parsed.numbers).annotate(**_ranking(parsed))
-            ranked.update((row[0], row) for row in numbered.values_list(*SORT_KEYS))
-        page = _best_first(ranked.values())[start : start + self.per_page]
-        return count, capped, [row[0] for row in page]
+            ranked.update((row[-1], row) for row in numbered.values_list(*MATCH_ROW))
+        page = sorted(ranked.values())[start : start + self.per_page]  # best first (MATCH_ROW)
+        return count, capped, [row[-1] for row in page]
 
     @property
     def capped(self) -> bool:
