@@ -14,16 +14,20 @@ or a sweep finds it ``sending`` (or ``sent``) and sends nothing. Once the SMTP s
 accepted a message, two things record it: a marker in the broker's Redis (``xh:mail-sent:<id>``,
 kept a week), written at once, and the row's ``sent`` state, retried through a database outage
 for up to ``MAIL_MARK_SENT_SECONDS``. A task or sweep that finds the marker marks the row sent
-and sends nothing, so a database error after the send never sends the mail twice. The one
-remaining window: the worker is killed between the SMTP reply and the marker (microseconds);
-then the sweep sends it again: at most one duplicate, never a lost mail."""
+and sends nothing, so a database error after the send never sends the mail twice. The
+connection to Redis is opened before the SMTP call and the SMTP session is closed (``QUIT``)
+after the marker, so the marker is the one round trip after the server's answer. The one
+remaining window: the worker is killed between that answer and the marker (well under a
+millisecond on loopback); then the sweep sends it again: at most one duplicate, never a lost
+mail."""
 
 import logging
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -123,11 +127,48 @@ def _broker_client():
     return app.connection_for_write()
 
 
-def _remember_sent(row: OutboundEmail) -> None:
-    """Record in the broker's Redis that the SMTP server accepted this row's message."""
+@contextmanager
+def _marker_store(row: OutboundEmail):
+    """A client of the broker's Redis, connected (and answering) before the SMTP call, so that
+    once the server has accepted the message, recording it costs no connect and no PING: a
+    worker killed in between would send the mail again. None when Redis cannot be reached."""
+    conn = client = None
     try:
-        with _broker_client() as conn:
-            conn.default_channel.client.set(_sent_marker(row), "1", ex=SENT_MARKER_SECONDS)
+        conn = _broker_client()
+        client = conn.default_channel.client  # the channel PINGs through the client's pool
+    except Exception as exc:  # the database step after the send still records it
+        log.warning("mail %s: no connection for the sent marker: %s", row.pk, exc)
+    try:
+        yield client
+    finally:
+        if conn is not None:
+            try:
+                conn.release()
+            except Exception:
+                pass
+
+
+@contextmanager
+def _mail_connection(row: OutboundEmail):
+    """The mail backend's connection, opened by the caller and closed (SMTP ``QUIT``) after the
+    sent marker: ``send()`` on a connection it opened itself would ``QUIT`` before returning,
+    one more round trip between the server's acceptance and the marker."""
+    connection = get_connection()
+    try:
+        yield connection
+    finally:
+        try:
+            connection.close()
+        except Exception as exc:  # the server has the message already; only the goodbye failed
+            log.warning("mail %s: closing the mail connection failed: %s", row.pk, exc)
+
+
+def _remember_sent(row: OutboundEmail, client) -> None:
+    """Record in the broker's Redis that the SMTP server accepted this row's message."""
+    if client is None:
+        return
+    try:
+        client.set(_sent_marker(row), "1", ex=SENT_MARKER_SECONDS)
     except Exception as exc:  # the database step below still records it
         log.warning("mail %s: could not write the sent marker: %s", row.pk, exc)
 
@@ -180,26 +221,30 @@ def outbound_email_send(*, email_id: int) -> str:
     row = _claim(email_id)
     if row is None:
         return "skipped"
-    message = EmailMultiAlternatives(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, list(row.to))
-    if row.html:
-        message.attach_alternative(row.html, "text/html")
-    try:
-        message.send()
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        failed = row.attempts >= settings.MAIL_MAX_ATTEMPTS
-        _mark(
-            row,
-            S.FAILED if failed else S.PENDING,
-            kind="failed" if failed else "send_error",
-            note=error,
-            last_error=error,
+    with _marker_store(row) as markers, _mail_connection(row) as connection:
+        message = EmailMultiAlternatives(
+            row.subject, row.body, settings.DEFAULT_FROM_EMAIL, list(row.to), connection=connection
         )
-        if failed:
-            log.error("mail %s to %s failed after %s tries: %s", row.pk, row.to, row.attempts, error)
-            return "failed"
-        raise MailSendFailed(error) from exc
-    _remember_sent(row)
+        if row.html:
+            message.attach_alternative(row.html, "text/html")
+        try:
+            connection.open()
+            message.send()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            failed = row.attempts >= settings.MAIL_MAX_ATTEMPTS
+            _mark(
+                row,
+                S.FAILED if failed else S.PENDING,
+                kind="failed" if failed else "send_error",
+                note=error,
+                last_error=error,
+            )
+            if failed:
+                log.error("mail %s to %s failed after %s tries: %s", row.pk, row.to, row.attempts, error)
+                return "failed"
+            raise MailSendFailed(error) from exc
+        _remember_sent(row, markers)
     _mark_sent(row)
     return "sent"
 

@@ -339,4 +339,40 @@ def http(method: str, url: str, *, data: bytes | None = None, headers: dict | No
 FAST_SETTINGS = "tests.reliability.fast_sweep_settings"
 
 
+@pytest.fixture
+def gated_smtp():
+    """(port, directory) of an SMTP server that holds its answers (``gated_smtp.GatedMaildir``)."""
+    directory = short_tmpdir("gs")
+    server = AiosmtpdServer(
+        handler="tests.reliability.gated_smtp.GatedMaildir", handler_args=[str(directory)]
+    )
+    yield server.start().port, directory
+    server.stop()
+
+
+def queue_one_mail(*, text: str, dedupe_key: str):
+    """One outbox row to buyer@example.com (subject 【湘慧商城】+ ``text``), committed."""
+    from django.db import transaction
+
+    from shop.core.mail import mail_queue
+
+    with transaction.atomic():
+        return mail_queue(
+            to=["buyer@example.com"], subject=f"【湘慧商城】{text}", body=f"{text}。", dedupe_key=dedupe_key
+        )
+
+
+def smtp_worker_env(*, redis_url: str, smtp_port: int, **extra) -> dict:
+    """A worker's environment: fast sweeps, a Redis of the test's own, a real SMTP server."""
+    return {
+        "DJANGO_SETTINGS_MODULE": FAST_SETTINGS,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": smtp_port,
+        **extra,
+    }
+
+
 __all__ = ["Gunicorn", "RedisServer", "ThrowawayPostgres", "http", "settings", "short_tmpdir"]

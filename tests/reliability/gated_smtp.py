@@ -1,7 +1,8 @@
 """An aiosmtpd handler for fault tests: each message is written to a directory, a
 ``received-<n>`` file marks its arrival, and the ``250`` answer waits until a ``release`` file
 exists, so a test can break something between "the server has the message" and "the
-sender knows it". Run: ``python -m aiosmtpd -n -l 127.0.0.1:PORT -c tests.reliability.gated_smtp.GatedMaildir DIR``."""
+sender knows it". With a ``hold-quit`` file present, the answer to ``QUIT`` also waits, for a
+``release-quit`` file. Run: ``python -m aiosmtpd -n -l 127.0.0.1:PORT -c tests.reliability.gated_smtp.GatedMaildir DIR``."""
 
 import asyncio
 from pathlib import Path
@@ -26,3 +27,9 @@ class GatedMaildir:
         while not (self.directory / "release").exists():
             await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):
+        if (self.directory / "hold-quit").exists():
+            while not (self.directory / "release-quit").exists():
+                await asyncio.sleep(0.05)
+        return "221 Bye"

@@ -8,25 +8,13 @@ the worker cannot mark the row sent. PostgreSQL comes back after a few seconds; 
 import time
 
 import pytest
-from django.db import transaction
 
-from shop.core.mail import mail_queue
 from tests.conftest import CeleryWorker, celery_broker, wait_until
 from tests.conftest import test_database_url as database_url
 
-from .conftest import FAST_SETTINGS, AiosmtpdServer, RedisServer, pg_rows, short_tmpdir
+from .conftest import RedisServer, pg_rows, queue_one_mail, short_tmpdir, smtp_worker_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def gated_smtp():
-    directory = short_tmpdir("gs")
-    server = AiosmtpdServer(
-        handler="tests.reliability.gated_smtp.GatedMaildir", handler_args=[str(directory)]
-    )
-    yield server.start().port, directory
-    server.stop()
 
 
 def test_a_database_error_after_the_smtp_answer_sends_the_mail_once(throwaway_pg_empty, gated_smtp):
@@ -36,30 +24,20 @@ def test_a_database_error_after_the_smtp_answer_sends_the_mail_once(throwaway_pg
     try:
         with celery_broker(redis_server.url):
             # given one e-mail in the outbox, its send task queued in a Redis of our own
-            with transaction.atomic():
-                row = mail_queue(
-                    to=["buyer@example.com"],
-                    subject="【湘慧商城】您的 OEM 订单已通过可行性审核",
-                    body="您的 OEM 订单已通过可行性审核。",
-                    dedupe_key="test:oem-reviewed:1",
-                )
+            row = queue_one_mail(text="您的 OEM 订单已通过可行性审核", dedupe_key="test:oem-reviewed:1")
             assert redis_server.client().llen("celery") == 1
             # and the database, copied into a PostgreSQL of its own
             pg = throwaway_pg_empty.copy_from(database_url())
             # when a worker (with beat's sweeps every 2 s, 1 s grace) sends it over SMTP
             worker = CeleryWorker(
                 concurrency=1,
-                extra_env={
-                    "DJANGO_SETTINGS_MODULE": FAST_SETTINGS,
-                    "DATABASE_URL": pg.url,
-                    "REDIS_URL": redis_server.url,
-                    "CELERY_BROKER_URL": redis_server.url,
-                    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                    "EMAIL_HOST": "127.0.0.1",
-                    "EMAIL_PORT": port,
-                    "SWEEP_INTERVAL_SECONDS": 2,
-                    "MAIL_SWEEP_GRACE_SECONDS": 1,
-                },
+                extra_env=smtp_worker_env(
+                    redis_url=redis_server.url,
+                    smtp_port=port,
+                    DATABASE_URL=pg.url,
+                    SWEEP_INTERVAL_SECONDS=2,
+                    MAIL_SWEEP_GRACE_SECONDS=1,
+                ),
                 args=["--beat", "--schedule", str(short_tmpdir("beat") / "schedule")],
             ).start()
             wait_until(
