@@ -5,7 +5,9 @@ product's class (``shop/static/shop/img/products/*.svg``) — never a grey text 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+from django.core.signals import setting_changed
 from django.templatetags.static import static
 
 # product class slug → illustration; a class not listed (a vendor's own) gets ``goods``.
@@ -31,9 +33,18 @@ class Picture:
     is_photo: bool
 
 
+@cache  # a static file's URL is fixed while the process runs (a card would ask 20 times a page)
 def illustration_url(class_slug: str | None) -> str:
     name = ILLUSTRATIONS.get(class_slug or "", DEFAULT_ILLUSTRATION)
     return static(f"shop/img/products/{name}.svg")
+
+
+def _forget_urls(*, setting, **kwargs):
+    if setting in ("STATIC_URL", "STORAGES"):
+        illustration_url.cache_clear()
+
+
+setting_changed.connect(_forget_urls, dispatch_uid="xh-illustration-urls")
 
 
 def _class_slug(product) -> str | None:

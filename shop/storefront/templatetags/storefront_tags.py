@@ -2,45 +2,27 @@
 
 import html
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
-from shop.storefront import selectors
+from shop.storefront import cards, selectors
 from shop.storefront.cache import SHELL_ATTR, cached_fragment, region_marker
+from shop.storefront.cards import to_decimal, yuan
 from shop.storefront.personal import render_region, visitor_for
 
 register = template.Library()
 
 
-def _to_decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-@register.filter
-def yuan(value) -> str:
-    """¥11,800 for whole yuan, ¥11,800.50 otherwise; empty for no price."""
-    amount = _to_decimal(value)
-    if amount is None:
-        return ""
-    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if amount == amount.to_integral_value():
-        return f"¥{int(amount):,}"
-    return f"¥{amount:,.2f}"
+register.filter("yuan", yuan)
 
 
 @register.filter
 def percent(value) -> str:
     """0.13 → 13%"""
-    rate = _to_decimal(value)
+    rate = to_decimal(value)
     if rate is None:
         return ""
     return f"{(rate * 100).normalize():f}%"
@@ -62,6 +44,18 @@ def personal_region(context, name: str):
     if request is not None and getattr(request, SHELL_ATTR, False):
         return mark_safe(region_marker(name))
     return mark_safe(render_region(name, visitor_for(request)))
+
+
+@register.simple_tag
+def product_cards(products):
+    """The cards of a listing (``shop.storefront.cards``): ``{% product_cards page.products %}``."""
+    return cards.product_cards(products)
+
+
+@register.simple_tag
+def price_line(purchase, compact=False):
+    """A price as 面议 · 仅询价, ¥11,800 起 / 台 or 面议: ``{% price_line purchase compact=True %}``."""
+    return cards.price_line(purchase, compact=compact)
 
 
 @register.simple_tag
