@@ -153,12 +153,12 @@ def _mail_connection(row: OutboundEmail):
     """The mail backend's connection, opened by the caller and closed (SMTP ``QUIT``) after the
     sent marker: ``send()`` on a connection it opened itself would ``QUIT`` before returning,
     one more round trip between the server's acceptance and the marker."""
-    connection = get_connection()
+    smtp = get_connection()
     try:
-        yield connection
+        yield smtp
     finally:
         try:
-            connection.close()
+            smtp.close()
         except Exception as exc:  # the server has the message already; only the goodbye failed
             log.warning("mail %s: closing the mail connection failed: %s", row.pk, exc)
 
@@ -221,14 +221,14 @@ def outbound_email_send(*, email_id: int) -> str:
     row = _claim(email_id)
     if row is None:
         return "skipped"
-    with _marker_store(row) as markers, _mail_connection(row) as connection:
+    with _marker_store(row) as markers, _mail_connection(row) as smtp:
         message = EmailMultiAlternatives(
-            row.subject, row.body, settings.DEFAULT_FROM_EMAIL, list(row.to), connection=connection
+            row.subject, row.body, settings.DEFAULT_FROM_EMAIL, list(row.to), connection=smtp
         )
         if row.html:
             message.attach_alternative(row.html, "text/html")
         try:
-            connection.open()
+            smtp.open()
             message.send()
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -91,7 +91,7 @@ def product_card(product) -> SafeString:
         alt=picture.alt,
         illustration=mark_safe("" if picture.is_photo else ' class="xh-illustration"'),
         title=product.title,
-        price=price_line(product.purchase),
+        price=price_line(getattr(product, "purchase", None)),  # None: 面议, as the template read it
         badges=_badges(product),
     )
 
